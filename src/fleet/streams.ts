@@ -1,0 +1,18 @@
+/**
+ * Random stream identifiers. Each use of randomness has its own stream so that draws never collide and adding a
+ * draw in one place never shifts another. Values are arbitrary but fixed forever: changing one changes the data.
+ */
+export const STREAM = {
+  SEGMENT: 1,
+  TOPOLOGY: 2,
+  LOCATION_SUBSTATION: 3,
+  LOCATION_FEEDER: 4,
+  LOCATION_TRANSFORMER: 5,
+  LOCATION_METER: 6,
+  LEVEL: 7,
+  USAGE_NOISE: 101,
+  READING_EVENTS: 102,
+  WEATHER: 103,
+  OUTAGE_TRANSFORMER: 104,
+  OUTAGE_FEEDER: 105,
+} as const;

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { EMISSION_PATTERNS, INTERVALS, SEGMENTS } from './enums.js';
+import { FLEET_PRESET_NAMES, PRESET_NAMES } from './presets.js';
+import { resolveServiceAreaName } from './service-areas.js';
+
+/**
+ * The one schema for a scenario, whatever it comes from: CLI flags, a config file (JSON or YAML) or an API body.
+ * Every field is optional; defaults are applied in one place, `resolveScenario`. Unknown keys are rejected.
+ */
+
+export const MAX_METERS = 1_000_000;
+export const MAX_DAYS = 3_660;
+
+const numberFromText = (v: unknown): unknown => (typeof v === 'string' && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v);
+const upper = (v: unknown): unknown => (typeof v === 'string' ? v.trim().toUpperCase() : v);
+
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as YYYY-MM-DD')
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+  }, 'not a calendar date');
+
+const mixObject = z.strictObject({
+  RESIDENTIAL: z.number().min(0).max(100),
+  COMMERCIAL: z.number().min(0).max(100),
+  INDUSTRIAL: z.number().min(0).max(100),
+});
+
+/** "88/11/1" (percent or fractions, residential/commercial/industrial) or an object keyed by segment. */
+const mix = z.preprocess((v) => {
+  if (typeof v !== 'string') return v;
+  const parts = v.split('/').map((p) => Number(p.trim()));
+  if (parts.length !== 3 || parts.some((p) => Number.isNaN(p))) return v;
+  return { RESIDENTIAL: parts[0], COMMERCIAL: parts[1], INDUSTRIAL: parts[2] };
+}, z.union([mixObject, z.string().transform((_s, ctx) => {
+  ctx.addIssue({ code: 'custom', message: 'expected three shares like 88/11/1 (residential/commercial/industrial)' });
+  return z.NEVER;
+})]))
+  .refine((m) => m.RESIDENTIAL + m.COMMERCIAL + m.INDUSTRIAL > 0, 'shares must not all be zero');
+
+export const scenarioInputSchema = z.strictObject({
+  preset: z.enum(PRESET_NAMES).optional(),
+  fleet: z.enum(FLEET_PRESET_NAMES).optional(),
+  meters: z.preprocess(numberFromText, z.int().min(1).max(MAX_METERS)).optional(),
+  days: z.preprocess(numberFromText, z.int().min(1).max(MAX_DAYS)).optional(),
+  start: isoDate.optional(),
+  interval: z.preprocess(numberFromText, z.union(INTERVALS.map((i) => z.literal(i)) as [z.ZodLiteral<5>, z.ZodLiteral<15>, z.ZodLiteral<30>, z.ZodLiteral<60>], {
+    error: `expected one of ${INTERVALS.join(', ')} (minutes)`,
+  })).optional(),
+  area: z
+    .string()
+    .transform((s, ctx) => {
+      const name = resolveServiceAreaName(s);
+      if (!name) {
+        ctx.addIssue({ code: 'custom', message: `unknown service area "${s}"` });
+        return z.NEVER;
+      }
+      return name;
+    })
+    .optional(),
+  segment: z.preprocess(upper, z.enum(SEGMENTS)).optional(),
+  mix: mix.optional(),
+  seed: z.preprocess(numberFromText, z.int().min(0).max(0xffffffff)).optional(),
+  idPrefix: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9]{0,7}$/, 'expected 1-8 upper-case letters or digits, starting with a letter')
+    .optional(),
+  emissionPattern: z.preprocess(upper, z.enum(EMISSION_PATTERNS)).optional(),
+});
+
+export type ScenarioInput = z.input<typeof scenarioInputSchema>;
+export type ParsedScenarioInput = z.output<typeof scenarioInputSchema>;

@@ -1,0 +1,126 @@
+import { ForgeError } from '../util/forge-error.js';
+import { formatIssues } from '../util/format-zod-error.js';
+import { isoDate, localMidnightUtcMs, toWallClockMs } from '../util/time-zone.js';
+import type { EmissionPattern, IntervalMinutes, Segment } from './enums.js';
+import { FLEET_PRESETS, PRESETS, type PresetName } from './presets.js';
+import { scenarioInputSchema, type ScenarioInput } from './scenario-schema.js';
+import { SERVICE_AREAS, type ServiceArea, type ServiceAreaName } from './service-areas.js';
+
+/**
+ * A validated, fully defaulted and frozen scenario. Together with the code version it determines every reading
+ * bit for bit (determinism invariant): it is what workers receive, what jobs persist and what verify regenerates.
+ */
+export interface Scenario {
+  readonly preset: PresetName | null;
+  readonly meters: number;
+  readonly days: number;
+  /** First local calendar day of the service area, YYYY-MM-DD. */
+  readonly start: string;
+  readonly intervalMinutes: IntervalMinutes;
+  readonly area: ServiceAreaName;
+  /** Only meters of this segment, or all segments. */
+  readonly segment: Segment | null;
+  /** Segment shares, summing to 1. */
+  readonly mix: Readonly<Record<Segment, number>>;
+  readonly seed: number;
+  readonly idPrefix: string;
+  readonly emissionPattern: EmissionPattern;
+}
+
+export const DEFAULT_SEED = 42;
+export const DEFAULT_ID_PREFIX = 'MTR';
+export const DEFAULT_AREA: ServiceAreaName = 'TEXAS_GULF_COAST';
+
+const DAY_MS = 86_400_000;
+
+export interface ResolveOptions {
+  /** "Today" for the default start (the given number of days ending yesterday, in the area's time zone). */
+  readonly now?: Date;
+}
+
+/** Validates input (flags, config file, API body) and applies every default. Throws FORGE_ERR_INVALID_CONFIG. */
+export function resolveScenario(input: unknown, options: ResolveOptions = {}): Scenario {
+  const parsed = scenarioInputSchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [formatIssues(parsed.error.issues as never)]);
+  }
+  const v = parsed.data;
+  const preset = v.preset ? PRESETS[v.preset] : !v.fleet && v.meters === undefined && v.days === undefined ? PRESETS.quick : null;
+  const area = v.area ?? DEFAULT_AREA;
+  const meters = v.meters ?? (v.fleet ? FLEET_PRESETS[v.fleet].meters : undefined) ?? preset?.meters ?? PRESETS.quick.meters;
+  const days = v.days ?? preset?.days ?? PRESETS.quick.days;
+  const intervalMinutes = v.interval ?? 15;
+  const start = v.start ?? defaultStart(area, days, options.now ?? new Date());
+  const rawMix = v.mix ?? SERVICE_AREAS[area].mix;
+  const total = rawMix.RESIDENTIAL + rawMix.COMMERCIAL + rawMix.INDUSTRIAL;
+  const mix = Object.freeze({
+    RESIDENTIAL: rawMix.RESIDENTIAL / total,
+    COMMERCIAL: rawMix.COMMERCIAL / total,
+    INDUSTRIAL: rawMix.INDUSTRIAL / total,
+  });
+  if (v.segment && mix[v.segment] === 0) {
+    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`segment: ${v.segment} has a share of 0 in the mix, so no meter qualifies`]);
+  }
+  return Object.freeze({
+    preset: preset?.name ?? null,
+    meters,
+    days,
+    start,
+    intervalMinutes,
+    area,
+    segment: v.segment ?? null,
+    mix,
+    seed: v.seed ?? DEFAULT_SEED,
+    idPrefix: v.idPrefix ?? DEFAULT_ID_PREFIX,
+    emissionPattern: v.emissionPattern ?? 'UNIFORM',
+  });
+}
+
+function defaultStart(area: ServiceAreaName, days: number, now: Date): string {
+  const todayLocal = toWallClockMs(SERVICE_AREAS[area].timeZone, now.getTime());
+  const todayMidnight = Math.floor(todayLocal / DAY_MS) * DAY_MS;
+  return isoDate(todayMidnight - days * DAY_MS);
+}
+
+export function serviceAreaOf(scenario: Scenario): ServiceArea {
+  return SERVICE_AREAS[scenario.area];
+}
+
+/**
+ * The scenario covers `days` x 24 hours of real time from local midnight of `start`. Counting real time (not local
+ * calendar days) keeps the row count exact (meters x days x intervals a day) whatever daylight-saving changes fall in
+ * the range; the local calendar still shows them (a fall-back day has 25 hours of readings, a spring-forward day 23).
+ */
+export function scenarioStartUtcMs(scenario: Scenario): number {
+  const [y, m, d] = scenario.start.split('-').map(Number) as [number, number, number];
+  return localMidnightUtcMs(serviceAreaOf(scenario).timeZone, y, m, d);
+}
+
+export function scenarioEndUtcMs(scenario: Scenario): number {
+  return scenarioStartUtcMs(scenario) + scenario.days * DAY_MS;
+}
+
+export function intervalsPerMeter(scenario: Scenario): number {
+  return (scenario.days * 24 * 60) / scenario.intervalMinutes;
+}
+
+export function expectedRows(scenario: Scenario): number {
+  return scenario.meters * intervalsPerMeter(scenario);
+}
+
+/** The input that reproduces this scenario exactly (for job records, API bodies and config files). */
+export function scenarioToInput(scenario: Scenario): ScenarioInput {
+  return {
+    meters: scenario.meters,
+    days: scenario.days,
+    start: scenario.start,
+    interval: scenario.intervalMinutes,
+    area: scenario.area,
+    ...(scenario.segment ? { segment: scenario.segment } : {}),
+    mix: { ...scenario.mix },
+    seed: scenario.seed,
+    idPrefix: scenario.idPrefix,
+    emissionPattern: scenario.emissionPattern,
+    ...(scenario.preset ? { preset: scenario.preset } : {}),
+  };
+}

@@ -1,0 +1,48 @@
+import type { Fleet } from '../fleet/fleet.js';
+import type { ReadingBatch } from '../generator/reading-batch.js';
+import type { Scenario } from '../scenario/scenario.js';
+
+/**
+ * The one interface every destination implements (DESIGN.md: one folder per sink, Kysely-dialect style).
+ *
+ * Contract:
+ * - `open` prepares the destination (creates tables, directories, connections) and checks it can be written, before
+ *   any reading is produced: a refusal (e.g. an existing table without `append`) is raised here and nothing is written.
+ * - `write` accepts one batch; the returned promise resolves when the sink has accepted it (buffered or persisted)
+ *   and the caller may reuse nothing of the batch afterwards except by reading. Callers await each write before the
+ *   next (backpressure: a slow sink slows the generator). Batches arrive in the emitter's order.
+ * - `flush` makes everything accepted so far durable and visible.
+ * - `close` flushes, releases resources and returns the sink's final account; after `close` nothing is written.
+ * - `abort` releases resources after a failure without promising durability; it must not throw.
+ */
+export interface Sink {
+  readonly name: string;
+  open(context: SinkContext): Promise<void>;
+  write(batch: ReadingBatch, info: BatchInfo): Promise<void>;
+  flush(): Promise<void>;
+  close(): Promise<SinkResult>;
+  abort(reason: unknown): Promise<void>;
+}
+
+export interface SinkContext {
+  readonly scenario: Scenario;
+  readonly fleet: Fleet;
+  readonly jobId: string;
+}
+
+/** Where a batch sits in the job: its local calendar date (file partitions) and its position. */
+export interface BatchInfo {
+  /** Local calendar date of the service area, YYYY-MM-DD, shared by every row of the batch. */
+  readonly localDate: string;
+  /** True for the last batch of its local date in this job. */
+  readonly lastOfDate: boolean;
+  readonly sequence: number;
+}
+
+export interface SinkResult {
+  readonly sink: string;
+  readonly rows: number;
+  /** Files or tables written, for the summary. */
+  readonly outputs: readonly string[];
+  readonly bytes?: number;
+}

@@ -1,0 +1,51 @@
+/**
+ * The one error registry (Fastify lib/errors.js style). Every error a user can meet has a stable code, a message
+ * template and the HTTP status an API answers with; docs/ERRORS.md documents each code and a test keeps the two in step.
+ * CLI exit codes follow from the kind: 2 for bad input (usage), 1 for everything else.
+ */
+
+export interface ErrorDefinition {
+  readonly message: string;
+  readonly status: number;
+  readonly exitCode: number;
+}
+
+export const ERROR_CODES = {
+  FORGE_ERR_INVALID_CONFIG: { message: 'Invalid configuration: %s', status: 400, exitCode: 2 },
+  FORGE_ERR_CONFIG_FILE: { message: 'Cannot read config file %s: %s', status: 400, exitCode: 2 },
+  FORGE_ERR_UNKNOWN_SINK: { message: 'Unknown sink "%s" (known: %s)', status: 400, exitCode: 2 },
+  FORGE_ERR_TABLE_EXISTS: {
+    message: 'Table %s already holds %s rows in %s; pass --append to add to it or choose another --out',
+    status: 409,
+    exitCode: 1,
+  },
+  FORGE_ERR_OUTPUT_EXISTS: { message: 'Output %s already exists; pass --append or choose another --out', status: 409, exitCode: 1 },
+  FORGE_ERR_OUTPUT_NOT_FOUND: { message: 'No Flux Data Forge output at %s', status: 404, exitCode: 1 },
+  FORGE_ERR_INVALID_IDENTIFIER: { message: 'Invalid identifier "%s": %s', status: 400, exitCode: 2 },
+  FORGE_ERR_SINK_WRITE: { message: 'Sink %s failed: %s', status: 502, exitCode: 1 },
+  FORGE_ERR_SINK_STATE: { message: 'Sink %s: %s', status: 500, exitCode: 1 },
+  FORGE_ERR_WORKER: { message: 'Generation worker failed: %s', status: 500, exitCode: 1 },
+  FORGE_ERR_ABORTED: { message: 'Job aborted: %s', status: 499, exitCode: 130 },
+} as const satisfies Record<string, ErrorDefinition>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class ForgeError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly exitCode: number;
+
+  constructor(code: ErrorCode, args: readonly (string | number)[] = [], options?: { cause?: unknown }) {
+    const def: ErrorDefinition = ERROR_CODES[code];
+    let i = 0;
+    super(def.message.replace(/%s/g, () => String(args[i++] ?? '')), options);
+    this.name = 'ForgeError';
+    this.code = code;
+    this.status = def.status;
+    this.exitCode = def.exitCode;
+  }
+}
+
+export function isForgeError(e: unknown): e is ForgeError {
+  return e instanceof ForgeError;
+}
