@@ -1,0 +1,137 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { ReadingBatch } from '../generator/reading-batch.js';
+import { ReadingGenerator } from '../generator/reading-generator.js';
+import type { Scenario } from '../scenario/scenario.js';
+import { ForgeError } from '../util/forge-error.js';
+import type { WorkerReply, WorkerRequest } from './worker-messages.js';
+import { workPlan, type WorkUnit } from './work-plan.js';
+
+export interface EmittedBatch {
+  readonly batch: ReadingBatch;
+  readonly unit: WorkUnit;
+}
+
+export interface BatchEmitterOptions {
+  /** Worker threads; 0 generates on the calling thread. Default: the number of cores. */
+  readonly workers?: number;
+  /** Rows per work unit (the batch size). Output rows are identical whatever the value. */
+  readonly unitRows?: number;
+  /** Units generated ahead of the consumer, at most (bounds memory). Default: twice the workers. */
+  readonly maxAhead?: number;
+  readonly signal?: AbortSignal;
+}
+
+export const defaultWorkerCount = (): number => availableParallelism();
+
+/**
+ * Batch emission: yields the scenario's readings in order (day by day, meter blocks within a day) as fast as the
+ * consumer takes them. Work units go to a pool of worker threads; results are re-ordered, and no more than
+ * `maxAhead` units are generated beyond what the consumer has taken (backpressure: a slow sink slows generation).
+ */
+export async function* emitBatches(scenario: Scenario, options: BatchEmitterOptions = {}): AsyncGenerator<EmittedBatch> {
+  const workers = options.workers ?? defaultWorkerCount();
+  const plan = workPlan(scenario, options.unitRows);
+  if (workers <= 0) {
+    const generator = new ReadingGenerator(scenario);
+    for (const unit of plan) {
+      if (options.signal?.aborted) return;
+      yield { batch: generator.generate(unit.day, unit.meterStart, unit.meterEnd), unit };
+    }
+    return;
+  }
+  yield* new WorkerPool(scenario, workers, options.maxAhead ?? workers * 2).run(plan, options.signal);
+}
+
+class WorkerPool {
+  private readonly workers: Worker[] = [];
+  private readonly idle: Worker[] = [];
+  private readonly units = new Map<number, WorkUnit>();
+  private readonly done = new Map<number, ReadingBatch>();
+  private failure: Error | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly size: number,
+    private readonly maxAhead: number,
+  ) {}
+
+  async *run(plan: Iterator<WorkUnit>, signal?: AbortSignal): AsyncGenerator<EmittedBatch> {
+    this.start();
+    let next = 0;
+    let exhausted = false;
+    try {
+      for (;;) {
+        if (signal?.aborted) return;
+        // Dispatch while workers are idle and the look-ahead window allows.
+        while (!exhausted && this.idle.length > 0 && this.units.size < this.maxAhead) {
+          const step = plan.next();
+          if (step.done) {
+            exhausted = true;
+            break;
+          }
+          const unit = step.value;
+          this.units.set(unit.sequence, unit);
+          const request: WorkerRequest = { sequence: unit.sequence, day: unit.day, meterStart: unit.meterStart, meterEnd: unit.meterEnd };
+          this.idle.pop()!.postMessage(request);
+        }
+        if (this.failure) throw this.failure;
+        const batch = this.done.get(next);
+        if (batch) {
+          const unit = this.units.get(next)!;
+          this.done.delete(next);
+          this.units.delete(next);
+          next++;
+          yield { batch, unit };
+          continue;
+        }
+        if (exhausted && this.units.size === 0) return;
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+    } finally {
+      await Promise.all(this.workers.map((w) => w.terminate()));
+    }
+  }
+
+  private start(): void {
+    const entry = workerEntry();
+    for (let i = 0; i < this.size; i++) {
+      const worker = new Worker(entry.script, { workerData: this.scenario, eval: entry.eval });
+      worker.on('message', (reply: WorkerReply) => {
+        if (reply.error !== undefined) this.fail(new ForgeError('FORGE_ERR_WORKER', [reply.error]));
+        else this.done.set(reply.sequence, reply.batch);
+        this.idle.push(worker);
+        this.notify();
+      });
+      worker.on('error', (error) => this.fail(new ForgeError('FORGE_ERR_WORKER', [error.message], { cause: error })));
+      this.workers.push(worker);
+      this.idle.push(worker);
+    }
+  }
+
+  private fail(error: Error): void {
+    this.failure ??= error;
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+}
+
+/**
+ * The worker script next to this module. From compiled JavaScript it is generate-worker.js; when this module runs as
+ * TypeScript source (tests, development) the worker is the .ts file, loaded through tsx's module hooks (a development
+ * dependency only).
+ */
+function workerEntry(): { script: string | URL; eval: boolean } {
+  if (!import.meta.url.endsWith('.ts')) return { script: new URL('./generate-worker.js', import.meta.url), eval: false };
+  const source = new URL('./generate-worker.ts', import.meta.url).href;
+  return {
+    script: `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`,
+    eval: true,
+  };
+}
