@@ -1,0 +1,37 @@
+import type { Command } from 'commander';
+import { z } from 'zod';
+import { generationDays } from '../../generator/calendar.js';
+import { ReadingGenerator } from '../../generator/reading-generator.js';
+import { SHAPES, recordOf } from '../../generator/reading-records.js';
+import { ForgeError } from '../../util/forge-error.js';
+import { formatIssues } from '../../util/format-zod-error.js';
+import { addScenarioFlags, scenarioFromFlags } from '../scenario-flags.js';
+
+const previewSchema = z.strictObject({
+  n: z.preprocess((v) => (typeof v === 'string' ? Number(v) : v), z.int().min(1).max(10_000)),
+  shape: z.enum(SHAPES),
+});
+
+export function registerPreviewCommand(program: Command): void {
+  addScenarioFlags(program.command('preview').description('print sample readings of a scenario as JSON (one per line)'))
+    .option('-n, --n <count>', 'number of readings', '5')
+    .option('--shape <shape>', 'flat or nested (AMI head-end message)', 'flat')
+    .action(async (flags: Record<string, unknown>) => {
+      const scenario = await scenarioFromFlags(flags);
+      const parsed = previewSchema.safeParse({ n: flags.n, shape: flags.shape });
+      if (!parsed.success) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [formatIssues(parsed.error.issues as never)]);
+      const { n, shape } = parsed.data;
+      const generator = new ReadingGenerator(scenario);
+      // One reading per meter at the first intervals of the first day: a sample across the fleet's segments.
+      const day = generationDays(scenario)[0]!;
+      const meters = Math.min(scenario.meters, n);
+      const batch = generator.generate(day, 0, meters);
+      const lines: string[] = [];
+      for (let t = 0; t < day.intervals && lines.length < n; t++) {
+        for (let m = 0; m < meters && lines.length < n; m++) {
+          lines.push(JSON.stringify(recordOf(batch, m * day.intervals + t, generator.fleet, scenario.area, shape)));
+        }
+      }
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+}

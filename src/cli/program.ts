@@ -1,0 +1,21 @@
+import { Command } from 'commander';
+import { registerGenerateCommand } from './commands/generate-command.js';
+import { registerPresetsCommand } from './commands/presets-command.js';
+import { registerPreviewCommand } from './commands/preview-command.js';
+import { registerValidateCommand } from './commands/validate-command.js';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(): Command {
+  const program = new Command('forge')
+    .description('Flux Data Forge: realistic synthetic smart-meter (AMI) data')
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride();
+  registerGenerateCommand(program);
+  registerPreviewCommand(program);
+  registerPresetsCommand(program);
+  registerValidateCommand(program);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { emitBatches } from '../emit/batch-emitter.js';
+import { buildFleet } from '../fleet/fleet.js';
+import { expectedRows, type Scenario } from '../scenario/scenario.js';
+import type { Sink, SinkResult } from '../sinks/sink.js';
+
+export interface BatchProgress {
+  readonly rows: number;
+  readonly expectedRows: number;
+  readonly elapsedSeconds: number;
+}
+
+export interface BatchJobOptions {
+  readonly scenario: Scenario;
+  /** One or more sinks: with several, a batch counts as delivered when every sink has accepted it (dual write). */
+  readonly sinks: readonly Sink[];
+  readonly workers?: number;
+  readonly unitRows?: number;
+  readonly jobId?: string;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: BatchProgress) => void;
+}
+
+export interface BatchJobSummary {
+  readonly jobId: string;
+  /** 'stopped' when the signal aborted the job: what was delivered is flushed and closed, the rest not generated. */
+  readonly status: 'completed' | 'stopped';
+  readonly rows: number;
+  readonly expectedRows: number;
+  readonly seconds: number;
+  readonly rowsPerSecond: number;
+  readonly sinks: readonly SinkResult[];
+}
+
+export const newJobId = (): string => `job-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomUUID().slice(0, 8)}`;
+
+/**
+ * Runs a batch job: opens every sink (all must be ready before the first reading is produced), streams the
+ * scenario's batches into them in order, then flushes and closes them. On failure every sink is aborted and the
+ * error propagates; on a stop signal the job ends cleanly after the batch in hand.
+ */
+export async function runBatchJob(options: BatchJobOptions): Promise<BatchJobSummary> {
+  const { scenario, sinks } = options;
+  const jobId = options.jobId ?? newJobId();
+  const fleet = buildFleet(scenario);
+  const expected = expectedRows(scenario);
+  const started = performance.now();
+  const opened: Sink[] = [];
+  let rows = 0;
+  try {
+    for (const sink of sinks) {
+      await sink.open({ scenario, fleet, jobId });
+      opened.push(sink);
+    }
+    const emitted = emitBatches(scenario, {
+      ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      ...(options.unitRows !== undefined ? { unitRows: options.unitRows } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    for await (const { batch, unit } of emitted) {
+      const info = { localDate: unit.day.localDate, lastOfDate: unit.lastOfDay, sequence: unit.sequence };
+      await Promise.all(sinks.map((sink) => sink.write(batch, info)));
+      rows += batch.length;
+      options.onProgress?.({ rows, expectedRows: expected, elapsedSeconds: (performance.now() - started) / 1000 });
+    }
+    const results: SinkResult[] = [];
+    for (const sink of sinks) results.push(await sink.close());
+    const seconds = (performance.now() - started) / 1000;
+    return {
+      jobId,
+      status: options.signal?.aborted ? 'stopped' : 'completed',
+      rows,
+      expectedRows: expected,
+      seconds,
+      rowsPerSecond: seconds > 0 ? rows / seconds : rows,
+      sinks: results,
+    };
+  } catch (error) {
+    await Promise.all(opened.map((sink) => sink.abort(error)));
+    throw error;
+  }
+}

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import { SHAPES } from '../generator/reading-records.js';
+import { ForgeError } from '../util/forge-error.js';
+import { formatIssues } from '../util/format-zod-error.js';
+
+/** Where a job delivers: the one schema for output settings from CLI flags and (later) API bodies. */
+export const SINK_NAMES = ['duckdb', 'parquet', 'csv', 'ndjson', 'stdout'] as const;
+export type SinkName = (typeof SINK_NAMES)[number];
+
+export const DEFAULT_DUCKDB_PATH = 'forge-data/forge.duckdb';
+export const defaultFilesDir = (format: string): string => `forge-data/${format}`;
+
+const sinkList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : v),
+  z.array(z.enum(SINK_NAMES, { error: `expected sinks among ${SINK_NAMES.join(', ')}` })).min(1),
+);
+
+const intFromText = (v: unknown): unknown => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v);
+
+export const outputOptionsSchema = z
+  .strictObject({
+    sink: sinkList.default(['duckdb']),
+    /** DuckDB file for the duckdb sink, directory for a file sink. Only with a single sink that writes to a path. */
+    out: z.string().min(1).optional(),
+    shape: z.enum(SHAPES).default('flat'),
+    append: z.boolean().default(false),
+    workers: z.preprocess(intFromText, z.int().min(0).max(64)).optional(),
+    batchSize: z.preprocess(intFromText, z.int().min(1_000).max(4_000_000)).optional(),
+  })
+  .refine((o) => new Set(o.sink).size === o.sink.length, { message: 'a sink is listed twice', path: ['sink'] })
+  .refine((o) => o.out === undefined || o.sink.filter((s) => s !== 'stdout').length === 1, {
+    message: '--out names the path of a single sink; with several sinks each writes to its default path',
+    path: ['out'],
+  });
+
+export type OutputOptions = z.output<typeof outputOptionsSchema>;
+
+export function parseOutputOptions(input: unknown): OutputOptions {
+  const parsed = outputOptionsSchema.safeParse(input ?? {});
+  if (!parsed.success) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [formatIssues(parsed.error.issues as never)]);
+  return parsed.data;
+}

@@ -1,0 +1,23 @@
+import { DuckDbSink } from '../sinks/duckdb/duckdb-sink.js';
+import { FileSink } from '../sinks/files/file-sink.js';
+import type { Sink } from '../sinks/sink.js';
+import { StdoutSink } from '../sinks/stdout/stdout-sink.js';
+import { DEFAULT_DUCKDB_PATH, defaultFilesDir, type OutputOptions, type SinkName } from './output-options.js';
+
+/** The composition root for sinks: the only module that knows the concrete sink classes. */
+export function createSinks(options: OutputOptions): Sink[] {
+  return options.sink.map((name) => createSink(name, options));
+}
+
+function createSink(name: SinkName, options: OutputOptions): Sink {
+  switch (name) {
+    case 'duckdb':
+      return new DuckDbSink({ path: options.out ?? DEFAULT_DUCKDB_PATH, append: options.append });
+    case 'parquet':
+    case 'csv':
+    case 'ndjson':
+      return new FileSink({ format: name, dir: options.out ?? defaultFilesDir(name), shape: options.shape, append: options.append });
+    case 'stdout':
+      return new StdoutSink({ shape: options.shape });
+  }
+}
