@@ -1,0 +1,107 @@
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { DATA_QUALITIES, EMISSION_PATTERNS, EVENT_TYPES } from '../scenario/enums.js';
+import { ForgeError } from '../util/forge-error.js';
+import { readingsSelect } from './readings-select.js';
+import { quoteIdentifier, quoteLiteral } from './sql-quote.js';
+
+/**
+ * The warehouse's star schema:
+ * - `ami_fact`: one row per reading, compact (meter key, two timestamps, measures, enum codes); no per-row strings.
+ * - `ami_meters`: the meter dimension (ids, topology, segment, location), one row per meter_id, keyed by meter_key.
+ * - `ami_readings`: a view giving exactly the flat reading schema of DESIGN.md (FLAT_COLUMNS, in order).
+ * - `forge_jobs`: one row per job that wrote here, with its scenario and the rows it committed, so validate can
+ *   compute the expected row count from what was written.
+ *
+ * The enums are ENUM types built from the const tuples in scenario/enums.ts, so a column's physical value is exactly
+ * the tuple index the batches carry (UTINYINT storage): appending copies the code bytes as they are. The tuples
+ * only ever grow at the end, and `checkStarSchema` refuses a database whose enums differ from this code's.
+ */
+export const STAR_SCHEMA = {
+  fact: 'ami_fact',
+  meters: 'ami_meters',
+  readings: 'ami_readings',
+  jobs: 'forge_jobs',
+} as const;
+
+const enumType = (members: readonly string[]): string => `ENUM(${members.map(quoteLiteral).join(', ')})`;
+
+/** Fact columns in physical order (ColumnarAppender fills them by position). Types as DuckDB reports them. */
+export const FACT_COLUMNS = [
+  { name: 'meter_key', type: 'INTEGER' },
+  { name: 'reading_ts', type: 'TIMESTAMP' },
+  { name: 'reading_ts_utc', type: 'TIMESTAMP WITH TIME ZONE' },
+  { name: 'interval_minutes', type: 'UTINYINT' },
+  { name: 'usage_kwh', type: 'DOUBLE' },
+  { name: 'voltage', type: 'DOUBLE' },
+  { name: 'power_factor', type: 'DOUBLE' },
+  { name: 'temperature_c', type: 'DOUBLE' },
+  { name: 'is_outage', type: 'BOOLEAN' },
+  { name: 'data_quality', type: enumType(DATA_QUALITIES) },
+  /** NULL when the reading carries no event (code 0 in the batch); member i is batch code i + 1. */
+  { name: 'event_type', type: enumType(EVENT_TYPES) },
+  { name: 'emission_pattern', type: enumType(EMISSION_PATTERNS) },
+] as const;
+
+export const METER_COLUMNS = [
+  { name: 'meter_key', type: 'INTEGER' },
+  { name: 'meter_id', type: 'VARCHAR' },
+  { name: 'transformer_id', type: 'VARCHAR' },
+  { name: 'circuit_id', type: 'VARCHAR' },
+  { name: 'substation_id', type: 'VARCHAR' },
+  { name: 'service_area', type: 'VARCHAR' },
+  { name: 'customer_segment', type: 'VARCHAR' },
+  { name: 'latitude', type: 'DOUBLE' },
+  { name: 'longitude', type: 'DOUBLE' },
+] as const;
+
+/**
+ * The fact table has no key or index: an index would cut append speed several-fold, and the unique key
+ * (meter_id, reading_ts_utc) is a property validate checks rather than one the engine enforces row by row.
+ */
+export function factTableDdl(table: string = STAR_SCHEMA.fact, options: { temporary?: boolean } = {}): string {
+  const cols = FACT_COLUMNS.map((c) => `${c.name} ${c.type}${c.name === 'meter_key' || c.name.startsWith('reading_ts') ? ' NOT NULL' : ''}`);
+  return `CREATE ${options.temporary ? 'TEMPORARY ' : ''}TABLE IF NOT EXISTS ${quoteIdentifier(table)} (${cols.join(', ')})`;
+}
+
+export function meterTableDdl(table: string = STAR_SCHEMA.meters): string {
+  const cols = METER_COLUMNS.map((c) =>
+    c.name === 'meter_key' ? `${c.name} ${c.type} PRIMARY KEY` : c.name === 'meter_id' ? `${c.name} ${c.type} NOT NULL UNIQUE` : `${c.name} ${c.type}`,
+  );
+  return `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(table)} (${cols.join(', ')})`;
+}
+
+const JOBS_DDL = `CREATE TABLE IF NOT EXISTS ${STAR_SCHEMA.jobs} (
+  job_id VARCHAR PRIMARY KEY,
+  scenario JSON NOT NULL,
+  sink VARCHAR NOT NULL,
+  rows BIGINT NOT NULL,
+  started_at TIMESTAMP WITH TIME ZONE NOT NULL,
+  finished_at TIMESTAMP WITH TIME ZONE,
+  status VARCHAR NOT NULL
+)`;
+
+/** Creates whatever of the star schema is absent, then checks what was already there is this code's schema. */
+export async function createStarSchema(connection: DuckDBConnection, where: string): Promise<void> {
+  await connection.run(factTableDdl());
+  await connection.run(meterTableDdl());
+  await connection.run(JOBS_DDL);
+  await checkStarSchema(connection, where);
+  const view = readingsSelect({ fact: STAR_SCHEMA.fact, meters: STAR_SCHEMA.meters, shape: 'flat', timestamps: 'typed' });
+  await connection.run(`CREATE OR REPLACE VIEW ${STAR_SCHEMA.readings} AS ${view}`);
+}
+
+/** Refuses tables whose columns are not exactly this code's (an older or foreign database of the same names). */
+export async function checkStarSchema(connection: DuckDBConnection, where: string): Promise<void> {
+  for (const [table, expected] of [[STAR_SCHEMA.fact, FACT_COLUMNS], [STAR_SCHEMA.meters, METER_COLUMNS]] as const) {
+    const reader = await connection.runAndReadAll(
+      `SELECT column_name, data_type FROM duckdb_columns() WHERE schema_name = current_schema() AND table_name = $1 ORDER BY column_index`,
+      [table],
+    );
+    const actual = reader.getRows().map(([name, type]) => `${String(name)} ${String(type)}`);
+    const wanted = expected.map((c) => `${c.name} ${c.type}`);
+    if (actual.join(', ') !== wanted.join(', ')) {
+      const diff = wanted.find((w, i) => actual[i] !== w) ?? `${actual.length} columns instead of ${wanted.length}`;
+      throw new ForgeError('FORGE_ERR_SINK_WRITE', ['duckdb', `table ${table} in ${where} does not have this version's schema (expected ${diff}); choose another --out`]);
+    }
+  }
+}
