@@ -22,22 +22,24 @@ const isoDate = z
     return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
   }, 'not a calendar date');
 
-const mixObject = z.strictObject({
-  RESIDENTIAL: z.number().min(0).max(100),
-  COMMERCIAL: z.number().min(0).max(100),
-  INDUSTRIAL: z.number().min(0).max(100),
-});
+// A plain object schema with its own type error, not a union with a failing string branch: Zod reports a union none
+// of whose branches matches as a bare "Invalid input", which hid the hint below.
+const mixObject = z.strictObject(
+  {
+    RESIDENTIAL: z.number().min(0).max(100),
+    COMMERCIAL: z.number().min(0).max(100),
+    INDUSTRIAL: z.number().min(0).max(100),
+  },
+  { error: 'expected three shares like 88/11/1 (residential/commercial/industrial) or an object keyed by segment' },
+);
 
 /** "88/11/1" (percent or fractions, residential/commercial/industrial) or an object keyed by segment. */
 const mix = z.preprocess((v) => {
   if (typeof v !== 'string') return v;
-  const parts = v.split('/').map((p) => Number(p.trim()));
+  const parts = v.split('/').map((p) => (p.trim() === '' ? Number.NaN : Number(p.trim())));
   if (parts.length !== 3 || parts.some((p) => Number.isNaN(p))) return v;
   return { RESIDENTIAL: parts[0], COMMERCIAL: parts[1], INDUSTRIAL: parts[2] };
-}, z.union([mixObject, z.string().transform((_s, ctx) => {
-  ctx.addIssue({ code: 'custom', message: 'expected three shares like 88/11/1 (residential/commercial/industrial)' });
-  return z.NEVER;
-})]))
+}, mixObject)
   .refine((m) => m.RESIDENTIAL + m.COMMERCIAL + m.INDUSTRIAL > 0, 'shares must not all be zero');
 
 export const scenarioInputSchema = z.strictObject({
