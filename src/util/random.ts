@@ -25,7 +25,10 @@ export function hash32(seed: number, stream: number, a: number, b: number): numb
   let h = fmix32((seed ^ 0x9e3779b9) >>> 0);
   h = fmix32((h ^ Math.imul(stream | 0, 0x27d4eb2f)) >>> 0);
   h = fmix32((h + Math.imul(a | 0, 0x165667b1)) >>> 0);
-  return fmix32((h ^ Math.imul(b | 0, 0xd3a2646c)) >>> 0);
+  // The multiplier of b is even (a factor of 4), which dropped b's top two bits: b and b + 2^30 hashed alike. Folding
+  // those bits into the two low bits the product leaves at zero makes the step a bijection of b again, and changes
+  // nothing for b < 2^30, so every value drawn with such a b (all of them so far) is unchanged.
+  return fmix32((h ^ (Math.imul(b | 0, 0xd3a2646c) ^ (b >>> 30))) >>> 0);
 }
 
 /**
