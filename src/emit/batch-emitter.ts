@@ -125,13 +125,15 @@ class WorkerPool {
 /**
  * The worker script next to this module. From compiled JavaScript it is generate-worker.js; when this module runs as
  * TypeScript source (tests, development) the worker is the .ts file, loaded through tsx's module hooks (a development
- * dependency only).
+ * dependency only). tsx is resolved here, from this module's location: a bare 'tsx' inside the eval'd worker script
+ * would resolve from the process's working directory and fail anywhere but the project root.
  */
 function workerEntry(): { script: string | URL; eval: boolean } {
   if (!import.meta.url.endsWith('.ts')) return { script: new URL('./generate-worker.js', import.meta.url), eval: false };
   const source = new URL('./generate-worker.ts', import.meta.url).href;
+  const tsxApi = import.meta.resolve('tsx/esm/api');
   return {
-    script: `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`,
+    script: `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`,
     eval: true,
   };
 }
