@@ -10,7 +10,7 @@ export function buildProgram(): Command {
   const program = new Command('forge')
     .description('Flux Data Forge: realistic synthetic smart-meter (AMI) data')
     .version(VERSION)
-    .showHelpAfterError()
+    .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   registerGenerateCommand(program);
   registerPreviewCommand(program);

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ReadingBatch } from '../generator/reading-batch.js';
 import { ReadingGenerator } from '../generator/reading-generator.js';
-import type { Scenario } from '../scenario/scenario.js';
+import { expectedRows, type Scenario } from '../scenario/scenario.js';
 import { ForgeError } from '../util/forge-error.js';
 import type { WorkerReply, WorkerRequest } from './worker-messages.js';
 import { workPlan, type WorkUnit } from './work-plan.js';
@@ -13,7 +13,7 @@ export interface EmittedBatch {
 }
 
 export interface BatchEmitterOptions {
-  /** Worker threads; 0 generates on the calling thread. Default: the number of cores. */
+  /** Worker threads; 0 generates on the calling thread. Default: the number of cores (none for small jobs). */
   readonly workers?: number;
   /** Rows per work unit (the batch size). Output rows are identical whatever the value. */
   readonly unitRows?: number;
@@ -22,7 +22,11 @@ export interface BatchEmitterOptions {
   readonly signal?: AbortSignal;
 }
 
-export const defaultWorkerCount = (): number => availableParallelism();
+/** Below this many rows, starting worker threads (about half a second) costs more than it saves. */
+export const INLINE_ROWS_THRESHOLD = 1_000_000;
+
+/** Default worker count for a scenario: the cores for real work, none (the calling thread) for small jobs. */
+export const defaultWorkerCount = (rows = Number.POSITIVE_INFINITY): number => (rows < INLINE_ROWS_THRESHOLD ? 0 : availableParallelism());
 
 /**
  * Batch emission: yields the scenario's readings in order (day by day, meter blocks within a day) as fast as the
@@ -30,7 +34,7 @@ export const defaultWorkerCount = (): number => availableParallelism();
  * `maxAhead` units are generated beyond what the consumer has taken (backpressure: a slow sink slows generation).
  */
 export async function* emitBatches(scenario: Scenario, options: BatchEmitterOptions = {}): AsyncGenerator<EmittedBatch> {
-  const workers = options.workers ?? defaultWorkerCount();
+  const workers = options.workers ?? defaultWorkerCount(expectedRows(scenario));
   const plan = workPlan(scenario, options.unitRows);
   if (workers <= 0) {
     const generator = new ReadingGenerator(scenario);

@@ -34,6 +34,21 @@ const NOISE_SIGMA = [0.55, 0.12, 0.08];
 const NOISE_AR_30MIN = 0.5;
 const POWER_FACTOR_BASE = [0.955, 0.9, 0.86];
 const POWER_FACTOR_SPREAD = [0.03, 0.05, 0.06];
+/**
+ * Service capacity as a multiple of the meter's mean demand, and the residential bounds: demand saturates smoothly
+ * towards it (a 200 A home service cannot draw 40 kW for a quarter hour, however the noise falls).
+ */
+const CAPACITY_MULTIPLE = [8, 5, 3];
+const RESIDENTIAL_CAPACITY_KW: readonly [number, number] = [8, 25];
+
+/** Soft limit: unchanged below 80% of the capacity, then approaching the capacity asymptotically. */
+function saturate(kw: number, capacity: number): number {
+  const knee = 0.8 * capacity;
+  if (kw <= knee) return kw;
+  const room = capacity - knee;
+  return knee + room * Math.tanh((kw - knee) / room);
+}
+
 /** Per-reading event probabilities (thresholds on one uniform draw, so the events are exclusive). */
 const P_ESTIMATED = 0.002;
 const P_SPIKE = 0.0005;
@@ -102,6 +117,9 @@ export class ReadingGenerator {
       const heating = fleet.heatingPerDegree[m]!;
       const xfmr = fleet.transformer[m]!;
       const vOffset = fleet.transformerVoltageOffset[xfmr]!;
+      const capacity = seg === 0
+        ? Math.min(RESIDENTIAL_CAPACITY_KW[1], Math.max(RESIDENTIAL_CAPACITY_KW[0], CAPACITY_MULTIPLE[0]! * meanKw))
+        : CAPACITY_MULTIPLE[seg]! * meanKw;
       const sigma = NOISE_SIGMA[seg]!;
       const sigmaCorrection = (sigma * sigma) / 2;
       const pfBase = POWER_FACTOR_BASE[seg]!;
@@ -128,7 +146,7 @@ export class ReadingGenerator {
 
         const weatherFactor = 1 + cooling * ctx.coolingDegrees[t]! + heating * ctx.heatingDegrees[t]!;
         const expectedKw = meanKw * ctx.shape[shapeOffset + t]! * weatherFactor;
-        let kw = expectedKw * Math.exp(sigma * e - sigmaCorrection);
+        let kw = saturate(expectedKw * Math.exp(sigma * e - sigmaCorrection), capacity);
 
         const h3 = mix32(eventKey, counter);
         const u = (h3 >>> 12) / 1048576;
@@ -162,7 +180,8 @@ export class ReadingGenerator {
         } else if (u < P_ESTIMATED + P_SPIKE) {
           quality = Q_ANOMALY;
           event = E_SPIKE;
-          kw = expectedKw * (4 + 4 * pfJitter);
+          // A spike is an anomaly: it may exceed the normal saturation, but not twice the service capacity.
+          kw = Math.min(2 * capacity, expectedKw * (3 + 3 * pfJitter));
         } else if (u < P_ESTIMATED + P_SPIKE + P_SAG) {
           quality = Q_ANOMALY;
           event = E_SAG;

@@ -12,7 +12,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--out <path>', 'DuckDB file (duckdb sink) or directory (file sinks); default under ./forge-data')
     .option('--shape <shape>', 'flat (default) or nested (AMI head-end message) for ndjson, parquet and stdout')
     .option('--append', 'add to an existing table or directory instead of refusing')
-    .option('--workers <n>', 'generation worker threads (default: number of cores; 0 = main thread)')
+    .option('--workers <n>', 'generation worker threads (default: number of cores, or 0 = the main thread below 1M rows)')
     .option('--batch-size <rows>', 'rows per generated batch (output is identical whatever the size)')
     .option('--json', 'print the summary as JSON')
     .action(async (flags: Record<string, unknown>) => {
