@@ -184,6 +184,27 @@ describe('FileSink', () => {
     });
   });
 
+  it('surfaces a failed COPY as a sink error and leaves no partial or temporary file', async () => {
+    await withTempDir(async (dir) => {
+      // A file where the date's partition directory must go makes that date's export fail.
+      await writeFile(join(dir, 'date=2026-03-08'), 'in the way');
+      const job = testJob();
+      const sink = new FileSink({ format: 'parquet', dir, append: true });
+      await sink.open(job.context);
+      let failure: unknown = null;
+      try {
+        for (const { batch, info } of job.batches) await sink.write(batch, info);
+        await sink.close();
+      } catch (e) {
+        failure = e;
+        await sink.abort(e);
+      }
+      expect(failure).toMatchObject({ code: 'FORGE_ERR_SINK_WRITE', message: expect.stringContaining('Sink parquet failed') });
+      // The failure stops the job at its next step: the later date is never exported, nothing is left half-written.
+      expect(await listing(dir)).toEqual(['date=2026-03-08']);
+    });
+  });
+
   it('fails clearly on misuse: write before open, nested CSV, an unsafe local date', async () => {
     const job = testJob();
     const { batch, info } = job.batches[0]!;

@@ -45,9 +45,9 @@ export class DuckDbSink implements Sink {
 
   async open(context: SinkContext): Promise<void> {
     if (this.state !== 'new') throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `open called on a sink that is ${this.state}`]);
-    await mkdir(dirname(this.path), { recursive: true });
     let warehouse: Warehouse;
     try {
+      await mkdir(dirname(this.path), { recursive: true });
       warehouse = await Warehouse.open(this.path);
     } catch (e) {
       throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `cannot open ${this.path}: ${(e as Error).message}`], { cause: e });
@@ -110,12 +110,10 @@ export class DuckDbSink implements Sink {
     this.state = 'closed';
     if (!warehouse) return;
     this.appender?.discard();
-    try {
-      await warehouse.run('ROLLBACK');
-      await recordJobProgress(warehouse.connection, this.jobId, 0, 'aborted');
-    } catch {
-      // abort must not throw; the rollback above is what matters and DuckDB rolls back on close anyway.
-    }
+    // abort must not throw. An open transaction is rolled back (and would be on close anyway); marking the job
+    // aborted is best effort on a database that may be what failed.
+    await warehouse.run('ROLLBACK').catch(() => undefined);
+    await recordJobProgress(warehouse.connection, this.jobId, 0, 'aborted').catch(() => undefined);
     warehouse.close();
   }
 

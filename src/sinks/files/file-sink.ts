@@ -117,7 +117,7 @@ export class FileSink implements Sink {
       await mkdir(this.dir, { recursive: true });
     } catch (e) {
       warehouse.close();
-      throw e;
+      throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, e instanceof Error ? e.message : String(e)], { cause: e });
     }
     this.warehouse = warehouse;
     this.state = 'open';
@@ -179,7 +179,6 @@ export class FileSink implements Sink {
     stage.appender.close();
     await this.settle();
     const target = await this.files.reserve(stage.localDate);
-    await mkdir(this.files.partitionDir(stage.localDate), { recursive: true });
     this.temporaries.add(target.temporary);
     const copy = this.copy(stage, target).catch((e: unknown) => {
       this.failure ??= e;
@@ -196,6 +195,7 @@ export class FileSink implements Sink {
       shape: this.shape,
       timestamps: this.format === 'parquet' ? 'typed' : 'text',
     });
+    await mkdir(this.files.partitionDir(stage.localDate), { recursive: true });
     await session.run(`COPY (${select}) TO ${quoteLiteral(target.temporary)} (${this.copyOptions()})`);
     await session.run(`DROP TABLE ${stage.table}`);
     await rename(target.temporary, target.path);
