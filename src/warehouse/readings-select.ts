@@ -10,19 +10,25 @@ import { quoteIdentifier, quoteLiteral } from './sql-quote.js';
  * - `timestamps: 'typed'`: reading_ts TIMESTAMP, reading_ts_utc TIMESTAMPTZ (warehouse, Parquet). `'text'`: the
  *   forms of reading-records.ts, 'YYYY-MM-DD HH:MM:SS' local and ISO 8601 with Z (CSV, NDJSON), independent of the
  *   session time zone.
- * Enum columns leave as VARCHAR (the schema's text), interval_minutes as INTEGER.
+ * interval_minutes leaves as INTEGER; enum columns as VARCHAR unless `enumsAsText` is false.
  */
 export interface ReadingsSelectOptions {
   readonly fact: string;
   readonly meters: string;
   readonly shape: 'flat' | 'nested';
   readonly timestamps: 'typed' | 'text';
+  /**
+   * Default true: enum columns leave as VARCHAR, the schema's text type (the view). False keeps them ENUM, for
+   * writers where that changes nothing a reader sees but is cheaper (COPY to files: ENUMs are written as strings).
+   */
+  readonly enumsAsText?: boolean;
 }
 
 type Column = keyof FlatReading;
 
-function columnExpressions(timestamps: 'typed' | 'text'): Record<Column, string> {
+function columnExpressions(timestamps: 'typed' | 'text', enumsAsText: boolean): Record<Column, string> {
   const text = timestamps === 'text';
+  const label = (c: string): string => (enumsAsText ? `CAST(f.${c} AS VARCHAR)` : `f.${c}`);
   return {
     meter_id: 'm.meter_id',
     reading_ts: text ? `strftime(f.reading_ts, '%Y-%m-%d %H:%M:%S')` : 'f.reading_ts',
@@ -40,9 +46,9 @@ function columnExpressions(timestamps: 'typed' | 'text'): Record<Column, string>
     latitude: 'm.latitude',
     longitude: 'm.longitude',
     is_outage: 'f.is_outage',
-    data_quality: 'CAST(f.data_quality AS VARCHAR)',
-    event_type: 'CAST(f.event_type AS VARCHAR)',
-    emission_pattern: 'CAST(f.emission_pattern AS VARCHAR)',
+    data_quality: label('data_quality'),
+    event_type: label('event_type'),
+    emission_pattern: label('emission_pattern'),
   };
 }
 
@@ -54,7 +60,7 @@ const NESTED_GROUPS = {
 } as const satisfies Record<string, readonly Column[]>;
 
 export function readingsSelect(options: ReadingsSelectOptions): string {
-  const expr = columnExpressions(options.timestamps);
+  const expr = columnExpressions(options.timestamps, options.enumsAsText ?? true);
   const from = `FROM ${quoteIdentifier(options.fact)} AS f JOIN ${quoteIdentifier(options.meters)} AS m ON m.meter_key = f.meter_key`;
   if (options.shape === 'flat') {
     return `SELECT ${FLAT_COLUMNS.map((c) => `${expr[c]} AS ${c}`).join(', ')} ${from}`;

@@ -5,6 +5,7 @@ import type { ReadingBatch } from '../../generator/reading-batch.js';
 import type { Shape } from '../../generator/reading-records.js';
 import { ForgeError } from '../../util/forge-error.js';
 import { ColumnarAppender } from '../../warehouse/columnar-appender.js';
+import { dictionaryEncodeMeters } from '../../warehouse/dictionary-encode-meters.js';
 import { readingsSelect } from '../../warehouse/readings-select.js';
 import { quoteLiteral } from '../../warehouse/sql-quote.js';
 import { factTableDdl, meterTableDdl } from '../../warehouse/star-schema.js';
@@ -41,6 +42,7 @@ export interface FileSinkOptions {
 
 const EXTENSIONS: Readonly<Record<FileFormat, string>> = { parquet: 'parquet', csv: 'csv', ndjson: 'ndjson' };
 const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const METERS_TEXT = 'stage_meters_text';
 const METERS = 'stage_meters';
 
 interface Stage {
@@ -111,8 +113,10 @@ export class FileSink implements Sink {
     if (entries.length > 0 && !this.append) throw new ForgeError('FORGE_ERR_OUTPUT_EXISTS', [this.dir]);
     const warehouse = await Warehouse.open(':memory:');
     try {
-      await warehouse.run(meterTableDdl(METERS));
-      this.meterKeys = await upsertMeters(warehouse.connection, context.fleet, context.scenario.area, METERS);
+      await warehouse.run(meterTableDdl(METERS_TEXT));
+      this.meterKeys = await upsertMeters(warehouse.connection, context.fleet, context.scenario.area, METERS_TEXT);
+      await dictionaryEncodeMeters(warehouse.connection, METERS_TEXT, METERS);
+      await warehouse.run(`DROP TABLE ${METERS_TEXT}`);
       this.copySession = this.overlap ? await warehouse.connect() : warehouse.connection;
       await mkdir(this.dir, { recursive: true });
     } catch (e) {
@@ -194,6 +198,7 @@ export class FileSink implements Sink {
       meters: METERS,
       shape: this.shape,
       timestamps: this.format === 'parquet' ? 'typed' : 'text',
+      enumsAsText: false,
     });
     await mkdir(this.files.partitionDir(stage.localDate), { recursive: true });
     await session.run(`COPY (${select}) TO ${quoteLiteral(target.temporary)} (${this.copyOptions()})`);
