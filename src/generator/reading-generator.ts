@@ -180,8 +180,8 @@ export class ReadingGenerator {
         } else if (u < P_ESTIMATED + P_SPIKE) {
           quality = Q_ANOMALY;
           event = E_SPIKE;
-          // A spike is an anomaly: it may exceed the normal saturation, but not twice the service capacity.
-          kw = Math.min(2 * capacity, expectedKw * (3 + 3 * pfJitter));
+          // A spike is an anomaly: it may exceed the normal saturation, but not 1.5 times the service capacity.
+          kw = Math.min(1.5 * capacity, expectedKw * (3 + 3 * pfJitter));
         } else if (u < P_ESTIMATED + P_SPIKE + P_SAG) {
           quality = Q_ANOMALY;
           event = E_SAG;
