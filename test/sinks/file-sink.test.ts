@@ -49,6 +49,7 @@ describe('FileSink', () => {
         expect(schema.map((c) => c.column_name)).toEqual([...FLAT_COLUMNS]);
         expect(Object.fromEntries(schema.map((c) => [c.column_name, c.column_type]))).toMatchObject({
           reading_ts: 'TIMESTAMP', reading_ts_utc: 'TIMESTAMP WITH TIME ZONE', interval_minutes: 'INTEGER', event_type: 'VARCHAR', is_outage: 'BOOLEAN',
+          meter_id: 'VARCHAR', customer_segment: 'VARCHAR', service_area: 'VARCHAR', data_quality: 'VARCHAR', latitude: 'DOUBLE',
         });
 
         const all = quoteLiteral(join(dir, '*', '*.parquet'));
@@ -107,6 +108,8 @@ describe('FileSink', () => {
       const schema = await query(`SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM read_parquet(${file}, hive_partitioning = false))`);
       expect(schema.map((c) => c.column_name)).toEqual(['header', 'meter', 'reading', 'quality', 'metadata']);
       expect(String(schema[2]!.column_type)).toMatch(/^STRUCT\(reading_ts TIMESTAMP, reading_ts_utc TIMESTAMP WITH TIME ZONE, interval_minutes INTEGER/);
+      expect(schema[3]!.column_type).toBe('STRUCT(is_outage BOOLEAN, data_quality VARCHAR, event_type VARCHAR)');
+      expect(String(schema[1]!.column_type)).toMatch(/^STRUCT\(meter_id VARCHAR, transformer_id VARCHAR, circuit_id VARCHAR, substation_id VARCHAR, service_area VARCHAR, customer_segment VARCHAR/);
       const rows = await query(`SELECT header, meter.meter_id AS id, epoch_ms(reading.reading_ts_utc) AS utc, quality FROM read_parquet(${file})`);
       expect(rows).toHaveLength(80);
       for (const row of rows) {
@@ -212,6 +215,8 @@ describe('FileSink', () => {
       code: 'FORGE_ERR_SINK_STATE', message: 'Sink ndjson: write called before open',
     });
     expect(() => new FileSink({ format: 'csv', shape: 'nested' })).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_CONFIG' }));
+    expect(() => new FileSink({ format: 'parquet', compression: `zstd); DROP TABLE x; --` as never })).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_CONFIG' }));
+    expect(() => new FileSink({ format: 'xml' as never })).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_CONFIG' }));
     await withTempDir(async (dir) => {
       const sink = new FileSink({ format: 'csv', dir });
       await sink.open(job.context);

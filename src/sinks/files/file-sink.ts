@@ -99,7 +99,13 @@ export class FileSink implements Sink {
     this.dir = resolve(options.dir ?? `./forge-data/${options.format}`);
     this.append = options.append ?? false;
     this.compression = options.compression ?? 'zstd';
+    if (!PARQUET_COMPRESSIONS.includes(this.compression)) {
+      throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`parquet compression "${String(this.compression)}" is not one of ${PARQUET_COMPRESSIONS.join(', ')}`]);
+    }
     this.maxRowsPerFile = options.maxRowsPerFile ?? 4_000_000;
+    if (!Number.isSafeInteger(this.maxRowsPerFile) || this.maxRowsPerFile < 1) {
+      throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`maxRowsPerFile must be a positive integer, not ${String(this.maxRowsPerFile)}`]);
+    }
     this.overlap = options.overlap ?? true;
     this.files = new PartitionFiles(this.dir, EXTENSIONS[this.format]);
   }
