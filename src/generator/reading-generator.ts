@@ -185,11 +185,14 @@ export class ReadingGenerator {
         } else if (u < P_ESTIMATED + P_SPIKE + P_SAG) {
           quality = Q_ANOMALY;
           event = E_SAG;
-          voltage -= 9 + 6 * pfJitter;
+          // Meters flag a sag when the voltage leaves ANSI Range A: a labelled sag is always below 114 V, even where
+          // the transformer's tap runs high (a plain 9-15 V drop from 125 V would not be).
+          voltage = Math.min(voltage - (9 + 6 * pfJitter), 113.5 - 3 * pfJitter);
         } else if (u < P_ESTIMATED + P_SPIKE + P_SAG + P_SWELL) {
           quality = Q_ANOMALY;
           event = E_SWELL;
-          voltage += 7 + 4 * pfJitter;
+          // Likewise a labelled swell is always above 126 V.
+          voltage = Math.max(voltage + (7 + 4 * pfJitter), 126.5 + 2 * pfJitter);
         }
         previousOut = false;
         batch.usageKwh[row] = Math.round(kw * hours * 1000) / 1000;
