@@ -32,6 +32,11 @@ export const DEFAULT_ID_PREFIX = 'MTR';
 export const DEFAULT_AREA: ServiceAreaName = 'TEXAS_GULF_COAST';
 
 const DAY_MS = 86_400_000;
+/**
+ * Meter ids have 7 digits (MTR-TGC-0000042). A segment-filtered fleet may walk at most this many meters of the whole
+ * utility on average; the margin below 9,999,999 keeps the walk's random overshoot inside the ids.
+ */
+export const MAX_UTILITY_METERS = 9_000_000;
 
 export interface ResolveOptions {
   /** "Today" for the default start (the given number of days ending yesterday, in the area's time zone). */
@@ -60,6 +65,15 @@ export function resolveScenario(input: unknown, options: ResolveOptions = {}): S
   });
   if (v.segment && mix[v.segment] === 0) {
     throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`segment: ${v.segment} has a share of 0 in the mix, so no meter qualifies`]);
+  }
+  // A segment filter walks the whole utility (fleet.ts) to find its meters: about meters / share of them, each with a
+  // 7-digit id. Past the ids, ids would grow a digit; with a tiny share the walk would exhaust memory first.
+  if (v.segment && meters / mix[v.segment] > MAX_UTILITY_METERS) {
+    const utility = Math.ceil(meters / mix[v.segment]).toLocaleString('en-US');
+    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [
+      `segment: ${meters} ${v.segment} meters at a ${+(mix[v.segment] * 100).toPrecision(3)}% share of the mix need a utility of about ${utility} meters; ` +
+        `a segment filter may span at most ${MAX_UTILITY_METERS.toLocaleString('en-US')} (meter ids have 7 digits): ask for fewer meters or raise the ${v.segment} share with mix`,
+    ]);
   }
   return Object.freeze({
     preset: preset?.name ?? null,

@@ -211,6 +211,16 @@ describe('resolveScenario: bad input', () => {
     }
   });
 
+  it('rejects a segment filter that needs more meter ids than exist (ids have 7 digits)', () => {
+    // 1,000,000 industrial meters at California's 7% share walk about 14.3 million meters of the whole utility:
+    // ids would grow an eighth digit, and a tiny share (0.1%) would walk a billion meters and exhaust memory.
+    expect(configError({ meters: 1_000_000, segment: 'INDUSTRIAL', area: 'CAISO' }).message).toMatch(/segment: .*INDUSTRIAL/);
+    expect(configError({ meters: 20_000, segment: 'INDUSTRIAL', mix: '99/0.9/0.1' }).message).toMatch(/segment: .*mix/);
+    // Within the ids: 500,000 industrial meters at 10% need about 5 million.
+    expect(resolveScenario({ meters: 500_000, segment: 'INDUSTRIAL', start: '2026-01-01' }).meters).toBe(500_000);
+    expect(resolveScenario({ meters: 1_000_000, segment: 'RESIDENTIAL', start: '2026-01-01' }).meters).toBe(1_000_000);
+  });
+
   it('reports every bad field at once', () => {
     const message = configError({ meters: 0, interval: 10, area: 'ATLANTIS' }).message;
     expect(message).toMatch(/meters: /);
