@@ -58,10 +58,13 @@ export function resolveScenario(input: unknown, options: ResolveOptions = {}): S
   const start = v.start ?? defaultStart(area, days, options.now ?? new Date());
   const rawMix = v.mix ?? SERVICE_AREAS[area].mix;
   const total = rawMix.RESIDENTIAL + rawMix.COMMERCIAL + rawMix.INDUSTRIAL;
+  // Shares that already sum to 1 (up to rounding) are kept as given: dividing by a total one ulp off 1 moved them by
+  // an ulp each time, so scenarioToInput -> resolveScenario did not give back the same scenario.
+  const normalised = Math.abs(total - 1) < 1e-9;
   const mix = Object.freeze({
-    RESIDENTIAL: rawMix.RESIDENTIAL / total,
-    COMMERCIAL: rawMix.COMMERCIAL / total,
-    INDUSTRIAL: rawMix.INDUSTRIAL / total,
+    RESIDENTIAL: normalised ? rawMix.RESIDENTIAL : rawMix.RESIDENTIAL / total,
+    COMMERCIAL: normalised ? rawMix.COMMERCIAL : rawMix.COMMERCIAL / total,
+    INDUSTRIAL: normalised ? rawMix.INDUSTRIAL : rawMix.INDUSTRIAL / total,
   });
   if (v.segment && mix[v.segment] === 0) {
     throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`segment: ${v.segment} has a share of 0 in the mix, so no meter qualifies`]);

@@ -87,6 +87,20 @@ describe('resolveScenario: presets', () => {
     expect([s.meters, s.days, s.intervalMinutes, s.seed]).toEqual([12, 3, 5, 7]);
   });
 
+  it('scenarioToInput reproduces the scenario exactly, the mix included, however often it is re-resolved', () => {
+    for (const area of SERVICE_AREA_NAMES) {
+      for (const mix of [undefined, '88/11/1', '1/1/1', '70/20/10', '0.1/0.2/0.3', '7/0/13', '50/50/0']) {
+        const first = resolveScenario({ area, start: '2026-01-01', ...(mix ? { mix } : {}) });
+        let s = first;
+        for (let round = 0; round < 3; round++) {
+          const again = resolveScenario(scenarioToInput(s));
+          expect(again, `${area} ${mix} round ${round}`).toEqual(first);
+          s = again;
+        }
+      }
+    }
+  });
+
   it('round-trips through scenarioToInput', () => {
     const s = resolveScenario({ preset: 'se', area: 'CAISO', segment: 'commercial', mix: '50/40/10', seed: 9, idPrefix: 'ACME', start: '2026-04-01', interval: 30 });
     expect(resolveScenario(scenarioToInput(s))).toEqual(s);
