@@ -40,7 +40,7 @@ describe('generator determinism', () => {
       // Batches arrive in plan order whatever the workers do.
       expect(run.sequences).toEqual(run.sequences.map((_, i) => i));
     }
-  });
+  }, 180_000);
 
   it('a different seed changes the checksum; the same seed reproduces it', async () => {
     const a = await checksumOf(SCENARIO, { workers: 0 });
