@@ -53,6 +53,7 @@ class WorkerPool {
   private readonly units = new Map<number, WorkUnit>();
   private readonly done = new Map<number, ReadingBatch>();
   private failure: Error | null = null;
+  private stopping = false;
   private wake: (() => void) | null = null;
 
   constructor(
@@ -94,6 +95,7 @@ class WorkerPool {
         await new Promise<void>((resolve) => (this.wake = resolve));
       }
     } finally {
+      this.stopping = true;
       await Promise.all(this.workers.map((w) => w.terminate()));
     }
   }
@@ -109,6 +111,10 @@ class WorkerPool {
         this.notify();
       });
       worker.on('error', (error) => this.fail(new ForgeError('FORGE_ERR_WORKER', [error.message], { cause: error })));
+      // A worker that dies without an 'error' event (killed, out of memory) must not leave the job waiting forever.
+      worker.on('exit', (code) => {
+        if (!this.stopping) this.fail(new ForgeError('FORGE_ERR_WORKER', [`worker exited with code ${code}`]));
+      });
       this.workers.push(worker);
       this.idle.push(worker);
     }

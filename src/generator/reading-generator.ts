@@ -81,6 +81,8 @@ export class ReadingGenerator {
   private readonly hours: number;
   private readonly phi: number;
   private readonly emissionCode: number;
+  /** Per-meter demand before weather: the fleet's mean demand divided by the meter's mean weather factor. */
+  private readonly baseKw: Float64Array;
   private cached: DayContext | null = null;
   private readonly windows: number[] = [];
 
@@ -94,6 +96,10 @@ export class ReadingGenerator {
     this.hours = scenario.intervalMinutes / 60;
     this.phi = Math.pow(NOISE_AR_30MIN, scenario.intervalMinutes / 30);
     this.emissionCode = EMISSION_PATTERNS.indexOf(scenario.emissionPattern);
+    // Fleet levels are annual means (EIA figures); weather adds load on hot and cold days, so the weather-free base
+    // is the level divided by the meter's average weather factor over a climatological year.
+    const degrees = this.weather.meanDegreeHours(COOLING_BALANCE_C, HEATING_BALANCE_C);
+    this.baseKw = fleet.meanKw.map((kw, m) => kw / (1 + fleet.coolingPerDegree[m]! * degrees.cooling + fleet.heatingPerDegree[m]! * degrees.heating));
   }
 
   /** Readings of meters [meterStart, meterEnd) for one day, meter-major (all intervals of a meter together). */
@@ -113,6 +119,7 @@ export class ReadingGenerator {
       const number = fleet.meterNumber[m]!;
       const seg = fleet.segment[m]!;
       const meanKw = fleet.meanKw[m]!;
+      const baseKw = this.baseKw[m]!;
       const cooling = fleet.coolingPerDegree[m]!;
       const heating = fleet.heatingPerDegree[m]!;
       const xfmr = fleet.transformer[m]!;
@@ -145,7 +152,7 @@ export class ReadingGenerator {
         e = t === 0 ? z : phi * e + innovation * z;
 
         const weatherFactor = 1 + cooling * ctx.coolingDegrees[t]! + heating * ctx.heatingDegrees[t]!;
-        const expectedKw = meanKw * ctx.shape[shapeOffset + t]! * weatherFactor;
+        const expectedKw = baseKw * ctx.shape[shapeOffset + t]! * weatherFactor;
         let kw = saturate(expectedKw * Math.exp(sigma * e - sigmaCorrection), capacity);
 
         const h3 = mix32(eventKey, counter);

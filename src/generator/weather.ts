@@ -22,12 +22,31 @@ export class Weather {
 
   /** Degrees C at an instant, given its local wall-clock milliseconds. */
   temperatureAt(localMs: number): number {
+    return this.normalTemperatureAt(localMs) + this.spell(localMs / DAY_MS);
+  }
+
+  /** The climate alone (normal for the date and hour), without warm and cold spells. */
+  normalTemperatureAt(localMs: number): number {
     const localDays = localMs / DAY_MS;
     const dayOfYear = ((localDays % 365.2425) + 365.2425) % 365.2425;
     const hour = (localDays - Math.floor(localDays)) * 24;
-    const climate = this.climateNormal(dayOfYear);
-    const diurnal = (this.area.dailyRangeC / 2) * Math.cos((2 * Math.PI * (hour - 15)) / 24);
-    return climate + diurnal + this.spell(localDays);
+    return this.climateNormal(dayOfYear) + (this.area.dailyRangeC / 2) * Math.cos((2 * Math.PI * (hour - 15)) / 24);
+  }
+
+  /**
+   * Mean degrees above `coolingBalance` and below `heatingBalance` over a climatological year, hour by hour: what a
+   * meter's weather response adds on average, so that levels can be set as annual means.
+   */
+  meanDegreeHours(coolingBalance: number, heatingBalance: number): { cooling: number; heating: number } {
+    let cooling = 0;
+    let heating = 0;
+    const hours = 365 * 24;
+    for (let h = 0; h < hours; h++) {
+      const t = this.normalTemperatureAt(h * 3_600_000 + 1_800_000);
+      cooling += Math.max(0, t - coolingBalance);
+      heating += Math.max(0, heatingBalance - t);
+    }
+    return { cooling: cooling / hours, heating: heating / hours };
   }
 
   private climateNormal(dayOfYear: number): number {
