@@ -14,6 +14,12 @@ export interface DuckDbSinkOptions {
   readonly path?: string;
   /** Add to a fact table that already holds rows (otherwise such a table is refused in `open`). */
   readonly append?: boolean;
+  /**
+   * DuckDB's buffer-pool limit for this sink. Default 512MB: left at DuckDB's default (80% of RAM) the pool keeps
+   * written blocks cached and the process grew with the job (940 MB RSS at 38M rows); capped, RSS stays flat at the
+   * same speed (invariant 4). DuckDB syntax, e.g. '2GB'.
+   */
+  readonly memoryLimit?: string;
 }
 
 export const DEFAULT_DUCKDB_PATH = './forge-data/forge.duckdb';
@@ -30,6 +36,7 @@ export class DuckDbSink implements Sink {
   readonly name = 'duckdb';
   private readonly path: string;
   private readonly append: boolean;
+  private readonly memoryLimit: string;
   private warehouse: Warehouse | null = null;
   private appender: ColumnarAppender | null = null;
   private meterKeys: Int32Array = new Int32Array(0);
@@ -41,6 +48,7 @@ export class DuckDbSink implements Sink {
   constructor(options: DuckDbSinkOptions = {}) {
     this.path = resolve(options.path ?? DEFAULT_DUCKDB_PATH);
     this.append = options.append ?? false;
+    this.memoryLimit = options.memoryLimit ?? '512MB';
   }
 
   async open(context: SinkContext): Promise<void> {
@@ -48,7 +56,7 @@ export class DuckDbSink implements Sink {
     let warehouse: Warehouse;
     try {
       await mkdir(dirname(this.path), { recursive: true });
-      warehouse = await Warehouse.open(this.path);
+      warehouse = await Warehouse.open(this.path, { memory_limit: this.memoryLimit });
     } catch (e) {
       throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `cannot open ${this.path}: ${(e as Error).message}`], { cause: e });
     }
