@@ -14,7 +14,7 @@ const COL = Object.fromEntries(FACT_COLUMNS.map((c, i) => [c.name, i])) as Recor
 /**
  * Appends ReadingBatches to a fact-shaped table (FACT_COLUMNS) through DuckDB data chunks: each typed-array column is
  * copied into its chunk vector with one memcpy, so no per-row JS value crosses into DuckDB (columnar invariant).
- * Measured on the 2-core dev machine: 2 to 3M rows/s in memory, 1.3 to 1.8M rows/s into a file.
+ * Measured on the 2-core dev machine (shared, noisy): 2 to 3.5M rows/s in memory, 1.1 to 1.8M rows/s into a file.
  *
  * Per-row work in JS is limited to what has no memcpy equivalent, done into scratch buffers reused across chunks:
  * - meter_key: fleet index -> key through the caller's map (the dimension's keys are not fleet indexes);

@@ -99,6 +99,34 @@ describe('DuckDbSink', () => {
     });
   });
 
+  it('adds to the job row when a job id comes back (a resumed job), so forge_jobs still sums to the fact rows', async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, 'forge.duckdb');
+      await runJob(new DuckDbSink({ path }), testJob({ jobId: 'job-r' }));
+      await runJob(new DuckDbSink({ path, append: true }), testJob({ jobId: 'job-r' }));
+      await inspect(path, async (w) => {
+        expect(await w.rows('SELECT job_id, rows, status FROM forge_jobs')).toEqual([{ job_id: 'job-r', rows: '3840', status: 'completed' }]);
+        expect(await w.number('SELECT count(*) FROM ami_fact')).toBe(3840);
+      });
+    });
+  });
+
+  it('refuses a database whose ami_fact has another schema, writing nothing', async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, 'other.duckdb');
+      const w = await Warehouse.open(path);
+      await w.run('CREATE TABLE ami_fact (a INTEGER)');
+      await w.run('INSERT INTO ami_fact VALUES (1)');
+      w.close();
+      await expect(new DuckDbSink({ path, append: true }).open(testJob().context)).rejects.toMatchObject({
+        code: 'FORGE_ERR_SINK_WRITE', message: expect.stringContaining("does not have this version's schema"),
+      });
+      await inspect(path, async (w2) => {
+        expect(await w2.rows(`SELECT table_name FROM duckdb_tables() ORDER BY 1`)).toEqual([{ table_name: 'ami_fact' }]);
+      });
+    });
+  });
+
   it('fails clearly when written before open or after close', async () => {
     const job = testJob();
     const { batch, info } = job.batches[0]!;
