@@ -54,6 +54,8 @@ class WorkerPool {
   private readonly done = new Map<number, ReadingBatch>();
   private failure: Error | null = null;
   private stopping = false;
+  private plan: Iterator<WorkUnit> | null = null;
+  private exhausted = false;
   private wake: (() => void) | null = null;
 
   constructor(
@@ -63,24 +65,13 @@ class WorkerPool {
   ) {}
 
   async *run(plan: Iterator<WorkUnit>, signal?: AbortSignal): AsyncGenerator<EmittedBatch> {
+    this.plan = plan;
     this.start();
     let next = 0;
-    let exhausted = false;
     try {
       for (;;) {
         if (signal?.aborted) return;
-        // Dispatch while workers are idle and the look-ahead window allows.
-        while (!exhausted && this.idle.length > 0 && this.units.size < this.maxAhead) {
-          const step = plan.next();
-          if (step.done) {
-            exhausted = true;
-            break;
-          }
-          const unit = step.value;
-          this.units.set(unit.sequence, unit);
-          const request: WorkerRequest = { sequence: unit.sequence, day: unit.day, meterStart: unit.meterStart, meterEnd: unit.meterEnd };
-          this.idle.pop()!.postMessage(request);
-        }
+        this.dispatch();
         if (this.failure) throw this.failure;
         const batch = this.done.get(next);
         if (batch) {
@@ -91,12 +82,30 @@ class WorkerPool {
           yield { batch, unit };
           continue;
         }
-        if (exhausted && this.units.size === 0) return;
+        if (this.exhausted && this.units.size === 0) return;
         await new Promise<void>((resolve) => (this.wake = resolve));
       }
     } finally {
       this.stopping = true;
       await Promise.all(this.workers.map((w) => w.terminate()));
+    }
+  }
+
+  /**
+   * Hands units to idle workers while the look-ahead window allows. Called from the consumer's loop and from each
+   * worker reply, so workers keep generating while the consumer is busy in a sink.
+   */
+  private dispatch(): void {
+    while (!this.exhausted && !this.stopping && this.idle.length > 0 && this.units.size < this.maxAhead) {
+      const step = this.plan!.next();
+      if (step.done) {
+        this.exhausted = true;
+        return;
+      }
+      const unit = step.value;
+      this.units.set(unit.sequence, unit);
+      const request: WorkerRequest = { sequence: unit.sequence, day: unit.day, meterStart: unit.meterStart, meterEnd: unit.meterEnd };
+      this.idle.pop()!.postMessage(request);
     }
   }
 
@@ -108,6 +117,7 @@ class WorkerPool {
         if (reply.error !== undefined) this.fail(new ForgeError('FORGE_ERR_WORKER', [reply.error]));
         else this.done.set(reply.sequence, reply.batch);
         this.idle.push(worker);
+        this.dispatch();
         this.notify();
       });
       worker.on('error', (error) => this.fail(new ForgeError('FORGE_ERR_WORKER', [error.message], { cause: error })));
