@@ -23,4 +23,10 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
+// A reader that closes the pipe early (`forge generate --sink stdout | head`) is not an error: stop quietly.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 process.exitCode = await main(process.argv);

@@ -7,9 +7,6 @@ import { formatIssues } from '../util/format-zod-error.js';
 export const SINK_NAMES = ['duckdb', 'parquet', 'csv', 'ndjson', 'stdout'] as const;
 export type SinkName = (typeof SINK_NAMES)[number];
 
-export const DEFAULT_DUCKDB_PATH = 'forge-data/forge.duckdb';
-export const defaultFilesDir = (format: string): string => `forge-data/${format}`;
-
 const sinkList = z.preprocess(
   (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : v),
   z.array(z.enum(SINK_NAMES, { error: `expected sinks among ${SINK_NAMES.join(', ')}` })).min(1),

@@ -2,7 +2,7 @@ import { DuckDbSink } from '../sinks/duckdb/duckdb-sink.js';
 import { FileSink } from '../sinks/files/file-sink.js';
 import type { Sink } from '../sinks/sink.js';
 import { StdoutSink } from '../sinks/stdout/stdout-sink.js';
-import { DEFAULT_DUCKDB_PATH, defaultFilesDir, type OutputOptions, type SinkName } from './output-options.js';
+import type { OutputOptions, SinkName } from './output-options.js';
 
 /** The composition root for sinks: the only module that knows the concrete sink classes. */
 export function createSinks(options: OutputOptions): Sink[] {
@@ -12,11 +12,11 @@ export function createSinks(options: OutputOptions): Sink[] {
 function createSink(name: SinkName, options: OutputOptions): Sink {
   switch (name) {
     case 'duckdb':
-      return new DuckDbSink({ path: options.out ?? DEFAULT_DUCKDB_PATH, append: options.append });
+      return new DuckDbSink({ ...(options.out ? { path: options.out } : {}), append: options.append });
     case 'parquet':
     case 'csv':
     case 'ndjson':
-      return new FileSink({ format: name, dir: options.out ?? defaultFilesDir(name), shape: options.shape, append: options.append });
+      return new FileSink({ format: name, ...(options.out ? { dir: options.out } : {}), shape: options.shape, append: options.append });
     case 'stdout':
       return new StdoutSink({ shape: options.shape });
   }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { DEFAULT_DUCKDB_PATH } from '../../jobs/output-options.js';
+import { DEFAULT_DUCKDB_PATH } from '../../sinks/duckdb/duckdb-sink.js';
 import { validateOutput } from '../../validate/validation-checks.js';
 
 export function registerValidateCommand(program: Command): void {
