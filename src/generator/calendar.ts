@@ -1,8 +1,6 @@
 import { scenarioEndUtcMs, scenarioStartUtcMs, serviceAreaOf, type Scenario } from '../scenario/scenario.js';
-import { isoDate, offsetMinutes } from '../util/time-zone.js';
+import { DAY_MS, isoDate, MINUTE_MS, offsetMinutes } from '../util/time-zone.js';
 
-const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 
 /**
  * One local calendar day of the service area within the scenario's range: the unit of generation. A reading needs

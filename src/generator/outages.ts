@@ -1,8 +1,7 @@
 import { STREAM } from '../fleet/streams.js';
 import { lognormal, normal, uniform } from '../util/random.js';
+import { DAY_MS, MINUTE_MS } from '../util/time-zone.js';
 
-const DAY_MS = 86_400_000;
-const MINUTE_MS = 60_000;
 
 /**
  * Outages are events on assets, not per reading: a transformer failure takes out its homes together, a feeder fault

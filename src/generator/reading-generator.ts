@@ -3,15 +3,13 @@ import { STREAM } from '../fleet/streams.js';
 import { EMISSION_PATTERNS, eventCode } from '../scenario/enums.js';
 import { serviceAreaOf, type Scenario } from '../scenario/scenario.js';
 import { hash32, mix32, normalFromHash } from '../util/random.js';
-import { offsetMinutes } from '../util/time-zone.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, offsetMinutes } from '../util/time-zone.js';
 import type { GenerationDay } from './calendar.js';
 import { LOAD_SHAPES, shapeAt } from './load-shapes.js';
 import { FEEDER_OUTAGES, TRANSFORMER_OUTAGES, outageWindows } from './outages.js';
 import { allocateBatch, type ReadingBatch } from './reading-batch.js';
 import { Weather } from './weather.js';
 
-const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 
 const Q_VALID = 0;
 const Q_ESTIMATED = 1;
@@ -238,7 +236,7 @@ export class ReadingGenerator {
       // Offsets change at most twice a year, always on the hour: checking once an hour is exact.
       if (utc >= nextOffsetCheck) {
         offsetMs = offsetMinutes(this.timeZone, utc) * MINUTE_MS;
-        nextOffsetCheck = Math.floor(utc / 3_600_000) * 3_600_000 + 3_600_000;
+        nextOffsetCheck = Math.floor(utc / HOUR_MS) * HOUR_MS + HOUR_MS;
       }
       const local = utc + offsetMs;
       utcMs[t] = utc;
@@ -252,7 +250,7 @@ export class ReadingGenerator {
       const localDay = Math.floor(local / DAY_MS);
       const dayOfWeek = (localDay + 4) % 7;
       const weekend = dayOfWeek === 0 || dayOfWeek === 6;
-      const hour = ((local - localDay * DAY_MS) + this.stepMs / 2) / 3_600_000;
+      const hour = ((local - localDay * DAY_MS) + this.stepMs / 2) / HOUR_MS;
       for (let s = 0; s < LOAD_SHAPES.length; s++) {
         const shapes = LOAD_SHAPES[s]!;
         shape[s * T + t] = shapeAt(weekend ? shapes.weekend : shapes.weekday, hour);

@@ -1,8 +1,8 @@
 import type { ServiceArea } from '../scenario/service-areas.js';
 import { normal } from '../util/random.js';
 import { STREAM } from '../fleet/streams.js';
+import { DAY_MS, HOUR_MS } from '../util/time-zone.js';
 
-const DAY_MS = 86_400_000;
 /** Mid-month day of year for each month's normal (non-leap), for interpolation. */
 const MID_MONTH_DOY = [15.5, 45, 74.5, 105, 135.5, 166, 196.5, 227.5, 258, 288.5, 319, 349.5];
 
@@ -42,7 +42,7 @@ export class Weather {
     let heating = 0;
     const hours = 365 * 24;
     for (let h = 0; h < hours; h++) {
-      const t = this.normalTemperatureAt(h * 3_600_000 + 1_800_000);
+      const t = this.normalTemperatureAt(h * HOUR_MS + HOUR_MS / 2);
       cooling += Math.max(0, t - coolingBalance);
       heating += Math.max(0, heatingBalance - t);
     }

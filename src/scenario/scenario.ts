@@ -1,6 +1,6 @@
 import { ForgeError } from '../util/forge-error.js';
 import { formatIssues } from '../util/format-zod-error.js';
-import { isoDate, localMidnightUtcMs, toWallClockMs } from '../util/time-zone.js';
+import { DAY_MS, isoDate, localMidnightUtcMs, toWallClockMs } from '../util/time-zone.js';
 import type { EmissionPattern, IntervalMinutes, Segment } from './enums.js';
 import { FLEET_PRESETS, PRESETS, type PresetName } from './presets.js';
 import { scenarioInputSchema, type ScenarioInput } from './scenario-schema.js';
@@ -31,7 +31,6 @@ export const DEFAULT_SEED = 42;
 export const DEFAULT_ID_PREFIX = 'MTR';
 export const DEFAULT_AREA: ServiceAreaName = 'TEXAS_GULF_COAST';
 
-const DAY_MS = 86_400_000;
 /**
  * Meter ids have 7 digits (MTR-TGC-0000042). A segment-filtered fleet may walk at most this many meters of the whole
  * utility on average; the margin below 9,999,999 keeps the walk's random overshoot inside the ids.
