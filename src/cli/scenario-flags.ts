@@ -19,10 +19,15 @@ export function addScenarioFlags(command: Command): Command {
     .option('--segment <segment>', 'only RESIDENTIAL, COMMERCIAL or INDUSTRIAL meters')
     .option('--mix <r/c/i>', 'segment shares, e.g. 88/11/1 (default: the area mix)')
     .option('--seed <n>', 'random seed, 0 to 4294967295 (default 42)')
-    .option('--id-prefix <prefix>', 'meter id prefix (default MTR)');
+    .option('--id-prefix <prefix>', 'meter id prefix (default MTR)')
+    .option('--pv-share <share>', 'share of homes with rooftop PV, 0 to 1 (default: the area\'s, e.g. 0.18 in California)')
+    .option('--ev-share <share>', 'share of homes with an electric vehicle, 0 to 1 (default: the area\'s)')
+    .option('--storm [date]', 'a major storm: in the middle of the range, or on the given local date YYYY-MM-DD');
 }
 
-const SCENARIO_KEYS = ['preset', 'fleet', 'meters', 'days', 'start', 'interval', 'area', 'segment', 'mix', 'seed', 'idPrefix'] as const;
+const SCENARIO_KEYS = [
+  'preset', 'fleet', 'meters', 'days', 'start', 'interval', 'area', 'segment', 'mix', 'seed', 'idPrefix', 'pvShare', 'evShare', 'storm',
+] as const;
 
 /** Reads --config (if any), overlays the flags given, validates, and returns the frozen scenario. */
 export async function scenarioFromFlags(flags: Record<string, unknown>, now?: Date): Promise<Scenario> {

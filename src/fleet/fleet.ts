@@ -1,6 +1,7 @@
 import { hash32, intBetween, lognormal, normal, uniform } from '../util/random.js';
 import { SEGMENTS, type Segment } from '../scenario/enums.js';
 import { serviceAreaOf, type Scenario } from '../scenario/scenario.js';
+import { allocateTraits, drawTraits, type MeterTraits } from './meter-traits.js';
 import { STREAM } from './streams.js';
 
 /**
@@ -24,12 +25,8 @@ export interface Fleet {
   readonly substation: Uint32Array;
   readonly latitude: Float64Array;
   readonly longitude: Float64Array;
-  /** Mean demand at reference conditions, kW (usage of an interval = kW x hours). */
-  readonly meanKw: Float64Array;
-  /** Fractional load increase per degree C above the cooling balance point. */
-  readonly coolingPerDegree: Float64Array;
-  /** Fractional load increase per degree C below the heating balance point. */
-  readonly heatingPerDegree: Float64Array;
+  /** Per-meter static traits (level, profile, weather response, PV, EV). */
+  readonly traits: MeterTraits;
   readonly transformerIds: readonly string[];
   /** Service voltage offset of each transformer (tap setting and feeder position), volts on a 120 V base. */
   readonly transformerVoltageOffset: Float64Array;
@@ -57,9 +54,7 @@ export function buildFleet(scenario: Scenario): Fleet {
   const substation = new Uint32Array(n);
   const latitude = new Float64Array(n);
   const longitude = new Float64Array(n);
-  const meanKw = new Float64Array(n);
-  const coolingPerDegree = new Float64Array(n);
-  const heatingPerDegree = new Float64Array(n);
+  const traits = allocateTraits(n);
 
   const transformerIds: string[] = [];
   const transformerOffsets: number[] = [];
@@ -157,11 +152,7 @@ export function buildFleet(scenario: Scenario): Fleet {
     const [lat, lon] = place(xfmrLat, xfmrLon, seg === 0 ? 0.05 : 0.02, STREAM.LOCATION_METER, number);
     latitude[i] = Math.round(lat * 1e6) / 1e6;
     longitude[i] = Math.round(lon * 1e6) / 1e6;
-    const levelMean = seg === 0 ? area.residentialKwhPer15 * 4 : SEGMENT_MEAN_KW[segmentName];
-    meanKw[i] = lognormal(levelMean, SEGMENT_LEVEL_CV[segmentName], normal(seed, STREAM.LEVEL, number, 0));
-    const sensitivity = seg === 0 ? 1 : seg === 1 ? 0.6 : 0.15;
-    coolingPerDegree[i] = sensitivity * lognormal(0.06, 0.5, normal(seed, STREAM.LEVEL, number, 1));
-    heatingPerDegree[i] = sensitivity * lognormal(0.025, 0.6, normal(seed, STREAM.LEVEL, number, 2));
+    drawTraits(traits, i, number, seg, scenario, area);
   }
 
   return {
@@ -174,9 +165,7 @@ export function buildFleet(scenario: Scenario): Fleet {
     substation,
     latitude,
     longitude,
-    meanKw,
-    coolingPerDegree,
-    heatingPerDegree,
+    traits,
     transformerIds,
     transformerVoltageOffset: Float64Array.from(transformerOffsets),
     feederIds,

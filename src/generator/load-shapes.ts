@@ -1,49 +1,97 @@
-import { SEGMENTS } from '../scenario/enums.js';
+import { PROFILES } from '../fleet/load-profiles.js';
 
 /**
- * Typical hourly load shapes by segment, weekday and weekend (hour 0 = 00:00-01:00 local), normalised so that a
- * week averages 1. Residential: night trough, morning shoulder, evening peak about 3.8x the trough (the measured
- * EDRP households peak at 20:00, trough at 03:00, ratio 3.76); commercial: business hours with a weekend drop;
- * industrial: two shifts on a near-flat base.
+ * Hourly activity shapes of each load profile (hour 0 = 00:00-01:00 local) for weekdays, Saturdays and Sundays
+ * (holidays behave like Sundays). They shape the non-base, non-weather part of the load and are normalised so that a
+ * week averages 1.
+ *
+ * Residential shapes follow the measured EDRP households (evening peak around 19:00-20:00, trough around 03:00-04:00)
+ * and the usual occupancy patterns; commercial shapes follow building hours (offices 8-18 on weekdays, retail to the
+ * evening and on Saturdays, restaurants around meals, schools on weekdays only, groceries long hours every day);
+ * industrial shapes are one, two or three shifts.
  */
-const RAW: Record<(typeof SEGMENTS)[number], { weekday: number[]; weekend: number[] }> = {
-  RESIDENTIAL: {
-    weekday: [0.55, 0.48, 0.45, 0.44, 0.45, 0.55, 0.8, 1.0, 0.95, 0.85, 0.8, 0.8, 0.82, 0.82, 0.85, 0.95, 1.15, 1.45, 1.7, 1.75, 1.65, 1.4, 1.05, 0.75],
-    weekend: [0.62, 0.54, 0.49, 0.47, 0.47, 0.5, 0.6, 0.78, 0.99, 1.1, 1.1, 1.05, 1.05, 1.03, 1.03, 1.07, 1.2, 1.49, 1.73, 1.78, 1.68, 1.47, 1.13, 0.84],
+type Week = { weekday: number[]; saturday: number[]; sunday: number[] };
+
+const RAW: Record<string, Week> = {
+  COMMUTER: {
+    weekday: [0.25, 0.15, 0.1, 0.08, 0.08, 0.15, 0.6, 1.05, 0.85, 0.45, 0.35, 0.35, 0.4, 0.35, 0.35, 0.45, 0.8, 1.45, 2.05, 2.25, 2.05, 1.7, 1.15, 0.6],
+    saturday: [0.35, 0.2, 0.12, 0.08, 0.08, 0.1, 0.2, 0.5, 0.95, 1.15, 1.15, 1.1, 1.1, 1.0, 0.95, 1.0, 1.15, 1.5, 1.9, 2.0, 1.85, 1.6, 1.2, 0.7],
+    sunday: [0.4, 0.25, 0.12, 0.08, 0.08, 0.1, 0.18, 0.45, 0.9, 1.2, 1.3, 1.3, 1.35, 1.15, 1.0, 1.05, 1.25, 1.65, 2.0, 2.05, 1.85, 1.55, 1.1, 0.6],
   },
-  COMMERCIAL: {
-    weekday: [0.45, 0.43, 0.42, 0.42, 0.44, 0.55, 0.8, 1.2, 1.5, 1.6, 1.65, 1.65, 1.6, 1.62, 1.62, 1.58, 1.5, 1.3, 1.0, 0.8, 0.65, 0.55, 0.5, 0.47],
-    weekend: [0.42, 0.41, 0.4, 0.4, 0.41, 0.44, 0.5, 0.6, 0.7, 0.75, 0.78, 0.78, 0.78, 0.77, 0.76, 0.74, 0.7, 0.64, 0.58, 0.52, 0.48, 0.46, 0.44, 0.43],
+  HOME_DAYTIME: {
+    weekday: [0.25, 0.15, 0.1, 0.08, 0.08, 0.12, 0.35, 0.75, 1.05, 1.1, 1.05, 1.1, 1.25, 1.1, 1.0, 1.05, 1.2, 1.55, 1.85, 1.9, 1.75, 1.45, 1.0, 0.55],
+    saturday: [0.3, 0.18, 0.1, 0.08, 0.08, 0.1, 0.25, 0.6, 0.95, 1.15, 1.15, 1.15, 1.2, 1.05, 1.0, 1.05, 1.2, 1.55, 1.85, 1.9, 1.75, 1.45, 1.05, 0.6],
+    sunday: [0.3, 0.18, 0.1, 0.08, 0.08, 0.1, 0.22, 0.55, 0.95, 1.2, 1.3, 1.35, 1.4, 1.2, 1.05, 1.05, 1.25, 1.6, 1.9, 1.9, 1.7, 1.4, 1.0, 0.55],
   },
-  INDUSTRIAL: {
-    weekday: [0.8, 0.78, 0.78, 0.78, 0.8, 0.9, 1.05, 1.15, 1.18, 1.18, 1.18, 1.15, 1.12, 1.15, 1.18, 1.18, 1.15, 1.1, 1.05, 1.0, 0.95, 0.9, 0.85, 0.82],
-    weekend: [0.72, 0.71, 0.71, 0.71, 0.72, 0.74, 0.76, 0.78, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8, 0.79, 0.78, 0.77, 0.76, 0.75, 0.74, 0.73, 0.72],
+  LATE_EVENING: {
+    weekday: [0.9, 0.55, 0.3, 0.15, 0.1, 0.1, 0.2, 0.55, 0.75, 0.5, 0.4, 0.45, 0.5, 0.45, 0.45, 0.55, 0.8, 1.2, 1.6, 1.9, 2.1, 2.2, 2.0, 1.45],
+    saturday: [1.1, 0.75, 0.4, 0.2, 0.1, 0.1, 0.12, 0.25, 0.5, 0.85, 1.05, 1.1, 1.1, 1.0, 0.95, 1.0, 1.15, 1.4, 1.7, 1.95, 2.05, 2.1, 1.95, 1.5],
+    sunday: [1.2, 0.8, 0.45, 0.2, 0.1, 0.1, 0.12, 0.22, 0.45, 0.8, 1.05, 1.15, 1.2, 1.05, 1.0, 1.05, 1.2, 1.5, 1.8, 1.95, 1.95, 1.8, 1.5, 1.0],
+  },
+  OFFICE: {
+    weekday: [0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.6, 1.4, 2.1, 2.3, 2.35, 2.3, 2.2, 2.3, 2.3, 2.25, 2.05, 1.6, 0.9, 0.5, 0.3, 0.2, 0.15, 0.1],
+    saturday: [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.15, 0.25, 0.4, 0.5, 0.5, 0.5, 0.45, 0.4, 0.35, 0.3, 0.25, 0.2, 0.15, 0.1, 0.1, 0.1, 0.1, 0.1],
+    sunday: [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.15, 0.2, 0.25, 0.25, 0.25, 0.25, 0.25, 0.2, 0.2, 0.15, 0.15, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1],
+  },
+  RETAIL: {
+    weekday: [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.1, 1.7, 1.85, 1.9, 1.9, 1.9, 1.9, 1.9, 1.9, 1.85, 1.8, 1.6, 1.2, 0.6, 0.2, 0.1],
+    saturday: [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.1, 1.8, 2.0, 2.05, 2.05, 2.05, 2.05, 2.0, 1.95, 1.9, 1.8, 1.55, 1.1, 0.5, 0.2, 0.1],
+    sunday: [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.15, 0.3, 0.6, 1.1, 1.55, 1.7, 1.7, 1.7, 1.7, 1.65, 1.55, 1.3, 0.9, 0.5, 0.25, 0.15, 0.1, 0.1],
+  },
+  RESTAURANT: {
+    weekday: [0.15, 0.1, 0.1, 0.1, 0.1, 0.15, 0.4, 0.8, 0.9, 0.9, 1.2, 1.8, 2.0, 1.6, 1.1, 1.0, 1.3, 1.9, 2.2, 2.1, 1.7, 1.2, 0.6, 0.3],
+    saturday: [0.2, 0.1, 0.1, 0.1, 0.1, 0.12, 0.35, 0.8, 1.1, 1.2, 1.4, 1.9, 2.1, 1.8, 1.3, 1.2, 1.45, 2.0, 2.35, 2.3, 1.9, 1.4, 0.8, 0.4],
+    sunday: [0.2, 0.1, 0.1, 0.1, 0.1, 0.12, 0.3, 0.8, 1.3, 1.5, 1.7, 1.95, 2.0, 1.7, 1.2, 1.1, 1.3, 1.8, 2.0, 1.8, 1.4, 0.9, 0.5, 0.25],
+  },
+  SCHOOL: {
+    weekday: [0.1, 0.1, 0.1, 0.1, 0.1, 0.2, 0.7, 1.9, 2.6, 2.7, 2.7, 2.6, 2.5, 2.5, 2.3, 1.6, 1.0, 0.7, 0.5, 0.45, 0.35, 0.2, 0.1, 0.1],
+    saturday: [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.15, 0.25, 0.3, 0.3, 0.3, 0.3, 0.25, 0.25, 0.2, 0.15, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1],
+    sunday: [0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.15, 0.15, 0.15, 0.15, 0.15, 0.15, 0.15, 0.15, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1, 0.1],
+  },
+  WAREHOUSE: {
+    weekday: [0.3, 0.3, 0.3, 0.3, 0.4, 0.8, 1.5, 1.9, 2.0, 2.0, 2.0, 1.95, 1.9, 2.0, 2.0, 1.9, 1.6, 1.0, 0.6, 0.45, 0.4, 0.35, 0.3, 0.3],
+    saturday: [0.3, 0.3, 0.3, 0.3, 0.3, 0.4, 0.6, 0.8, 0.9, 0.9, 0.9, 0.85, 0.8, 0.75, 0.7, 0.6, 0.5, 0.4, 0.35, 0.3, 0.3, 0.3, 0.3, 0.3],
+    sunday: [0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.35, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.4, 0.35, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3],
+  },
+  GROCERY: {
+    weekday: [0.5, 0.5, 0.5, 0.5, 0.55, 0.7, 1.0, 1.25, 1.35, 1.4, 1.4, 1.45, 1.45, 1.45, 1.4, 1.4, 1.45, 1.5, 1.5, 1.4, 1.25, 1.0, 0.7, 0.55],
+    saturday: [0.5, 0.5, 0.5, 0.5, 0.55, 0.7, 1.0, 1.3, 1.45, 1.5, 1.55, 1.55, 1.55, 1.5, 1.5, 1.5, 1.5, 1.45, 1.4, 1.3, 1.15, 0.95, 0.7, 0.55],
+    sunday: [0.5, 0.5, 0.5, 0.5, 0.55, 0.65, 0.9, 1.2, 1.4, 1.5, 1.55, 1.55, 1.55, 1.5, 1.45, 1.45, 1.4, 1.35, 1.25, 1.1, 0.95, 0.8, 0.65, 0.55],
+  },
+  ONE_SHIFT: {
+    weekday: [0.2, 0.2, 0.2, 0.2, 0.2, 0.4, 1.2, 2.2, 2.4, 2.4, 2.4, 2.3, 2.0, 2.3, 2.4, 2.3, 1.4, 0.5, 0.3, 0.25, 0.2, 0.2, 0.2, 0.2],
+    saturday: [0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.3, 0.5, 0.6, 0.6, 0.6, 0.55, 0.5, 0.4, 0.3, 0.25, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2],
+    sunday: [0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2, 0.2],
+  },
+  TWO_SHIFTS: {
+    weekday: [0.3, 0.3, 0.3, 0.3, 0.4, 1.2, 1.8, 1.85, 1.85, 1.85, 1.8, 1.7, 1.6, 1.8, 1.85, 1.85, 1.8, 1.8, 1.75, 1.7, 1.6, 1.2, 0.5, 0.35],
+    saturday: [0.3, 0.3, 0.3, 0.3, 0.35, 0.8, 1.2, 1.3, 1.3, 1.3, 1.25, 1.2, 1.1, 1.0, 0.8, 0.5, 0.35, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3],
+    sunday: [0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3, 0.3],
+  },
+  THREE_SHIFTS: {
+    weekday: [1.0, 1.0, 1.0, 1.0, 1.0, 0.95, 1.05, 1.1, 1.1, 1.1, 1.1, 1.05, 1.0, 1.05, 1.1, 1.1, 1.1, 1.05, 1.05, 1.05, 1.05, 1.0, 0.95, 1.0],
+    saturday: [1.0, 1.0, 1.0, 1.0, 1.0, 0.95, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.95, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.95, 0.95, 1.0],
+    sunday: [0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85, 0.85],
   },
 };
 
-export interface LoadShape {
-  readonly weekday: Float64Array;
-  readonly weekend: Float64Array;
-}
+export const DAY_TYPES = ['WEEKDAY', 'SATURDAY', 'SUNDAY_OR_HOLIDAY'] as const;
 
-function normalise(raw: { weekday: number[]; weekend: number[] }): LoadShape {
+/** shapes[profile][dayType] = 24 hourly values; week mean 1. */
+export const ACTIVITY_SHAPES: readonly (readonly Float64Array[])[] = PROFILES.map((p) => {
+  const week = RAW[p.name];
+  if (!week) throw new Error(`no load shape for profile ${p.name}`);
   const sum = (a: number[]): number => a.reduce((s, v) => s + v, 0);
-  const weekMean = (5 * sum(raw.weekday) + 2 * sum(raw.weekend)) / (7 * 24);
-  return {
-    weekday: Float64Array.from(raw.weekday, (v) => v / weekMean),
-    weekend: Float64Array.from(raw.weekend, (v) => v / weekMean),
-  };
-}
+  const mean = (5 * sum(week.weekday) + sum(week.saturday) + sum(week.sunday)) / (7 * 24);
+  return [week.weekday, week.saturday, week.sunday].map((day) => Float64Array.from(day, (v) => v / mean));
+});
 
-/** Indexed by segment code. */
-export const LOAD_SHAPES: readonly LoadShape[] = SEGMENTS.map((s) => normalise(RAW[s]));
-
-/** Shape value at a fractional local hour (0 <= hour < 24), linearly interpolated between hour midpoints. */
+/** Shape value at a fractional local hour (wrapping around midnight), linearly interpolated between hour midpoints. */
 export function shapeAt(hours: Float64Array, hour: number): number {
   const x = hour - 0.5;
   const i0 = Math.floor(x);
   const f = x - i0;
-  const a = hours[(i0 + 24) % 24]!;
-  const b = hours[(i0 + 25) % 24]!;
+  const a = hours[((i0 % 24) + 24) % 24]!;
+  const b = hours[(((i0 + 1) % 24) + 24) % 24]!;
   return a + (b - a) * f;
 }

@@ -2,14 +2,18 @@ import { buildFleet, type Fleet } from '../fleet/fleet.js';
 import { STREAM } from '../fleet/streams.js';
 import { EMISSION_PATTERNS, eventCode } from '../scenario/enums.js';
 import { serviceAreaOf, type Scenario } from '../scenario/scenario.js';
-import { hash32, mix32, normalFromHash } from '../util/random.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS, offsetMinutes } from '../util/time-zone.js';
+import { hash32, lognormal, mix32, normalFromHash } from '../util/random.js';
+import { DAY_MS, HOUR_MS, localMidnightUtcMs, MINUTE_MS, offsetMinutes } from '../util/time-zone.js';
 import type { GenerationDay } from './calendar.js';
-import { LOAD_SHAPES, shapeAt } from './load-shapes.js';
-import { FEEDER_OUTAGES, TRANSFORMER_OUTAGES, outageWindows } from './outages.js';
+import { DegreeHours } from './degree-hours.js';
+import { evSessions } from './ev-charging.js';
+import { isHoliday } from './holidays.js';
+import { ACTIVITY_SHAPES, shapeAt } from './load-shapes.js';
+import { dayAnomalies, type DayAnomalies } from './meter-anomalies.js';
+import { FEEDER_OUTAGES, TRANSFORMER_OUTAGES, outageWindows, stormOutage, storms, type Storm } from './outages.js';
 import { allocateBatch, type ReadingBatch } from './reading-batch.js';
+import { Solar } from './solar.js';
 import { Weather } from './weather.js';
-
 
 const Q_VALID = 0;
 const Q_ESTIMATED = 1;
@@ -22,22 +26,27 @@ const E_ESTIMATED = eventCode('ESTIMATED_READ');
 const E_SPIKE = eventCode('USAGE_SPIKE');
 const E_SAG = eventCode('VOLTAGE_SAG');
 const E_SWELL = eventCode('VOLTAGE_SWELL');
+const E_TAMPER = eventCode('TAMPER');
+const E_FAULT = eventCode('METER_FAULT');
 
-/** Balance points: cooling load grows above, heating load below (degrees C). */
-const COOLING_BALANCE_C = 21;
-const HEATING_BALANCE_C = 15;
-/** Spread of the multiplicative usage noise by segment (residential load is spiky, industrial nearly flat). */
-const NOISE_SIGMA = [0.55, 0.12, 0.08];
-/** Lag-1 correlation of the noise over 30 minutes (measured households: about 0.5). */
-const NOISE_AR_30MIN = 0.5;
+/** Spread of the multiplicative behaviour noise by segment (homes are erratic, plants steady). */
+const NOISE_SIGMA = [0.45, 0.12, 0.08];
+/** Lag-1 correlation of the behaviour noise over 30 minutes. */
+const NOISE_AR_30MIN = 0.55;
+/** Mean size of an appliance spike relative to the home's non-weather mean demand (oven, dryer, kettle, shower). */
+const SPIKE_SIZE = 3.5;
+const SPIKE_CV = 0.6;
 const POWER_FACTOR_BASE = [0.955, 0.9, 0.86];
 const POWER_FACTOR_SPREAD = [0.03, 0.05, 0.06];
-/**
- * Service capacity as a multiple of the meter's mean demand, and the residential bounds: demand saturates smoothly
- * towards it (a 200 A home service cannot draw 40 kW for a quarter hour, however the noise falls).
- */
-const CAPACITY_MULTIPLE = [8, 5, 3];
+/** Service capacity as a multiple of mean demand (C&I), and the residential bounds (a 200 A service). */
+const CAPACITY_MULTIPLE = [8, 4, 2.5];
 const RESIDENTIAL_CAPACITY_KW: readonly [number, number] = [8, 25];
+/** Rare labelled per-reading anomalies (thresholds on one uniform draw, so exclusive). */
+const P_SPIKE = 0.0002;
+const P_SAG = 0.0003;
+const P_SWELL = 0.0001;
+/** The forced storm (`--storm DATE`) strikes at this local hour. */
+const STORM_LOCAL_HOUR = 14;
 
 /** Soft limit: unchanged below 80% of the capacity, then approaching the capacity asymptotically. */
 function saturate(kw: number, capacity: number): number {
@@ -47,57 +56,97 @@ function saturate(kw: number, capacity: number): number {
   return knee + room * Math.tanh((kw - knee) / room);
 }
 
-/** Per-reading event probabilities (thresholds on one uniform draw, so the events are exclusive). */
-const P_ESTIMATED = 0.002;
-const P_SPIKE = 0.0005;
-const P_SAG = 0.0003;
-const P_SWELL = 0.0001;
-
 /** Per-day values shared by every meter: computed once per day, not per row. */
 interface DayContext {
   readonly day: GenerationDay;
   readonly utcMs: Float64Array;
   readonly localMs: Float64Array;
   readonly counter: Uint32Array;
+  /** Outdoor temperature (unrounded, for load) and as reported (0.1 C). */
   readonly temperature: Float64Array;
-  readonly coolingDegrees: Float64Array;
-  readonly heatingDegrees: Float64Array;
-  /** shape[segment * intervals + t] */
-  readonly shape: Float64Array;
+  readonly temperatureReported: Float64Array;
+  /** Local hour at the middle of each interval (0 to 24). */
+  readonly hour: Float64Array;
+  /** 0 weekday, 1 Saturday, 2 Sunday or holiday (index into each profile's shapes). */
+  readonly dayType: Uint8Array;
+  /** PV output per kW of capacity. */
+  readonly solar: Float64Array;
+  /** Relative loading of the distribution system (1 = average): lowers service voltage at peaks. */
+  readonly systemLoad: Float64Array;
+  readonly storms: readonly Storm[];
 }
 
 /**
  * Computes readings: a pure function of (scenario, meter, interval). Generates whole local days for a block of
- * meters, so any block of any day can be produced alone, on any worker, with identical results.
+ * meters, so any block of any day can be produced alone, on any worker, with identical results. docs/REALISM.md
+ * describes the model and the source of each parameter.
+ *
+ * A meter's demand in an interval is: always-on base + activity (its profile's shape at its own hour, times
+ * AR(1) lognormal noise) + appliance spikes + heating and cooling (outdoor temperature against its balance points)
+ * + EV charging - rooftop PV; then grid events and meter anomalies apply.
  */
 export class ReadingGenerator {
   readonly scenario: Scenario;
   readonly fleet: Fleet;
   private readonly weather: Weather;
+  private readonly solar: Solar;
   private readonly timeZone: string;
   private readonly stepMs: number;
   private readonly hours: number;
   private readonly phi: number;
   private readonly emissionCode: number;
-  /** Per-meter demand before weather: the fleet's mean demand divided by the meter's mean weather factor. */
+  private readonly forcedStormUtcMs: number | null;
+  /** Per meter: always-on demand, activity demand at shape 1, mean spike size, capacity (kW). */
   private readonly baseKw: Float64Array;
+  private readonly activityKw: Float64Array;
+  private readonly spikeKw: Float64Array;
+  private readonly capacityKw: Float64Array;
   private cached: DayContext | null = null;
   private readonly windows: number[] = [];
+  private readonly sessions: number[] = [];
+  private readonly anomalies: DayAnomalies = { recordedShare: 1, faultStart: -1, faultEnd: -1, faultStuck: false, gapStart: -1, gapEnd: -1 };
 
   constructor(scenario: Scenario, fleet: Fleet = buildFleet(scenario)) {
     this.scenario = scenario;
     this.fleet = fleet;
     const area = serviceAreaOf(scenario);
     this.weather = new Weather(area, scenario.seed);
+    this.solar = new Solar(area, scenario.seed);
     this.timeZone = area.timeZone;
     this.stepMs = scenario.intervalMinutes * MINUTE_MS;
     this.hours = scenario.intervalMinutes / 60;
     this.phi = Math.pow(NOISE_AR_30MIN, scenario.intervalMinutes / 30);
     this.emissionCode = EMISSION_PATTERNS.indexOf(scenario.emissionPattern);
-    // Fleet levels are annual means (EIA figures); weather adds load on hot and cold days, so the weather-free base
-    // is the level divided by the meter's average weather factor over a climatological year.
-    const degrees = this.weather.meanDegreeHours(COOLING_BALANCE_C, HEATING_BALANCE_C);
-    this.baseKw = fleet.meanKw.map((kw, m) => kw / (1 + fleet.coolingPerDegree[m]! * degrees.cooling + fleet.heatingPerDegree[m]! * degrees.heating));
+    if (scenario.storm) {
+      const [y, m, d] = scenario.storm.split('-').map(Number) as [number, number, number];
+      this.forcedStormUtcMs = localMidnightUtcMs(this.timeZone, y, m, d) + STORM_LOCAL_HOUR * HOUR_MS;
+    } else {
+      this.forcedStormUtcMs = null;
+    }
+
+    // Levels are annual means of consumption (EIA figures): the weather part is what heating and cooling add over a
+    // climatological year at the meter's balance points, and the rest is behaviour (base, activity, spikes).
+    const degrees = new DegreeHours(this.weather);
+    const t = fleet.traits;
+    const n = fleet.size;
+    this.baseKw = new Float64Array(n);
+    this.activityKw = new Float64Array(n);
+    this.spikeKw = new Float64Array(n);
+    this.capacityKw = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const mean = t.meanKw[i]!;
+      const weather = t.coolingKwPerDegree[i]! * degrees.cooling(t.coolingBalanceC[i]!) + t.heatingKwPerDegree[i]! * degrees.heating(t.heatingBalanceC[i]!);
+      const behaviour = Math.max(0.3 * mean, mean - weather);
+      const spikeShare = Math.min(0.45, t.spikeRate[i]! * SPIKE_SIZE);
+      const base = t.baseShare[i]!;
+      this.baseKw[i] = behaviour * base;
+      this.activityKw[i] = behaviour * Math.max(0.1, 1 - base - spikeShare);
+      this.spikeKw[i] = behaviour * SPIKE_SIZE;
+      const seg = fleet.segment[i]!;
+      this.capacityKw[i] = seg === 0
+        ? Math.min(RESIDENTIAL_CAPACITY_KW[1], Math.max(RESIDENTIAL_CAPACITY_KW[0], CAPACITY_MULTIPLE[0]! * mean))
+        : CAPACITY_MULTIPLE[seg]! * mean;
+    }
   }
 
   /** Readings of meters [meterStart, meterEnd) for one day, meter-major (all intervals of a meter together). */
@@ -105,68 +154,101 @@ export class ReadingGenerator {
     const ctx = this.dayContext(day);
     const T = day.intervals;
     const batch = allocateBatch((meterEnd - meterStart) * T, this.scenario.intervalMinutes);
-    const { fleet, phi, hours, stepMs } = this;
+    const { fleet, phi, hours, stepMs, windows, sessions } = this;
+    const traits = fleet.traits;
     const seed = this.scenario.seed;
     const innovation = Math.sqrt(1 - phi * phi);
     const dayFrom = ctx.utcMs[0]! - stepMs;
     const dayTo = ctx.utcMs[T - 1]! + 2 * stepMs;
-    const windows = this.windows;
+    const wallFrom = ctx.localMs[0]!;
+    const wallTo = ctx.localMs[T - 1]! + stepMs;
+    const spikeScale = this.scenario.intervalMinutes / 15;
 
     let row = 0;
     for (let m = meterStart; m < meterEnd; m++) {
       const number = fleet.meterNumber[m]!;
       const seg = fleet.segment[m]!;
-      const meanKw = fleet.meanKw[m]!;
+      const shapes = ACTIVITY_SHAPES[traits.profile[m]!]!;
+      const shift = traits.shiftHours[m]!;
       const baseKw = this.baseKw[m]!;
-      const cooling = fleet.coolingPerDegree[m]!;
-      const heating = fleet.heatingPerDegree[m]!;
+      const activityKw = this.activityKw[m]!;
+      const spikeKw = this.spikeKw[m]!;
+      const spikeRate = traits.spikeRate[m]! * spikeScale;
+      const capacity = this.capacityKw[m]!;
+      const meanKw = traits.meanKw[m]!;
+      const coolKw = traits.coolingKwPerDegree[m]!;
+      const coolAt = traits.coolingBalanceC[m]!;
+      const heatKw = traits.heatingKwPerDegree[m]!;
+      const heatAt = traits.heatingBalanceC[m]!;
+      const pvKw = traits.pvKw[m]!;
+      const evKw = traits.evKw[m]!;
       const xfmr = fleet.transformer[m]!;
+      const feeder = fleet.feeder[m]!;
       const vOffset = fleet.transformerVoltageOffset[xfmr]!;
-      const capacity = seg === 0
-        ? Math.min(RESIDENTIAL_CAPACITY_KW[1], Math.max(RESIDENTIAL_CAPACITY_KW[0], CAPACITY_MULTIPLE[0]! * meanKw))
-        : CAPACITY_MULTIPLE[seg]! * meanKw;
       const sigma = NOISE_SIGMA[seg]!;
       const sigmaCorrection = (sigma * sigma) / 2;
       const pfBase = POWER_FACTOR_BASE[seg]!;
       const pfSpread = POWER_FACTOR_SPREAD[seg]!;
-      const shapeOffset = seg * T;
       const noiseKey = hash32(seed, STREAM.USAGE_NOISE, number, 0);
       const eventKey = hash32(seed, STREAM.READING_EVENTS, number, 0);
+      const spikeKey = hash32(seed, STREAM.SPIKE, number, 0);
 
       windows.length = 0;
       outageWindows(seed, TRANSFORMER_OUTAGES, xfmr, dayFrom, dayTo, windows);
-      outageWindows(seed, FEEDER_OUTAGES, fleet.feeder[m]!, dayFrom, dayTo, windows);
+      outageWindows(seed, FEEDER_OUTAGES, feeder, dayFrom, dayTo, windows);
+      for (const storm of ctx.storms) stormOutage(seed, storm, feeder, dayFrom, dayTo, windows);
       const hasOutage = windows.length > 0;
       let previousOut = hasOutage && this.covered(ctx.utcMs[0]! - stepMs);
+      sessions.length = 0;
+      if (evKw > 0) evSessions(seed, number, evKw, wallFrom, wallTo, sessions);
+      const anomalies = seg === 2 ? null : dayAnomalies(seed, number, day.localDayNumber, T, this.anomalies);
+      const recorded = anomalies?.recordedShare ?? 1;
+      let stuckKwh = -1;
 
       // AR(1) noise restarts each local day from its stationary distribution: one day of history at most.
       let e = 0;
       for (let t = 0; t < T; t++, row++) {
         const counter = ctx.counter[t]!;
         const h1 = mix32(noiseKey, counter);
-        const h2 = mix32(h1, 0x68e31da4);
         const z = normalFromHash(h1);
-        const zVoltage = normalFromHash(h2);
+        const zVoltage = normalFromHash(mix32(h1, 0x68e31da4));
         e = t === 0 ? z : phi * e + innovation * z;
 
-        const weatherFactor = 1 + cooling * ctx.coolingDegrees[t]! + heating * ctx.heatingDegrees[t]!;
-        const expectedKw = baseKw * ctx.shape[shapeOffset + t]! * weatherFactor;
-        let kw = saturate(expectedKw * Math.exp(sigma * e - sigmaCorrection), capacity);
+        const activity = shapeAt(shapes[ctx.dayType[t]!]!, ctx.hour[t]! - shift);
+        const temp = ctx.temperature[t]!;
+        const hvacKw = coolKw * (temp > coolAt ? temp - coolAt : 0) + heatKw * (temp < heatAt ? heatAt - temp : 0);
+        // Homes run heating and cooling a little more when occupied, businesses much more during opening hours.
+        const occupancy = seg === 0 ? 0.8 + 0.1 * Math.min(2, activity) : 0.4 + 0.3 * Math.min(2, activity);
+        const expectedKw = baseKw + activityKw * activity + hvacKw * occupancy;
+        let kw = baseKw + activityKw * activity * Math.exp(sigma * e - sigmaCorrection) + hvacKw * occupancy;
+        const h4 = mix32(spikeKey, counter);
+        if ((h4 >>> 16) / 65536 < spikeRate * activity) {
+          kw += lognormal(spikeKw, SPIKE_CV, normalFromHash(mix32(h4, 0x2545f491)));
+        }
+        kw = saturate(kw, capacity);
+
+        let evDraw = 0;
+        if (sessions.length > 0) {
+          const wall = ctx.localMs[t]!;
+          for (let s = 0; s < sessions.length; s += 2) {
+            const overlap = Math.min(sessions[s + 1]!, wall + stepMs) - Math.max(sessions[s]!, wall);
+            if (overlap > 0) evDraw += (evKw * overlap) / stepMs;
+          }
+        }
+        const pvDraw = pvKw * ctx.solar[t]!;
 
         const h3 = mix32(eventKey, counter);
         const u = (h3 >>> 12) / 1048576;
-        const pfJitter = (h3 & 0xfff) / 4096;
+        const jitter = (h3 & 0xfff) / 4096;
         let quality = Q_VALID;
         let event = 0;
-        let voltage = 120 + vOffset - 1.1 * Math.min(kw / meanKw, 4) + 0.7 * zVoltage;
 
-        const out = hasOutage && this.covered(ctx.utcMs[t]!);
         batch.meterIndex[row] = m;
         batch.tsUtcMs[row] = ctx.utcMs[t]!;
         batch.tsLocalMs[row] = ctx.localMs[t]!;
-        batch.temperatureC[row] = ctx.temperature[t]!;
+        batch.temperatureC[row] = ctx.temperatureReported[t]!;
         batch.emissionPattern[row] = this.emissionCode;
-        if (out) {
+        if (hasOutage && this.covered(ctx.utcMs[t]!)) {
           batch.isOutage[row] = 1;
           batch.dataQuality[row] = Q_OUTAGE;
           batch.eventType[row] = previousOut ? E_OUTAGE : E_LAST_GASP;
@@ -176,33 +258,50 @@ export class ReadingGenerator {
           previousOut = true;
           continue;
         }
+
+        let consumption = kw + evDraw;
+        let voltage = 120 + vOffset - 1.5 * (ctx.systemLoad[t]! - 1) - 0.2 * Math.min(kw + evDraw, 25) + 0.55 * zVoltage;
         if (previousOut) {
           event = E_RESTORE;
-        } else if (u < P_ESTIMATED) {
+        } else if (anomalies !== null && t >= anomalies.faultStart && t < anomalies.faultEnd) {
+          quality = Q_ANOMALY;
+          event = E_FAULT;
+        } else if (anomalies !== null && t >= anomalies.gapStart && t < anomalies.gapEnd) {
           quality = Q_ESTIMATED;
           event = E_ESTIMATED;
-          kw = expectedKw;
-        } else if (u < P_ESTIMATED + P_SPIKE) {
+          consumption = expectedKw + evDraw;
+        } else if (recorded < 1) {
+          quality = Q_ANOMALY;
+          event = E_TAMPER;
+        } else if (u < P_SPIKE) {
           quality = Q_ANOMALY;
           event = E_SPIKE;
-          // A spike is an anomaly: it may exceed the normal saturation, but not 1.5 times the service capacity.
-          kw = Math.min(1.5 * capacity, expectedKw * (3 + 3 * pfJitter));
-        } else if (u < P_ESTIMATED + P_SPIKE + P_SAG) {
+          // An unexplained spike: beyond normal saturation, but within 1.5 times the service capacity.
+          consumption = Math.min(1.5 * capacity, Math.max(consumption, expectedKw) * (3 + 3 * jitter));
+        } else if (u < P_SPIKE + P_SAG) {
           quality = Q_ANOMALY;
           event = E_SAG;
-          // Meters flag a sag when the voltage leaves ANSI Range A: a labelled sag is always below 114 V, even where
-          // the transformer's tap runs high (a plain 9-15 V drop from 125 V would not be).
-          voltage = Math.min(voltage - (9 + 6 * pfJitter), 113.5 - 3 * pfJitter);
-        } else if (u < P_ESTIMATED + P_SPIKE + P_SAG + P_SWELL) {
+          // Meters flag a sag when the voltage leaves ANSI Range A: a labelled sag is always below 114 V.
+          voltage = Math.min(voltage - (9 + 6 * jitter), 113.5 - 3 * jitter);
+        } else if (u < P_SPIKE + P_SAG + P_SWELL) {
           quality = Q_ANOMALY;
           event = E_SWELL;
           // Likewise a labelled swell is always above 126 V.
-          voltage = Math.max(voltage + (7 + 4 * pfJitter), 126.5 + 2 * pfJitter);
+          voltage = Math.max(voltage + (7 + 4 * jitter), 126.5 + 2 * jitter);
         }
         previousOut = false;
-        batch.usageKwh[row] = Math.round(kw * hours * 1000) / 1000;
+
+        // Theft hides part of the consumption from the meter; PV export is still measured.
+        let usage = Math.round((consumption * recorded - pvDraw) * hours * 1000) / 1000;
+        if (event === E_FAULT) {
+          if (stuckKwh < 0) stuckKwh = anomalies!.faultStuck ? usage : 0;
+          usage = stuckKwh;
+        }
+        // Exporting PV raises the service voltage a little.
+        if (usage < 0) voltage += Math.min(3, (0.3 * -usage) / hours);
+        batch.usageKwh[row] = usage;
         batch.voltage[row] = Math.round(voltage * 10) / 10;
-        batch.powerFactor[row] = Math.round((pfBase + pfSpread * (pfJitter - 0.5)) * 1000) / 1000;
+        batch.powerFactor[row] = Math.round((pfBase - 0.03 * (hvacKw > kw * 0.5 ? 1 : 0) + pfSpread * (jitter - 0.5)) * 1000) / 1000;
         batch.dataQuality[row] = quality;
         batch.eventType[row] = event;
       }
@@ -226,9 +325,12 @@ export class ReadingGenerator {
     const localMs = new Float64Array(T);
     const counter = new Uint32Array(T);
     const temperature = new Float64Array(T);
-    const coolingDegrees = new Float64Array(T);
-    const heatingDegrees = new Float64Array(T);
-    const shape = new Float64Array(LOAD_SHAPES.length * T);
+    const temperatureReported = new Float64Array(T);
+    const hour = new Float64Array(T);
+    const dayType = new Uint8Array(T);
+    const solar = new Float64Array(T);
+    const systemLoad = new Float64Array(T);
+    const residential = ACTIVITY_SHAPES[0]!;
     let offsetMs = offsetMinutes(this.timeZone, day.firstUtcMs) * MINUTE_MS;
     let nextOffsetCheck = day.firstUtcMs;
     for (let t = 0; t < T; t++) {
@@ -244,19 +346,18 @@ export class ReadingGenerator {
       counter[t] = Math.floor(utc / this.stepMs) >>> 0;
       // Temperature at the middle of the interval: the interval's average, near enough.
       const temp = this.weather.temperatureAt(local + this.stepMs / 2);
-      temperature[t] = Math.round(temp * 10) / 10;
-      coolingDegrees[t] = Math.max(0, temp - COOLING_BALANCE_C);
-      heatingDegrees[t] = Math.max(0, HEATING_BALANCE_C - temp);
+      temperature[t] = temp;
+      temperatureReported[t] = Math.round(temp * 10) / 10;
       const localDay = Math.floor(local / DAY_MS);
       const dayOfWeek = (localDay + 4) % 7;
-      const weekend = dayOfWeek === 0 || dayOfWeek === 6;
-      const hour = ((local - localDay * DAY_MS) + this.stepMs / 2) / HOUR_MS;
-      for (let s = 0; s < LOAD_SHAPES.length; s++) {
-        const shapes = LOAD_SHAPES[s]!;
-        shape[s * T + t] = shapeAt(weekend ? shapes.weekend : shapes.weekday, hour);
-      }
+      dayType[t] = dayOfWeek === 0 || isHoliday(localDay) ? 2 : dayOfWeek === 6 ? 1 : 0;
+      hour[t] = (local - localDay * DAY_MS + this.stepMs / 2) / HOUR_MS;
+      solar[t] = this.solar.outputPerKw(utc + this.stepMs / 2, localDay);
+      const weatherLoad = 0.04 * Math.max(0, temp - 22) + 0.02 * Math.max(0, 12 - temp);
+      systemLoad[t] = (0.5 + 0.5 * shapeAt(residential[dayType[t]!]!, hour[t]!)) * (1 + weatherLoad);
     }
-    this.cached = { day, utcMs, localMs, counter, temperature, coolingDegrees, heatingDegrees, shape };
+    const stormList = storms(this.scenario.seed, this.forcedStormUtcMs, utcMs[0]! - this.stepMs, utcMs[T - 1]! + 2 * this.stepMs);
+    this.cached = { day, utcMs, localMs, counter, temperature, temperatureReported, hour, dayType, solar, systemLoad, storms: stormList };
     return this.cached;
   }
 }

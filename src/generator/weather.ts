@@ -33,22 +33,6 @@ export class Weather {
     return this.climateNormal(dayOfYear) + (this.area.dailyRangeC / 2) * Math.cos((2 * Math.PI * (hour - 15)) / 24);
   }
 
-  /**
-   * Mean degrees above `coolingBalance` and below `heatingBalance` over a climatological year, hour by hour: what a
-   * meter's weather response adds on average, so that levels can be set as annual means.
-   */
-  meanDegreeHours(coolingBalance: number, heatingBalance: number): { cooling: number; heating: number } {
-    let cooling = 0;
-    let heating = 0;
-    const hours = 365 * 24;
-    for (let h = 0; h < hours; h++) {
-      const t = this.normalTemperatureAt(h * HOUR_MS + HOUR_MS / 2);
-      cooling += Math.max(0, t - coolingBalance);
-      heating += Math.max(0, heatingBalance - t);
-    }
-    return { cooling: cooling / hours, heating: heating / hours };
-  }
-
   private climateNormal(dayOfYear: number): number {
     const m = this.area.monthlyMeanC;
     let i = MID_MONTH_DOY.findIndex((d) => d > dayOfYear) - 1;

@@ -70,6 +70,12 @@ export const scenarioInputSchema = z.strictObject({
     .regex(/^[A-Z][A-Z0-9]{0,7}$/, 'expected 1-8 upper-case letters or digits, starting with a letter')
     .optional(),
   emissionPattern: z.preprocess(upper, z.enum(EMISSION_PATTERNS)).optional(),
+  /** Share of homes with rooftop PV, 0 to 1 (default: the area's). */
+  pvShare: z.preprocess(numberFromText, z.number().min(0).max(1)).optional(),
+  /** Share of homes with an EV, 0 to 1 (default: the area's). */
+  evShare: z.preprocess(numberFromText, z.number().min(0).max(1)).optional(),
+  /** A major storm: true for one in the middle of the range, or the local date it strikes (YYYY-MM-DD). */
+  storm: z.union([z.boolean(), isoDate]).optional(),
 });
 
 export type ScenarioInput = z.input<typeof scenarioInputSchema>;

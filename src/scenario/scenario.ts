@@ -25,6 +25,10 @@ export interface Scenario {
   readonly seed: number;
   readonly idPrefix: string;
   readonly emissionPattern: EmissionPattern;
+  readonly pvShare: number;
+  readonly evShare: number;
+  /** Local date of a forced major storm, or null (storms still occur at their natural rate). */
+  readonly storm: string | null;
 }
 
 export const DEFAULT_SEED = 42;
@@ -89,6 +93,9 @@ export function resolveScenario(input: unknown, options: ResolveOptions = {}): S
     seed: v.seed ?? DEFAULT_SEED,
     idPrefix: v.idPrefix ?? DEFAULT_ID_PREFIX,
     emissionPattern: v.emissionPattern ?? 'UNIFORM',
+    pvShare: v.pvShare ?? SERVICE_AREAS[area].pvShare,
+    evShare: v.evShare ?? SERVICE_AREAS[area].evShare,
+    storm: v.storm === true ? isoDate(Date.parse(`${start}T00:00:00Z`) + Math.floor(days / 2) * DAY_MS) : v.storm || null,
   });
 }
 
@@ -137,6 +144,9 @@ export function scenarioToInput(scenario: Scenario): ScenarioInput {
     seed: scenario.seed,
     idPrefix: scenario.idPrefix,
     emissionPattern: scenario.emissionPattern,
+    pvShare: scenario.pvShare,
+    evShare: scenario.evShare,
+    ...(scenario.storm ? { storm: scenario.storm } : {}),
     ...(scenario.preset ? { preset: scenario.preset } : {}),
   };
 }

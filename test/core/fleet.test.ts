@@ -49,7 +49,7 @@ describe('meter ids', () => {
     const a = fleetOf({ meters: 200 });
     const b = fleetOf({ meters: 200, idPrefix: 'X1' });
     expect(b.segment).toEqual(a.segment);
-    expect(b.meanKw).toEqual(a.meanKw);
+    expect(b.traits).toEqual(a.traits);
     expect(b.meterIds.map((id) => id.replace(/^X1-/, 'MTR-'))).toEqual(a.meterIds);
   });
 });
@@ -58,9 +58,12 @@ describe('prefix stability and determinism', () => {
   it('a fleet of 100 is the first 100 meters of a fleet of 1,000 with the same seed', () => {
     const small = fleetOf({ meters: 100, seed: 7 });
     const large = fleetOf({ meters: 1_000, seed: 7 });
-    const perMeter = ['meterNumber', 'segment', 'transformer', 'feeder', 'substation', 'latitude', 'longitude', 'meanKw', 'coolingPerDegree', 'heatingPerDegree'] as const;
+    const perMeter = ['meterNumber', 'segment', 'transformer', 'feeder', 'substation', 'latitude', 'longitude'] as const;
     for (const column of perMeter) {
       expect(Array.from(small[column]), column).toEqual(Array.from(large[column].subarray(0, 100)));
+    }
+    for (const [trait, values] of Object.entries(small.traits)) {
+      expect(Array.from(values as ArrayLike<number>), trait).toEqual(Array.from((large.traits[trait as keyof typeof large.traits]).subarray(0, 100)));
     }
     expect(small.meterIds).toEqual(large.meterIds.slice(0, 100));
     expect(small.transformerIds).toEqual(large.transformerIds.slice(0, small.transformerIds.length));
@@ -74,7 +77,7 @@ describe('prefix stability and determinism', () => {
     const a = fleetOf({ meters: 500, seed: 1 });
     const b = fleetOf({ meters: 500, seed: 2 });
     expect(fleetFingerprint(a)).not.toBe(fleetFingerprint(b));
-    expect(Array.from(a.meanKw)).not.toEqual(Array.from(b.meanKw));
+    expect(Array.from(a.traits.meanKw)).not.toEqual(Array.from(b.traits.meanKw));
   });
 });
 
@@ -186,7 +189,7 @@ describe('segments', () => {
         expect(filtered.meterIds[i]).toBe(whole.meterIds[w]);
         expect(filtered.transformerIds[filtered.transformer[i]!]).toBe(whole.transformerIds[whole.transformer[w]!]);
         expect(filtered.feederIds[filtered.feeder[i]!]).toBe(whole.feederIds[whole.feeder[w]!]);
-        expect(filtered.meanKw[i]).toBe(whole.meanKw[w]);
+        expect(filtered.traits.meanKw[i]).toBe(whole.traits.meanKw[w]);
         expect(filtered.latitude[i]).toBe(whole.latitude[w]);
       });
     }
@@ -214,9 +217,9 @@ describe('locations and levels', () => {
     const sum = [0, 0, 0];
     const count = [0, 0, 0];
     for (let i = 0; i < BIG.size; i++) {
-      sum[BIG.segment[i]!]! += BIG.meanKw[i]!;
+      sum[BIG.segment[i]!]! += BIG.traits.meanKw[i]!;
       count[BIG.segment[i]!]!++;
-      expect(BIG.meanKw[i]).toBeGreaterThan(0);
+      expect(BIG.traits.meanKw[i]).toBeGreaterThan(0);
     }
     const mean = sum.map((s, i) => s / count[i]!);
     // Texas: 0.39 kWh per 15 minutes = 1.56 kW at reference conditions.

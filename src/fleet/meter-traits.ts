@@ -1,0 +1,94 @@
+import { SEGMENTS, type Segment } from '../scenario/enums.js';
+import type { Scenario } from '../scenario/scenario.js';
+import type { ServiceArea } from '../scenario/service-areas.js';
+import { lognormal, normal, uniform } from '../util/random.js';
+import { PROFILES, profilePicker } from './load-profiles.js';
+import { STREAM } from './streams.js';
+
+/**
+ * Per-meter static traits, drawn once from (seed, meter number) so every meter is a distinct, persistent customer:
+ * how much it uses, when (profile and a personal time shift), how much is always on, how it heats and cools and at
+ * what outdoor temperatures, how often appliances spike, and whether it has rooftop PV or an EV.
+ */
+export interface MeterTraits {
+  /** Code into PROFILES. */
+  readonly profile: Uint8Array;
+  /** Mean consumption (before PV, without EV charging), kW: a year's kWh / 8,760. */
+  readonly meanKw: Float64Array;
+  /** Always-on share of the non-weather load. */
+  readonly baseShare: Float64Array;
+  /** Personal shift of the daily routine, in hours (earlier or later than the profile). */
+  readonly shiftHours: Float64Array;
+  /** Cooling load per degree above the cooling balance point, kW/C (0 without air conditioning). */
+  readonly coolingKwPerDegree: Float64Array;
+  readonly coolingBalanceC: Float64Array;
+  /** Heating load per degree below the heating balance point, kW/C (small without electric heat: fans, pumps). */
+  readonly heatingKwPerDegree: Float64Array;
+  readonly heatingBalanceC: Float64Array;
+  /** Appliance spikes: chance per 15 minutes at average activity. */
+  readonly spikeRate: Float64Array;
+  /** Rooftop PV DC capacity, kW (0 = none). */
+  readonly pvKw: Float64Array;
+  /** EV charger power, kW (0 = no EV). */
+  readonly evKw: Float64Array;
+}
+
+export function allocateTraits(n: number): MeterTraits {
+  return {
+    profile: new Uint8Array(n),
+    meanKw: new Float64Array(n),
+    baseShare: new Float64Array(n),
+    shiftHours: new Float64Array(n),
+    coolingKwPerDegree: new Float64Array(n),
+    coolingBalanceC: new Float64Array(n),
+    heatingKwPerDegree: new Float64Array(n),
+    heatingBalanceC: new Float64Array(n),
+    spikeRate: new Float64Array(n),
+    pvKw: new Float64Array(n),
+    evKw: new Float64Array(n),
+  };
+}
+
+/** Spread of levels within a segment: residential 0.55 (measured EDRP households), C&I wider. */
+const LEVEL_CV: Readonly<Record<Segment, number>> = { RESIDENTIAL: 0.55, COMMERCIAL: 0.9, INDUSTRIAL: 0.8 };
+/** Weather sensitivity relative to the customer's level for commercial and industrial buildings. */
+const CI_COOLING_PER_DEGREE = { COMMERCIAL: 0.035, INDUSTRIAL: 0.01 } as const;
+const CI_HEATING_PER_DEGREE = { COMMERCIAL: 0.012, INDUSTRIAL: 0.004 } as const;
+
+const pickers = Object.fromEntries(SEGMENTS.map((s) => [s, profilePicker(s)])) as Record<Segment, (u: number) => number>;
+
+export function drawTraits(traits: MeterTraits, i: number, number: number, segment: number, scenario: Scenario, area: ServiceArea): void {
+  const seed = scenario.seed;
+  const u = (k: number): number => uniform(seed, STREAM.TRAITS, number, k);
+  const z = (k: number): number => normal(seed, STREAM.TRAITS, number, k);
+  const seg = SEGMENTS[segment]!;
+  const profile = pickers[seg](u(1));
+  const spec = PROFILES[profile]!;
+  traits.profile[i] = profile;
+  const level = seg === 'RESIDENTIAL' ? area.residentialKwhPer15 * 4 : spec.meanKw;
+  const meanKw = lognormal(level, LEVEL_CV[seg], z(2));
+  traits.meanKw[i] = meanKw;
+  traits.baseShare[i] = Math.min(0.8, Math.max(0.08, spec.baseShare * lognormal(1, 0.35, z(3))));
+  traits.shiftHours[i] = Math.max(-2, Math.min(2, 0.75 * z(4)));
+
+  if (seg === 'RESIDENTIAL') {
+    // Bigger homes have bigger air conditioners and heaters: sensitivity scales with the home's level.
+    const scale = meanKw / (area.residentialKwhPer15 * 4);
+    const hasAc = u(5) < area.airConditioningShare;
+    const electricHeat = u(6) < area.electricHeatShare;
+    traits.coolingKwPerDegree[i] = hasAc ? scale * lognormal(0.2, 0.45, z(7)) : 0;
+    traits.coolingBalanceC[i] = 21 + 1.5 * z(8);
+    traits.heatingKwPerDegree[i] = scale * (electricHeat ? lognormal(0.12, 0.5, z(9)) : lognormal(0.012, 0.5, z(9)));
+    traits.heatingBalanceC[i] = 15.5 + 1.5 * z(10);
+    traits.spikeRate[i] = Math.min(0.2, lognormal(0.07, 0.4, z(11)));
+    traits.pvKw[i] = u(12) < scenario.pvShare ? Math.min(20, lognormal(7, 0.35, z(13))) : 0;
+    traits.evKw[i] = u(14) < scenario.evShare ? (u(15) < 0.75 ? 7.2 : 1.4) : 0;
+  } else {
+    const ci = seg as 'COMMERCIAL' | 'INDUSTRIAL';
+    traits.coolingKwPerDegree[i] = meanKw * CI_COOLING_PER_DEGREE[ci] * lognormal(1, 0.4, z(7));
+    traits.coolingBalanceC[i] = 18 + 1.5 * z(8);
+    traits.heatingKwPerDegree[i] = meanKw * CI_HEATING_PER_DEGREE[ci] * lognormal(1, 0.5, z(9));
+    traits.heatingBalanceC[i] = 12 + 1.5 * z(10);
+    traits.spikeRate[i] = seg === 'COMMERCIAL' ? 0.02 : 0.01;
+  }
+}
