@@ -21,9 +21,9 @@ export interface LoadProfile {
 }
 
 export const PROFILES: readonly LoadProfile[] = [
-  { name: 'COMMUTER', segment: 'RESIDENTIAL', weight: 0.5, meanKw: 0, baseShare: 0.3 },
-  { name: 'HOME_DAYTIME', segment: 'RESIDENTIAL', weight: 0.35, meanKw: 0, baseShare: 0.3 },
-  { name: 'LATE_EVENING', segment: 'RESIDENTIAL', weight: 0.15, meanKw: 0, baseShare: 0.3 },
+  { name: 'COMMUTER', segment: 'RESIDENTIAL', weight: 0.5, meanKw: 0, baseShare: 0.22 },
+  { name: 'HOME_DAYTIME', segment: 'RESIDENTIAL', weight: 0.35, meanKw: 0, baseShare: 0.22 },
+  { name: 'LATE_EVENING', segment: 'RESIDENTIAL', weight: 0.15, meanKw: 0, baseShare: 0.22 },
   { name: 'OFFICE', segment: 'COMMERCIAL', weight: 0.3, meanKw: 31, baseShare: 0.35 },
   { name: 'RETAIL', segment: 'COMMERCIAL', weight: 0.22, meanKw: 17, baseShare: 0.3 },
   { name: 'RESTAURANT', segment: 'COMMERCIAL', weight: 0.12, meanKw: 27, baseShare: 0.35 },

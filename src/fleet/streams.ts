@@ -24,4 +24,6 @@ export const STREAM = {
   THEFT: 111,
   METER_FAULT: 112,
   COMM_GAP: 113,
+  VACANCY: 114,
+  ROUTINE: 115,
 } as const;
