@@ -170,6 +170,13 @@ export class ReadingGenerator {
     const wallFrom = ctx.localMs[0]!;
     const wallTo = ctx.localMs[T - 1]! + stepMs;
     const spikeScale = this.scenario.intervalMinutes / 15;
+    const usageColumn = batch.usageKwh;
+    const voltageColumn = batch.voltage;
+    const powerFactorColumn = batch.powerFactor;
+    const qualityColumn = batch.dataQuality;
+    const eventColumn = batch.eventType;
+    const isOutageColumn = batch.isOutage;
+    batch.emissionPattern.fill(this.emissionCode);
 
     let row = 0;
     for (let m = meterStart; m < meterEnd; m++) {
@@ -215,6 +222,12 @@ export class ReadingGenerator {
       let stuckKwh = -1;
       let spikeLeft = 0;
       let spikeAmount = 0;
+
+      // Columns that depend on the interval only are copied whole.
+      batch.meterIndex.fill(m, row, row + T);
+      batch.tsUtcMs.set(ctx.utcMs, row);
+      batch.tsLocalMs.set(ctx.localMs, row);
+      batch.temperatureC.set(ctx.temperatureReported, row);
 
       // AR(1) noise restarts each local day from its stationary distribution: one day of history at most.
       let e = 0;
@@ -264,18 +277,13 @@ export class ReadingGenerator {
         let quality = Q_VALID;
         let event = 0;
 
-        batch.meterIndex[row] = m;
-        batch.tsUtcMs[row] = ctx.utcMs[t]!;
-        batch.tsLocalMs[row] = ctx.localMs[t]!;
-        batch.temperatureC[row] = ctx.temperatureReported[t]!;
-        batch.emissionPattern[row] = this.emissionCode;
         if (hasOutage && this.covered(ctx.utcMs[t]!)) {
-          batch.isOutage[row] = 1;
-          batch.dataQuality[row] = Q_OUTAGE;
-          batch.eventType[row] = previousOut ? E_OUTAGE : E_LAST_GASP;
-          batch.usageKwh[row] = 0;
-          batch.voltage[row] = 0;
-          batch.powerFactor[row] = 0;
+          isOutageColumn[row] = 1;
+          qualityColumn[row] = Q_OUTAGE;
+          eventColumn[row] = previousOut ? E_OUTAGE : E_LAST_GASP;
+          usageColumn[row] = 0;
+          voltageColumn[row] = 0;
+          powerFactorColumn[row] = 0;
           previousOut = true;
           continue;
         }
@@ -321,11 +329,11 @@ export class ReadingGenerator {
         }
         // Exporting PV raises the service voltage a little.
         if (usage < 0) voltage += Math.min(3, (0.3 * -usage) / hours);
-        batch.usageKwh[row] = usage;
-        batch.voltage[row] = Math.round(voltage * 10) / 10;
-        batch.powerFactor[row] = Math.round((pfBase - 0.03 * (hvacKw > kw * 0.5 ? 1 : 0) + pfSpread * (jitter - 0.5)) * 1000) / 1000;
-        batch.dataQuality[row] = quality;
-        batch.eventType[row] = event;
+        usageColumn[row] = usage;
+        voltageColumn[row] = Math.round(voltage * 10) / 10;
+        powerFactorColumn[row] = Math.round((pfBase - 0.03 * (hvacKw > kw * 0.5 ? 1 : 0) + pfSpread * (jitter - 0.5)) * 1000) / 1000;
+        qualityColumn[row] = quality;
+        eventColumn[row] = event;
       }
     }
     return batch;

@@ -69,6 +69,12 @@ export function resolveScenario(input: unknown, options: ResolveOptions = {}): S
     COMMERCIAL: normalised ? rawMix.COMMERCIAL : rawMix.COMMERCIAL / total,
     INDUSTRIAL: normalised ? rawMix.INDUSTRIAL : rawMix.INDUSTRIAL / total,
   });
+  if (typeof v.storm === 'string') {
+    const offset = (Date.parse(`${v.storm}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / DAY_MS;
+    if (offset < 0 || offset >= days) {
+      throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`storm: ${v.storm} is outside the scenario's days (${days} from ${start})`]);
+    }
+  }
   if (v.segment && mix[v.segment] === 0) {
     throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`segment: ${v.segment} has a share of 0 in the mix, so no meter qualifies`]);
   }
