@@ -4,8 +4,9 @@ import { generationDays } from '../../src/generator/calendar.js';
 import { FEEDER_OUTAGES, outageWindows } from '../../src/generator/outages.js';
 import type { ReadingBatch } from '../../src/generator/reading-batch.js';
 import { ReadingGenerator } from '../../src/generator/reading-generator.js';
+import { sunElevationSine } from '../../src/generator/solar.js';
 import { DATA_QUALITIES, eventCode, EVENT_TYPES } from '../../src/scenario/enums.js';
-import { resolveScenario, type Scenario } from '../../src/scenario/scenario.js';
+import { resolveScenario, serviceAreaOf, type Scenario } from '../../src/scenario/scenario.js';
 import { generateAll, rowsByMeter } from './support.js';
 
 const Q = { VALID: 0, ESTIMATED: 1, OUTAGE: 2, ANOMALY: 3 } as const;
@@ -18,6 +19,8 @@ const E = {
   SPIKE: eventCode('USAGE_SPIKE'),
   SAG: eventCode('VOLTAGE_SAG'),
   SWELL: eventCode('VOLTAGE_SWELL'),
+  TAMPER: eventCode('TAMPER'),
+  FAULT: eventCode('METER_FAULT'),
 };
 
 // A Houston summer month, 2,000 meters: 5.76 million readings, about a hundred transformer outages.
@@ -200,21 +203,39 @@ describe('voltage, usage and events', () => {
     expect(commercial).toBeGreaterThan(8 * residential);
   });
 
-  it('residential usage is positive (no PV yet), evening peak above night trough', () => {
+  it('residential usage is positive except rooftop PV export while the sun is up; evening peak above night trough', () => {
+    // Net metering: only a home with PV can read negative, and only when its panels can produce. The sun is taken at
+    // the area's centre and counted up if it is above the horizon at either end of the interval.
+    const area = serviceAreaOf(scenario);
+    const step = scenario.intervalMinutes * 60_000;
+    const sunUp = (utcMs: number): boolean =>
+      sunElevationSine(area.latitude, area.longitude, utcMs) > 0 || sunElevationSine(area.latitude, area.longitude, utcMs + step) > 0;
     const evening = new Mean();
     const night = new Mean();
-    let negative = 0;
+    let negativeWithoutPv = 0;
+    let negativeInTheDark = 0;
+    let pvExports = 0;
     for (const batch of batches) {
       for (let r = 0; r < batch.length; r++) {
-        if (fleet.segment[batch.meterIndex[r]!] !== 0 || batch.isOutage[r]) continue;
+        const m = batch.meterIndex[r]!;
+        if (fleet.segment[m] !== 0 || batch.isOutage[r]) continue;
         const kwh = batch.usageKwh[r]!;
-        if (kwh < 0) negative++;
+        if (kwh < 0) {
+          if (fleet.traits.pvKw[m] === 0) negativeWithoutPv++;
+          else if (!sunUp(batch.tsUtcMs[r]!)) negativeInTheDark++;
+          else pvExports++;
+        }
         const hour = new Date(batch.tsLocalMs[r]!).getUTCHours();
         if (hour >= 18 && hour < 21) evening.add(kwh);
         if (hour >= 2 && hour < 5) night.add(kwh);
       }
     }
-    expect(negative).toBe(0);
+    let pvHomes = 0;
+    for (let m = 0; m < fleet.size; m++) if (fleet.segment[m] === 0 && fleet.traits.pvKw[m]! > 0) pvHomes++;
+    expect(pvHomes).toBeGreaterThan(20);
+    expect(negativeWithoutPv).toBe(0);
+    expect(negativeInTheDark).toBe(0);
+    expect(pvExports).toBeGreaterThan(1_000);
     expect(evening.value).toBeGreaterThan(2 * night.value);
   });
 
@@ -241,7 +262,7 @@ describe('voltage, usage and events', () => {
     expect(business.value).toBeGreaterThan(1.5 * weekend.value);
   });
 
-  it('quality and event agree (estimated reads ESTIMATED, spikes/sags/swells ANOMALY, restores VALID); sags below 114 V, swells above 126 V', () => {
+  it('quality and event agree (estimated reads ESTIMATED, spikes/sags/swells/tamper/faults ANOMALY, restores VALID); sags below 114 V, swells above 126 V', () => {
     const counts = new Map<number, number>();
     const bad: string[] = [];
     for (const batch of batches) {
@@ -252,19 +273,19 @@ describe('voltage, usage and events', () => {
         const expected =
           e === E.NONE || e === E.RESTORE ? Q.VALID
             : e === E.ESTIMATED ? Q.ESTIMATED
-              : e === E.SPIKE || e === E.SAG || e === E.SWELL ? Q.ANOMALY
+              : e === E.SPIKE || e === E.SAG || e === E.SWELL || e === E.TAMPER || e === E.FAULT ? Q.ANOMALY
                 : e === E.OUTAGE || e === E.LAST_GASP ? Q.OUTAGE
                   : -1;
         if (q !== expected || q >= DATA_QUALITIES.length || e > EVENT_TYPES.length) bad.push(`event ${e} with quality ${q}`);
         // A labelled sag or swell is a reading outside ANSI Range A, on the side the label says.
         if (e === E.SAG && batch.voltage[r]! >= 114) bad.push(`sag at ${batch.voltage[r]} V`);
-        if (e === E.SWELL && batch.voltage[r]! <= 124) bad.push(`swell at ${batch.voltage[r]} V`);
+        if (e === E.SWELL && batch.voltage[r]! <= 126) bad.push(`swell at ${batch.voltage[r]} V`);
       }
     }
     expect(bad.slice(0, 5)).toEqual([]);
     // Labelled anomalies are rare but present.
     const rows = batches.reduce((s, b) => s + b.length, 0);
-    for (const e of [E.ESTIMATED, E.SPIKE, E.SAG, E.SWELL]) {
+    for (const e of [E.ESTIMATED, E.SPIKE, E.SAG, E.SWELL, E.TAMPER, E.FAULT]) {
       expect(counts.get(e) ?? 0).toBeGreaterThan(0);
       expect((counts.get(e) ?? 0) / rows).toBeLessThan(0.01);
     }
