@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   FORGE_ERR_INVALID_IDENTIFIER: { message: 'Invalid identifier "%s": %s', status: 400, exitCode: 2 },
   FORGE_ERR_SINK_WRITE: { message: 'Sink %s failed: %s', status: 502, exitCode: 1 },
   FORGE_ERR_SINK_STATE: { message: 'Sink %s: %s', status: 500, exitCode: 1 },
+  FORGE_ERR_SINK_CONNECT: { message: 'Sink %s cannot reach %s: %s', status: 503, exitCode: 1 },
+  FORGE_ERR_STREAM_CONFLICT: { message: 'Sink %s cannot use %s: %s', status: 409, exitCode: 1 },
   FORGE_ERR_WORKER: { message: 'Generation worker failed: %s', status: 500, exitCode: 1 },
   FORGE_ERR_ABORTED: { message: 'Job aborted: %s', status: 499, exitCode: 130 },
 } as const satisfies Record<string, ErrorDefinition>;

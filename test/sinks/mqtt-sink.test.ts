@@ -1,0 +1,262 @@
+import { createServer, connect as tcpConnect, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connectAsync, type MqttClient } from 'mqtt';
+import { describe, expect, it } from 'vitest';
+import { nestedReading, type NestedReading } from '../../src/generator/reading-records.js';
+import { MqttSink, checkMqttUrl, type MqttSinkOptions, type MqttSinkResult } from '../../src/sinks/mqtt/mqtt-sink.js';
+import { checkTopicLevel, checkTopicPrefix } from '../../src/sinks/mqtt/mqtt-topic.js';
+import { MQTT_URL, brokerGate, closedPort, mqttBroker, runId } from '../support/brokers.js';
+import { testJob, testScenario, type TestJob } from '../warehouse/fixtures.js';
+
+const status = await mqttBroker();
+const gate = brokerGate('Mosquitto', MQTT_URL, status);
+
+interface Received {
+  readonly topic: string;
+  readonly message: NestedReading;
+}
+
+/**
+ * A QoS 1 subscriber on a clean session, connected (and subscribed) before anything is published. MQTT 5 with the
+ * largest Receive Maximum: Mosquitto then sends it everything at once instead of holding 20 in flight and queueing
+ * 1,000, a queue a backfill overflows (messages dropped) while the subscriber shares the publisher's event loop.
+ */
+async function subscribe(filter: string): Promise<{ received: Received[]; waitFor: (n: number) => Promise<void>; close: () => Promise<void> }> {
+  const client: MqttClient = await connectAsync(MQTT_URL, {
+    clean: true,
+    clientId: `forge-test-sub-${runId()}`,
+    reconnectPeriod: 0,
+    protocolVersion: 5,
+    properties: { receiveMaximum: 65_535 },
+  });
+  const received: Received[] = [];
+  client.on('message', (topic, payload) => received.push({ topic, message: JSON.parse(payload.toString()) as NestedReading }));
+  await client.subscribeAsync(filter, { qos: 1 });
+  return {
+    received,
+    // Until n messages are in (or 30 s pass), then a little longer so a message delivered twice would show.
+    async waitFor(n: number): Promise<void> {
+      const until = Date.now() + 30_000;
+      while (received.length < n && Date.now() < until) await sleep(20);
+      await sleep(300);
+    },
+    close: () => client.endAsync(),
+  };
+}
+
+async function runJob(sink: MqttSink, job: TestJob): Promise<MqttSinkResult> {
+  await sink.open(job.context);
+  for (const { batch, info } of job.batches) await sink.write(batch, info);
+  return sink.close();
+}
+
+/** Every reading of the job arrived exactly once, on its meter's topic, in the head-end message shape. */
+function expectExactlyOnce(received: readonly Received[], job: TestJob, prefix: string): void {
+  const fleet = job.context.fleet;
+  const substationOf = new Map(fleet.meterIds.map((id, m) => [id, fleet.substationIds[fleet.substation[m]!]!]));
+  const seen = new Set<string>();
+  for (const { topic, message } of received) {
+    const flat = job.expected.get(`${message.meter.meter_id} ${message.reading.reading_ts_utc}`);
+    expect(flat, message.header.message_id).toBeDefined();
+    expect(message).toEqual(nestedReading(flat!, Date.parse(flat!.reading_ts_utc)));
+    expect(topic).toBe(`${prefix}/${job.context.scenario.area}/${substationOf.get(flat!.meter_id)}/${flat!.meter_id}/reading`);
+    seen.add(message.header.message_id);
+  }
+  expect(seen.size).toBe(job.rows);
+  expect(received).toHaveLength(job.rows);
+}
+
+/** A window-watching sink: counts publishes awaiting their PUBACK through the `send` seam, and can refuse some. */
+class WatchedMqttSink extends MqttSink {
+  current = 0;
+  max = 0;
+  sends = 0;
+  private readonly refuseEvery: number;
+  constructor(options: MqttSinkOptions & { refuseEvery?: number }) {
+    super(options);
+    this.refuseEvery = options.refuseEvery ?? 0;
+  }
+  protected override async send(topic: string, payload: string): Promise<void> {
+    const n = ++this.sends;
+    // Refuse a first attempt now and then, as a client that could not take the publish would.
+    if (this.refuseEvery > 0 && n % this.refuseEvery === 0) throw new Error('client refused the publish');
+    this.current++;
+    this.max = Math.max(this.max, this.current);
+    try {
+      await super.send(topic, payload);
+    } finally {
+      this.current--;
+    }
+  }
+}
+
+describe('MqttSink without a broker', () => {
+  it('fails clearly on write before open, bad URLs, options and topic levels', async () => {
+    const job = testJob();
+    const { batch, info } = job.batches[0]!;
+    await expect(new MqttSink().write(batch, info)).rejects.toMatchObject({ code: 'FORGE_ERR_SINK_STATE', message: 'Sink mqtt: write called before open' });
+    expect(() => new MqttSink({ url: 'http://127.0.0.1:1883' })).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_CONFIG' }));
+    expect(() => new MqttSink({ url: 'not a url' })).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_CONFIG' }));
+    expect(() => new MqttSink({ maxInFlight: 0 })).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_CONFIG' }));
+    expect(checkMqttUrl('mqtt://forge:secret@broker:1883')).toBe('mqtt://forge:***@broker:1883');
+    for (const bad of ['a+b', 'a#', 'a/b', 'a\u0000b', '']) expect(() => checkTopicLevel(bad, 'a meter id')).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_IDENTIFIER' }));
+    expect(checkTopicLevel('MTR-TGC-0000042', 'a meter id')).toBe('MTR-TGC-0000042');
+    expect(checkTopicPrefix('test-1/ami')).toBe('test-1/ami');
+    for (const bad of ['ami/', '/ami', 'ami/+', '$SYS', 'a//b']) expect(() => checkTopicPrefix(bad)).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_IDENTIFIER' }));
+  });
+
+  it('open fails at once, naming the URL, when nothing listens there', async () => {
+    const url = `mqtt://127.0.0.1:${await closedPort()}`;
+    const sink = new MqttSink({ url, connectTimeoutMs: 5_000 });
+    const started = Date.now();
+    await expect(sink.open(testJob().context)).rejects.toMatchObject({
+      code: 'FORGE_ERR_SINK_CONNECT',
+      message: expect.stringMatching(new RegExp(`^Sink mqtt cannot reach ${url}: .*ECONNREFUSED`)),
+    });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await sink.abort(new Error('done'));
+  });
+});
+
+describe('the MQTT broker', () => {
+  it.runIf(gate.required)(`is reachable at ${MQTT_URL} (required on CI)`, () => {
+    expect(status.available, status.reason).toBe(true);
+  });
+});
+
+describe.skipIf(!gate.run)(`MqttSink against Mosquitto at ${MQTT_URL}${gate.note}`, () => {
+  it('delivers every reading of 20 meters x 1 day exactly once, on its meter topic, as a head-end message', async () => {
+    const prefix = `forge-test-${runId()}/ami`;
+    const job = testJob();
+    const sub = await subscribe(`${prefix}/#`);
+    try {
+      const result = await runJob(new MqttSink({ topicPrefix: prefix }), job);
+      await sub.waitFor(job.rows);
+      expect(result).toMatchObject({ sink: 'mqtt', rows: 1920, retries: 0, outputs: [`${MQTT_URL} ${prefix}/TEXAS_GULF_COAST/+/+/reading`] });
+      expectExactlyOnce(sub.received, job, prefix);
+      const { header, metadata } = sub.received[0]!.message;
+      expect(header).toMatchObject({ source_system: 'AMI_HEAD_END', message_type: 'METER_READING', schema_version: '1.0' });
+      expect(header.message_id).toMatch(/^MTR-TGC-\d{7}:\d+$/);
+      expect(metadata.generator).toBe('flux-data-forge');
+    } finally {
+      await sub.close();
+    }
+  });
+
+  it('never has more than the window awaiting PUBACK, and 20,160 QoS 1 messages all arrive', async () => {
+    const prefix = `forge-test-${runId()}/ami`;
+    const job = testJob({ scenario: testScenario({ meters: 105, days: 2 }) });
+    expect(job.rows).toBe(20_160);
+    const sub = await subscribe(`${prefix}/#`);
+    try {
+      const sink = new WatchedMqttSink({ topicPrefix: prefix, maxInFlight: 200 });
+      const result = await runJob(sink, job);
+      await sub.waitFor(job.rows);
+      expect(sink.max).toBe(200);
+      expect(result.peakInFlight).toBe(200);
+      expect(result.rows).toBe(20_160);
+      expectExactlyOnce(sub.received, job, prefix);
+    } finally {
+      await sub.close();
+    }
+  });
+
+  it('retries a publish the client refused: each reading still arrives exactly once and counts once', async () => {
+    const prefix = `forge-test-${runId()}/ami`;
+    const job = testJob();
+    const sub = await subscribe(`${prefix}/#`);
+    try {
+      const sink = new WatchedMqttSink({ topicPrefix: prefix, refuseEvery: 97 });
+      const result = await runJob(sink, job);
+      await sub.waitFor(job.rows);
+      expect(result.retries).toBeGreaterThanOrEqual(Math.floor(1920 / 97));
+      expect(result.rows).toBe(1920);
+      expectExactlyOnce(sub.received, job, prefix);
+    } finally {
+      await sub.close();
+    }
+  });
+
+  it('survives a dropped connection: MQTT.js reconnects and resends, every reading arrives (repeats carry the same message id)', async () => {
+    const prefix = `forge-test-${runId()}/ami`;
+    const job = testJob({ scenario: testScenario({ meters: 40, days: 2 }) });
+    const proxy = await tcpProxy(new URL(MQTT_URL));
+    const sub = await subscribe(`${prefix}/#`);
+    try {
+      const sink = new MqttSink({ url: proxy.url, topicPrefix: prefix, maxInFlight: 100 });
+      await sink.open(job.context);
+      let cut = false;
+      for (const { batch, info } of job.batches) {
+        const writing = sink.write(batch, info);
+        if (!cut) {
+          while (sub.received.length < 1000) await sleep(5);
+          proxy.cut();
+          cut = true;
+        }
+        await writing;
+      }
+      const result = await sink.close();
+      await sub.waitFor(job.rows);
+      expect(proxy.connections).toBeGreaterThanOrEqual(2);
+      expect(result.rows).toBe(job.rows);
+      const ids = new Set(sub.received.map((r) => r.message.header.message_id));
+      expect(ids.size).toBe(job.rows);
+      // At least once: only messages that were awaiting a PUBACK when the line dropped may come twice.
+      expect(sub.received.length - job.rows).toBeLessThanOrEqual(100);
+    } finally {
+      await sub.close();
+      await proxy.close();
+    }
+  });
+
+  it('fails the write, clearly, when the broker stays unreachable past the reconnect timeout', async () => {
+    const job = testJob();
+    const proxy = await tcpProxy(new URL(MQTT_URL));
+    const sink = new MqttSink({ url: proxy.url, topicPrefix: `forge-test-${runId()}/ami`, reconnectTimeoutMs: 1_500 });
+    await sink.open(job.context);
+    await proxy.close();
+    const { batch, info } = job.batches[0]!;
+    await expect(sink.write(batch, info)).rejects.toMatchObject({
+      code: 'FORGE_ERR_SINK_CONNECT',
+      message: expect.stringContaining(`Sink mqtt cannot reach ${proxy.url}: connection lost and not back within 1500 ms`),
+    });
+    await sink.abort(new Error('stop'));
+  });
+});
+
+/** A TCP relay to the broker whose connections can be cut, to see the client reconnect (or not, once closed). */
+async function tcpProxy(target: URL): Promise<{ url: string; connections: number; cut: () => void; close: () => Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const state = { connections: 0 };
+  const server: Server = createServer((client) => {
+    state.connections++;
+    const upstream = tcpConnect(Number(target.port || 1883), target.hostname);
+    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      sockets.add(a);
+      a.pipe(b);
+      a.on('error', () => b.destroy());
+      a.on('close', () => {
+        sockets.delete(a);
+        b.destroy();
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const cut = (): void => {
+    for (const s of sockets) s.destroy();
+  };
+  return {
+    url,
+    get connections() {
+      return state.connections;
+    },
+    cut,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        cut();
+      }),
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
