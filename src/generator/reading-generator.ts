@@ -242,7 +242,8 @@ export class ReadingGenerator {
       const anomalies = seg === 2 ? NO_ANOMALIES : dayAnomalies(seed, number, day.localDayNumber, T, this.anomalies);
       const recorded = anomalies.recordedShare;
       const { faultStart, faultEnd, gapStart, gapEnd, vacant, faultStuck } = anomalies;
-      let stuckKwh = -1;
+      // NaN until the fault's first reading: a stuck register may hold any value, negative (PV export) included.
+      let stuckKwh = Number.NaN;
       let spikeLeft = 0;
       let spikeAmount = 0;
 
@@ -352,7 +353,7 @@ export class ReadingGenerator {
         let usage = Math.round((consumption * recorded - pvDraw) * hours * 1000) / 1000;
         if (vacant && event === 0) usage = 0;
         if (event === E_FAULT) {
-          if (stuckKwh < 0) stuckKwh = faultStuck ? usage : 0;
+          if (Number.isNaN(stuckKwh)) stuckKwh = faultStuck ? usage : 0;
           usage = stuckKwh;
         }
         // Exporting PV raises the service voltage a little.
