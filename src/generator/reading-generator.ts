@@ -356,8 +356,8 @@ export class ReadingGenerator {
           if (Number.isNaN(stuckKwh)) stuckKwh = faultStuck ? usage : 0;
           usage = stuckKwh;
         }
-        // Exporting PV raises the service voltage a little.
-        if (usage < 0) voltage += Math.min(3, (0.3 * -usage) / hours);
+        // Exporting PV raises the service voltage a little; not out of a labelled sag, which stays below 114 V.
+        if (usage < 0 && event !== E_SAG) voltage += Math.min(3, (0.3 * -usage) / hours);
         usageColumn[row] = usage;
         voltageColumn[row] = Math.round(voltage * 10) / 10;
         powerFactorColumn[row] = Math.round((pfBase - 0.03 * (hvacKw > kw * 0.5 ? 1 : 0) + pfSpread * (jitter - 0.5)) * 1000) / 1000;
