@@ -33,7 +33,6 @@ export function federalHolidays(year: number): Set<number> {
       nthWeekday(year, 1, 1, 3), // Martin Luther King Jr. Day
       nthWeekday(year, 2, 1, 3), // Washington's Birthday
       nthWeekday(year, 5, 1, -1), // Memorial Day
-      fixed(6, 19), // Juneteenth
       fixed(7, 4), // Independence Day
       nthWeekday(year, 9, 1, 1), // Labor Day
       nthWeekday(year, 10, 1, 2), // Columbus Day
@@ -41,6 +40,8 @@ export function federalHolidays(year: number): Set<number> {
       nthWeekday(year, 11, 4, 4), // Thanksgiving
       fixed(12, 25), // Christmas Day
     ]);
+    // Juneteenth has been a federal holiday since 2021 (first observed on 18 June 2021).
+    if (year >= 2021) days.add(fixed(6, 19));
     cache.set(year, days);
   }
   return days;

@@ -53,6 +53,17 @@ describe('US federal holidays as observed', () => {
     expect(count).toBe(10);
   });
 
+  it('has Juneteenth from 2021 only (historical backfills must not close offices on 19 June 2020)', () => {
+    // Signed on 17 June 2021 and first observed on Friday 18 June 2021; before, 19 June was an ordinary day.
+    expect(isHoliday(dayNumber('2021-06-18'))).toBe(true);
+    expect(isHoliday(dayNumber('2022-06-20'))).toBe(true); // 19 June 2022, a Sunday
+    expect(isHoliday(dayNumber('2020-06-19'))).toBe(false); // a Friday
+    expect(isHoliday(dayNumber('2019-06-19'))).toBe(false); // a Wednesday
+    let count = 0;
+    for (let d = dayNumber('2020-01-01'); d < dayNumber('2021-01-01'); d++) if (isHoliday(d)) count++;
+    expect(count).toBe(10);
+  });
+
   it("turns an office's weekday into a Sunday: Independence Day 2025 (a Friday) and Thanksgiving 2025", () => {
     const office = profileCode('OFFICE');
     const dayMeans = (start: string): Map<string, number> => {
