@@ -1,10 +1,9 @@
-import { createServer, connect as tcpConnect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { nestedReading, type NestedReading } from '../../src/generator/reading-records.js';
 import { MqttSink, checkMqttUrl, type MqttSinkOptions, type MqttSinkResult } from '../../src/sinks/mqtt/mqtt-sink.js';
 import { checkTopicLevel, checkTopicPrefix } from '../../src/sinks/mqtt/mqtt-topic.js';
-import { MQTT_URL, brokerGate, closedPort, mqttBroker, runId } from '../support/brokers.js';
+import { MQTT_URL, brokerGate, closedPort, mqttBroker, runId, tcpProxy } from '../support/brokers.js';
 import { testJob, testScenario, type TestJob } from '../warehouse/fixtures.js';
 
 const status = await mqttBroker();
@@ -179,7 +178,7 @@ describe.skipIf(!gate.run)(`MqttSink against Mosquitto at ${MQTT_URL}${gate.note
   it('survives a dropped connection: MQTT.js reconnects and resends, every reading arrives (repeats carry the same message id)', async () => {
     const prefix = `forge-test-${runId()}/ami`;
     const job = testJob({ scenario: testScenario({ meters: 40, days: 2 }) });
-    const proxy = await tcpProxy(new URL(MQTT_URL));
+    const proxy = await tcpProxy(MQTT_URL, 1883);
     const sub = await subscribe(`${prefix}/#`);
     try {
       const sink = new MqttSink({ url: proxy.url, topicPrefix: prefix, maxInFlight: 100 });
@@ -210,7 +209,7 @@ describe.skipIf(!gate.run)(`MqttSink against Mosquitto at ${MQTT_URL}${gate.note
 
   it('fails the write, clearly, when the broker stays unreachable past the reconnect timeout', async () => {
     const job = testJob();
-    const proxy = await tcpProxy(new URL(MQTT_URL));
+    const proxy = await tcpProxy(MQTT_URL, 1883);
     const sink = new MqttSink({ url: proxy.url, topicPrefix: `forge-test-${runId()}/ami`, reconnectTimeoutMs: 1_500 });
     await sink.open(job.context);
     await proxy.close();
@@ -222,41 +221,5 @@ describe.skipIf(!gate.run)(`MqttSink against Mosquitto at ${MQTT_URL}${gate.note
     await sink.abort(new Error('stop'));
   });
 });
-
-/** A TCP relay to the broker whose connections can be cut, to see the client reconnect (or not, once closed). */
-async function tcpProxy(target: URL): Promise<{ url: string; connections: number; cut: () => void; close: () => Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const state = { connections: 0 };
-  const server: Server = createServer((client) => {
-    state.connections++;
-    const upstream = tcpConnect(Number(target.port || 1883), target.hostname);
-    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
-      sockets.add(a);
-      a.pipe(b);
-      a.on('error', () => b.destroy());
-      a.on('close', () => {
-        sockets.delete(a);
-        b.destroy();
-      });
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `mqtt://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const cut = (): void => {
-    for (const s of sockets) s.destroy();
-  };
-  return {
-    url,
-    get connections() {
-      return state.connections;
-    },
-    cut,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        cut();
-      }),
-  };
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

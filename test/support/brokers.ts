@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createServer, connect as tcpConnect, type AddressInfo } from 'node:net';
+import { createServer, connect as tcpConnect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /**
@@ -96,4 +96,52 @@ export function runForgeAsync(args: readonly string[], cwd: string, env: Record<
       resolve({ code: code ?? -1, stdout, stderr });
     });
   });
+}
+
+export interface TcpProxy {
+  /** The broker URL through the proxy (same scheme, the proxy's port). */
+  readonly url: string;
+  /** Connections accepted so far (a reconnect makes a new one). */
+  readonly connections: number;
+  /** Drops every open connection; new ones are still relayed. */
+  cut(): void;
+  /** Stops relaying: drops every connection and refuses new ones. */
+  close(): Promise<void>;
+}
+
+/** A TCP relay to a broker whose connections can be cut, to watch a client reconnect (or fail to, once closed). */
+export async function tcpProxy(brokerUrl: string, defaultPort: number): Promise<TcpProxy> {
+  const target = new URL(brokerUrl);
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  const server: Server = createServer((client) => {
+    connections++;
+    const upstream = tcpConnect(Number(target.port || defaultPort), target.hostname);
+    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+      sockets.add(a);
+      a.pipe(b);
+      a.on('error', () => b.destroy());
+      a.on('close', () => {
+        sockets.delete(a);
+        b.destroy();
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `${target.protocol}//127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const cut = (): void => {
+    for (const s of sockets) s.destroy();
+  };
+  return {
+    url,
+    get connections() {
+      return connections;
+    },
+    cut,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        cut();
+      }),
+  };
 }
