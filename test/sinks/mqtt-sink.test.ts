@@ -1,7 +1,8 @@
 import { connectAsync, type MqttClient } from 'mqtt';
 import { describe, expect, it } from 'vitest';
 import { nestedReading, type NestedReading } from '../../src/generator/reading-records.js';
-import { MqttSink, checkMqttUrl, type MqttSinkOptions, type MqttSinkResult } from '../../src/sinks/mqtt/mqtt-sink.js';
+import { checkMqttUrl, defaultMqttUrl, mqttUrlProblem } from '../../src/sinks/mqtt/mqtt-options.js';
+import { MqttSink, type MqttSinkOptions, type MqttSinkResult } from '../../src/sinks/mqtt/mqtt-sink.js';
 import { checkTopicLevel, checkTopicPrefix } from '../../src/sinks/mqtt/mqtt-topic.js';
 import { MQTT_URL, brokerGate, closedPort, mqttBroker, runId, tcpProxy } from '../support/brokers.js';
 import { testJob, testScenario, type TestJob } from '../warehouse/fixtures.js';
@@ -97,6 +98,10 @@ describe('MqttSink without a broker', () => {
     expect(() => new MqttSink({ url: 'not a url' })).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_CONFIG' }));
     expect(() => new MqttSink({ maxInFlight: 0 })).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_CONFIG' }));
     expect(checkMqttUrl('mqtt://forge:secret@broker:1883')).toBe('mqtt://forge:***@broker:1883');
+    expect(mqttUrlProblem('http://forge:secret@broker:1883')).toBe('expected mqtt://, mqtts://, tcp://, ssl://, ws://, wss://, not http://');
+    expect(mqttUrlProblem('mqtt://127.0.0.1:1883')).toBeUndefined();
+    expect(defaultMqttUrl({})).toBe('mqtt://127.0.0.1:1883');
+    expect(defaultMqttUrl({ FORGE_MQTT_URL: 'mqtt://broker:1884' })).toBe('mqtt://broker:1884');
     for (const bad of ['a+b', 'a#', 'a/b', 'a\u0000b', '']) expect(() => checkTopicLevel(bad, 'a meter id')).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_IDENTIFIER' }));
     expect(checkTopicLevel('MTR-TGC-0000042', 'a meter id')).toBe('MTR-TGC-0000042');
     expect(checkTopicPrefix('test-1/ami')).toBe('test-1/ami');

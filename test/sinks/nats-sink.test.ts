@@ -4,7 +4,8 @@ import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jet
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nestedReading, type NestedReading } from '../../src/generator/reading-records.js';
-import { NatsSink, checkNatsUrl, type NatsSinkOptions, type NatsSinkResult } from '../../src/sinks/nats/nats-sink.js';
+import { checkNatsUrl, defaultNatsUrl, natsUrlProblem } from '../../src/sinks/nats/nats-options.js';
+import { NatsSink, type NatsSinkOptions, type NatsSinkResult } from '../../src/sinks/nats/nats-sink.js';
 import { checkStreamName, checkSubjectPrefix } from '../../src/sinks/nats/nats-subject.js';
 import { NATS_URL, brokerGate, closedPort, natsBroker, runId, tcpProxy } from '../support/brokers.js';
 import { testJob, testScenario, type TestJob } from '../warehouse/fixtures.js';
@@ -84,6 +85,10 @@ describe('NatsSink without a server', () => {
     expect(() => new NatsSink({ duplicateWindowMs: 60_000 })).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_CONFIG', message: expect.stringContaining('at least 120000') }));
     expect(() => new NatsSink({ maxPending: 0 })).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_CONFIG' }));
     expect(checkNatsUrl('nats://forge:secret@nats:4222')).toBe('nats://forge:***@nats:4222');
+    expect(natsUrlProblem('http://forge:secret@nats:4222')).toBe('expected nats://, tls://, ws://, wss://, not http://');
+    expect(natsUrlProblem('nats://127.0.0.1:4222')).toBeUndefined();
+    expect(defaultNatsUrl({})).toBe('nats://127.0.0.1:4222');
+    expect(defaultNatsUrl({ FORGE_NATS_URL: 'nats://nats:4223' })).toBe('nats://nats:4223');
     expect(checkSubjectPrefix('forge-test-1.ami.readings')).toBe('forge-test-1.ami.readings');
     for (const bad of ['ami.', '.ami', 'ami.*', 'ami.>', 'ami readings', 'ami..x', '$JS.API']) {
       expect(() => checkSubjectPrefix(bad), bad).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_IDENTIFIER' }));

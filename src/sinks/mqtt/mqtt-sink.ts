@@ -6,11 +6,10 @@ import { recordOf } from '../../generator/reading-records.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
 import { ForgeError } from '../../util/forge-error.js';
 import type { BatchInfo, Sink, SinkContext, SinkResult } from '../sink.js';
+import { DEFAULT_MQTT_URL, checkMqttUrl } from './mqtt-options.js';
 import { checkTopicLevel, checkTopicPrefix, readingTopic } from './mqtt-topic.js';
 
-export const DEFAULT_MQTT_URL = 'mqtt://127.0.0.1:1883';
 export const DEFAULT_MQTT_TOPIC_PREFIX = 'ami';
-const MQTT_PROTOCOLS = ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'];
 
 export interface MqttSinkOptions {
   /** Broker URL, e.g. mqtt://user:pass@host:1883 or mqtts://... Default mqtt://127.0.0.1:1883. */
@@ -280,27 +279,6 @@ export class MqttSink implements Sink {
       throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `${operation} called ${this.state === 'new' ? 'before open' : 'after close'}`]);
     }
   }
-}
-
-/** Checks the broker URL and returns it as it may be shown (password replaced). */
-export function checkMqttUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`mqtt url "${url}" is not a URL like ${DEFAULT_MQTT_URL}`]);
-  }
-  if (!MQTT_PROTOCOLS.includes(parsed.protocol) || !parsed.hostname) {
-    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`mqtt url "${shown(parsed)}" must be ${MQTT_PROTOCOLS.map((p) => `${p}//`).join(', ')} with a host`]);
-  }
-  return shown(parsed);
-}
-
-function shown(url: URL): string {
-  if (!url.password) return url.href.replace(/\/$/, '');
-  const copy = new URL(url.href);
-  copy.password = '***';
-  return copy.href.replace(/\/$/, '');
 }
 
 function positiveInt(value: number, what: string, max = Number.MAX_SAFE_INTEGER): number {

@@ -6,14 +6,13 @@ import { messageId, recordOf } from '../../generator/reading-records.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
 import { ForgeError } from '../../util/forge-error.js';
 import type { BatchInfo, Sink, SinkContext, SinkResult } from '../sink.js';
+import { DEFAULT_NATS_URL, checkNatsUrl } from './nats-options.js';
 import { checkStreamName, checkSubjectPrefix, checkSubjectToken, readingSubject, streamSubjects } from './nats-subject.js';
 
-export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 export const DEFAULT_NATS_STREAM = 'AMI_READINGS';
 export const DEFAULT_NATS_SUBJECT_PREFIX = 'ami.readings';
 /** The shortest duplicate window the sink accepts: re-sent readings must still be recognised (JetStream's default). */
 export const MIN_DUPLICATE_WINDOW_MS = 120_000;
-const NATS_PROTOCOLS = ['nats:', 'tls:', 'ws:', 'wss:'];
 
 export interface NatsSinkOptions {
   /** Server URL, e.g. nats://user:pass@host:4222. Default nats://127.0.0.1:4222. */
@@ -320,27 +319,6 @@ export class NatsSink implements Sink {
       throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `${operation} called ${this.state === 'new' ? 'before open' : 'after close'}`]);
     }
   }
-}
-
-/** Checks the server URL and returns it as it may be shown (password replaced). */
-export function checkNatsUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`nats url "${url}" is not a URL like ${DEFAULT_NATS_URL}`]);
-  }
-  if (!NATS_PROTOCOLS.includes(parsed.protocol) || !parsed.hostname) {
-    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`nats url "${shown(parsed)}" must be ${NATS_PROTOCOLS.map((p) => `${p}//`).join(', ')} with a host`]);
-  }
-  return shown(parsed);
-}
-
-function shown(url: URL): string {
-  if (!url.password) return url.href.replace(/\/$/, '');
-  const copy = new URL(url.href);
-  copy.password = '***';
-  return copy.href.replace(/\/$/, '');
 }
 
 const isNotFound = (e: unknown): boolean => e instanceof JetStreamApiError && (e.name === 'StreamNotFoundError' || e.code === 10059);
