@@ -276,16 +276,19 @@ export class ReadingGenerator {
         const xi = x <= 0 ? 0 : x >= NOISE_TABLE_STEPS ? NOISE_TABLE_STEPS - 1 : Math.floor(x);
         const noise = noiseTable[xi]! + (noiseTable[xi + 1]! - noiseTable[xi]!) * (x - xi);
         let kw = baseKw + activityKw * activity * noise + hvacKw * occupancy;
-        // An appliance cycle lasts one to three intervals of 15 minutes (scaled to the interval length).
-        if (spikeLeft > 0) {
-          kw += spikeAmount;
-          spikeLeft--;
+        // An appliance cycle lasts one to three quarter hours whatever the interval: `spikeLeft` counts the quarter
+        // hours still to run, and an interval gets the share of its length the cycle covers (the same energy at 5,
+        // 15, 30 or 60 minutes; at 15 minutes, a whole interval per quarter hour).
+        if (spikeLeft > 1e-9) {
+          kw += spikeAmount * Math.min(1, spikeLeft / spikeScale);
+          spikeLeft -= spikeScale;
         } else {
           const h4 = mix32(spikeKey, counter);
           if ((h4 >>> 16) / 65536 < spikeRate * activity) {
             spikeAmount = lognormal(spikeKw, SPIKE_CV, normalFromHash(mix32(h4, 0x2545f491)));
-            spikeLeft = Math.round(((h4 >>> 8) & 0xff) / 128 / spikeScale);
-            kw += spikeAmount;
+            const quarterHours = 1 + Math.round(((h4 >>> 8) & 0xff) / 128);
+            kw += spikeAmount * Math.min(1, quarterHours / spikeScale);
+            spikeLeft = quarterHours - spikeScale;
           }
         }
         kw = saturate(kw, capacity);
