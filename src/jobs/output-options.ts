@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { SHAPES } from '../generator/reading-records.js';
+import { pgTableProblem, pgUrlProblem } from '../sinks/postgres/postgres-options.js';
 import { ForgeError } from '../util/forge-error.js';
 import { formatIssues } from '../util/format-zod-error.js';
 
 /** Where a job delivers: the one schema for output settings from CLI flags and (later) API bodies. */
-export const SINK_NAMES = ['duckdb', 'parquet', 'csv', 'ndjson', 'stdout'] as const;
+export const SINK_NAMES = ['duckdb', 'parquet', 'csv', 'ndjson', 'stdout', 'postgres'] as const;
 export type SinkName = (typeof SINK_NAMES)[number];
 
 const sinkList = z.preprocess(
@@ -23,11 +24,25 @@ export const outputOptionsSchema = z
     append: z.boolean().default(false),
     workers: z.preprocess(intFromText, z.int().min(0).max(64)).optional(),
     batchSize: z.preprocess(intFromText, z.int().min(1_000).max(4_000_000)).optional(),
+    /** Connection URL of the postgres sink; when absent the sink factory uses FORGE_PG_URL, DATABASE_URL or the local server. */
+    pgUrl: z.string().superRefine((url, ctx) => {
+      const problem = pgUrlProblem(url);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }).optional(),
+    /** Table of the postgres sink, `name` or `schema.name` (plain lower-case names). Default ami_readings. */
+    pgTable: z.string().superRefine((name, ctx) => {
+      const problem = pgTableProblem(name);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }).optional(),
   })
   .refine((o) => new Set(o.sink).size === o.sink.length, { message: 'a sink is listed twice', path: ['sink'] })
-  .refine((o) => o.out === undefined || o.sink.filter((s) => s !== 'stdout').length === 1, {
+  .refine((o) => o.out === undefined || o.sink.filter((s) => s !== 'stdout' && s !== 'postgres').length === 1, {
     message: '--out names the path of a single sink; with several sinks each writes to its default path',
     path: ['out'],
+  })
+  .refine((o) => (o.pgUrl === undefined && o.pgTable === undefined) || o.sink.includes('postgres'), {
+    message: '--pg-url and --pg-table apply to the postgres sink only; add postgres to --sink',
+    path: ['pgUrl'],
   });
 
 export type OutputOptions = z.output<typeof outputOptionsSchema>;

@@ -1,5 +1,7 @@
 import { DuckDbSink } from '../sinks/duckdb/duckdb-sink.js';
 import { FileSink } from '../sinks/files/file-sink.js';
+import { PostgresSink } from '../sinks/postgres/postgres-sink.js';
+import { DEFAULT_PG_TABLE, defaultPgUrl } from '../sinks/postgres/postgres-options.js';
 import type { Sink } from '../sinks/sink.js';
 import { StdoutSink } from '../sinks/stdout/stdout-sink.js';
 import type { OutputOptions, SinkName } from './output-options.js';
@@ -19,5 +21,7 @@ function createSink(name: SinkName, options: OutputOptions): Sink {
       return new FileSink({ format: name, ...(options.out ? { dir: options.out } : {}), shape: options.shape, append: options.append });
     case 'stdout':
       return new StdoutSink({ shape: options.shape });
+    case 'postgres':
+      return PostgresSink.fromTableName(options.pgTable ?? DEFAULT_PG_TABLE, { url: options.pgUrl ?? defaultPgUrl(), append: options.append });
   }
 }

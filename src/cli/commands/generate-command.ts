@@ -8,10 +8,12 @@ import { addScenarioFlags, scenarioFromFlags } from '../scenario-flags.js';
 
 export function registerGenerateCommand(program: Command): void {
   addScenarioFlags(program.command('generate').description('generate a batch of readings into one or more sinks'))
-    .option('--sink <names>', 'duckdb (default), parquet, csv, ndjson, stdout; several separated by commas (dual write)')
+    .option('--sink <names>', 'duckdb (default), parquet, csv, ndjson, stdout, postgres; several separated by commas (dual write)')
     .option('--out <path>', 'DuckDB file (duckdb sink) or directory (file sinks); default under ./forge-data')
     .option('--shape <shape>', 'flat (default) or nested (AMI head-end message) for ndjson, parquet and stdout')
     .option('--append', 'add to an existing table or directory instead of refusing')
+    .option('--pg-url <url>', 'Postgres connection URL for the postgres sink (default: $FORGE_PG_URL, $DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres)')
+    .option('--pg-table <name>', 'table for the postgres sink, name or schema.name (default ami_readings)')
     .option('--workers <n>', 'generation worker threads (default: number of cores, or 0 = the main thread below 1M rows)')
     .option('--batch-size <rows>', 'rows per generated batch (output is identical whatever the size)')
     .option('--json', 'print the summary as JSON')
@@ -22,6 +24,8 @@ export function registerGenerateCommand(program: Command): void {
         ...(flags.out !== undefined ? { out: flags.out } : {}),
         ...(flags.shape !== undefined ? { shape: flags.shape } : {}),
         append: flags.append === true,
+        ...(flags.pgUrl !== undefined ? { pgUrl: flags.pgUrl } : {}),
+        ...(flags.pgTable !== undefined ? { pgTable: flags.pgTable } : {}),
         ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
         ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
       });
