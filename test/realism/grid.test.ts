@@ -169,18 +169,19 @@ describe('storms', () => {
 describe('a year of outages', () => {
   it('SAIFI 0.8-2.0 and SAIDI 1.5-8 hours a customer; transformers go out as one; every run is labelled LAST_GASP ... POWER_RESTORE', () => {
     // Houston 2025 at 30 minutes. A small fleet spans two or three feeders, and feeder faults and storms strike whole
-    // feeders, so a few thousand neighbouring meters are one draw of a handful of feeders: instead, 8 neighbouring
-    // meters at every 1,000th meter of a 60,000-meter utility (about 60 feeders), 480 meters x 17,520 readings.
+    // feeders, so a few thousand neighbouring meters are one draw of a handful of feeders: instead, 6 neighbouring
+    // meters at every 1,000th meter of a 60,000-meter utility (about 60 feeders), 360 meters x 17,520 readings.
     const scenario = resolveScenario({ area: 'TEXAS_GULF_COAST', start: '2025-01-01', days: 365, meters: 60_000, seed: 42, interval: 30 });
     const fleet = buildFleet(scenario);
     const generator = new ReadingGenerator(scenario, fleet);
+    const BLOCK = 6;
     const blocks: number[] = [];
     for (let m = 0; m < fleet.size; m += 1_000) blocks.push(m);
     const tracker = new OutageTracker(fleet.size);
     for (const day of generationDays(scenario)) {
-      for (const first of blocks) tracker.add(generator.generate(day, first, first + 8));
+      for (const first of blocks) tracker.add(generator.generate(day, first, first + BLOCK));
     }
-    const sampled = blocks.flatMap((first) => Array.from({ length: 8 }, (_, i) => first + i));
+    const sampled = blocks.flatMap((first) => Array.from({ length: BLOCK }, (_, i) => first + i));
     const feeders = new Set(sampled.map((m) => fleet.feeder[m]));
     expect(feeders.size).toBeGreaterThanOrEqual(40);
 
