@@ -115,6 +115,9 @@ export class NatsSink implements Sink {
         timeout: this.connectTimeoutMs,
         maxReconnectAttempts: -1,
         reconnectTimeWait: 1_000,
+        // Without this every publish builds two Error objects with stack traces up front (for a possible timeout):
+        // a third of the CPU time at 100k messages. Failures still say what failed; they lose the caller's stack.
+        noAsyncTraces: true,
       });
     } catch (e) {
       throw new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, this.shownUrl, errorText(e)], { cause: e });
@@ -145,7 +148,9 @@ export class NatsSink implements Sink {
     const fleet = this.fleet!;
     const area = this.area!;
     for (let row = 0; row < batch.length; row++) {
-      while (this.pending >= this.maxPending && !this.failure) await this.nextSettle();
+      // A full window is refilled once half of it is acknowledged, not one slot at a time, so publishes leave in
+      // larger socket writes (about 10% faster here); the window is never exceeded either way.
+      if (this.pending >= this.maxPending) while (this.pending > this.maxPending >> 1 && !this.failure) await this.nextSettle();
       if (this.failure) break;
       const id = messageId(fleet.meterIds[batch.meterIndex[row]!]!, batch.tsUtcMs[row]!);
       void this.deliver(JSON.stringify(recordOf(batch, row, fleet, area, 'nested')), id);
