@@ -1,5 +1,5 @@
-import { hash32, intBetween, lognormal, normal, uniform } from '../util/random.js';
-import { SEGMENTS, type Segment } from '../scenario/enums.js';
+import { hash32, intBetween, normal, uniform } from '../util/random.js';
+import { SEGMENTS } from '../scenario/enums.js';
 import { serviceAreaOf, type Scenario } from '../scenario/scenario.js';
 import { allocateTraits, drawTraits, type MeterTraits } from './meter-traits.js';
 import { STREAM } from './streams.js';
@@ -34,9 +34,6 @@ export interface Fleet {
   readonly substationIds: readonly string[];
 }
 
-/** EIA CBECS 2012: 237 MWh a building a year = 27 kW mean; industrial meters are larger still. */
-const SEGMENT_MEAN_KW: Readonly<Record<Segment, number>> = { RESIDENTIAL: 0, COMMERCIAL: 27, INDUSTRIAL: 200 };
-const SEGMENT_LEVEL_CV: Readonly<Record<Segment, number>> = { RESIDENTIAL: 0.55, COMMERCIAL: 1.0, INDUSTRIAL: 0.9 };
 
 const KM_PER_DEGREE = 111.32;
 

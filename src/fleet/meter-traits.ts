@@ -55,6 +55,9 @@ const LEVEL_CV: Readonly<Record<Segment, number>> = { RESIDENTIAL: 0.55, COMMERC
 const CI_COOLING_PER_DEGREE = { COMMERCIAL: 0.035, INDUSTRIAL: 0.01 } as const;
 const CI_HEATING_PER_DEGREE = { COMMERCIAL: 0.012, INDUSTRIAL: 0.004 } as const;
 
+/** Typical annual AC yield of a US rooftop system per kW of DC capacity (NREL PVWatts, mid-latitudes). */
+const PV_YIELD_KWH_PER_KW = 1500;
+
 const pickers = Object.fromEntries(SEGMENTS.map((s) => [s, profilePicker(s)])) as Record<Segment, (u: number) => number>;
 
 export function drawTraits(traits: MeterTraits, i: number, number: number, segment: number, scenario: Scenario, area: ServiceArea): void {
@@ -81,7 +84,11 @@ export function drawTraits(traits: MeterTraits, i: number, number: number, segme
     traits.heatingKwPerDegree[i] = scale * (electricHeat ? lognormal(0.12, 0.5, z(9)) : lognormal(0.012, 0.5, z(9)));
     traits.heatingBalanceC[i] = 15.5 + 1.5 * z(10);
     traits.spikeRate[i] = Math.min(0.2, lognormal(0.07, 0.4, z(11)));
-    traits.pvKw[i] = u(12) < scenario.pvShare ? Math.min(20, lognormal(7, 0.35, z(13))) : 0;
+    // Systems are sized to the home: typically 60-100% of its annual use at about 1,500 kWh a year per kW of DC
+    // capacity, and within the usual residential range (national average about 7 kW).
+    const annualKwh = meanKw * 8760;
+    const sized = lognormal(0.85, 0.25, z(16)) * annualKwh / PV_YIELD_KWH_PER_KW;
+    traits.pvKw[i] = u(12) < scenario.pvShare ? Math.min(20, Math.max(2, Math.min(sized, lognormal(7, 0.35, z(13))))) : 0;
     traits.evKw[i] = u(14) < scenario.evShare ? (u(15) < 0.75 ? 7.2 : 1.4) : 0;
   } else {
     const ci = seg as 'COMMERCIAL' | 'INDUSTRIAL';

@@ -212,7 +212,6 @@ export class ReadingGenerator {
       const spikeKw = this.spikeKw[m]!;
       const spikeRate = traits.spikeRate[m]! * spikeScale;
       const capacity = this.capacityKw[m]!;
-      const meanKw = traits.meanKw[m]!;
       const coolKw = traits.coolingKwPerDegree[m]!;
       const coolAt = traits.coolingBalanceC[m]!;
       const heatKw = traits.heatingKwPerDegree[m]!;

@@ -1,7 +1,7 @@
 import type { ServiceArea } from '../scenario/service-areas.js';
 import { normal } from '../util/random.js';
 import { STREAM } from '../fleet/streams.js';
-import { DAY_MS, HOUR_MS } from '../util/time-zone.js';
+import { DAY_MS } from '../util/time-zone.js';
 
 /** Mid-month day of year for each month's normal (non-leap), for interpolation. */
 const MID_MONTH_DOY = [15.5, 45, 74.5, 105, 135.5, 166, 196.5, 227.5, 258, 288.5, 319, 349.5];
