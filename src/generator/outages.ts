@@ -42,7 +42,8 @@ export function outageWindows(seed: number, rate: OutageRate, asset: number, fro
  * Storms: major events that hit many feeders of the area within hours. About 1.2 a year per area; each hits every
  * feeder with a chance of 15 to 50% and a hit feeder is out for a lognormal time around 5 hours (up to 36), starting
  * within 3 hours of the storm's onset, as crews restore feeder by feeder. With the asset outages above, a customer
- * sees about 1.4 interruptions and 4 hours a year, inside EIA 2023's 1.35 and 367 minutes with major events.
+ * sees 1.0 to 1.4 interruptions and about 2.5 to 4 hours a year (measured; varies with seed and year), against EIA
+ * 2023's 1.35 and 367 minutes with major events.
  * A forced storm (`--storm`) hits 60% of the feeders for about 10 hours.
  */
 export interface Storm {
