@@ -154,7 +154,7 @@ export class PostgresSink implements Sink {
     return new PostgresSink({ ...options, table, ...(schema ? { schema } : {}) });
   }
 
-  /** True while a write is waiting for a lost connection to come back. */
+  /** True from a lost connection (noticed while idle or by a write) until a write goes through again. */
   get degraded(): boolean {
     return this.degradedSince !== null;
   }
@@ -218,7 +218,8 @@ export class PostgresSink implements Sink {
     if (batch.length === 0) return;
     let delayMs = this.retry.initialDelayMs;
     let firstFailure = 0;
-    // After a lost connection the last attempt's COMMIT may have landed: only the staged way is safe then.
+    // After a lost connection the last attempt's COMMIT may have landed. The direct way would still be safe (it
+    // fails on the first row already there and falls back), but the staged way goes there without the wasted COPY.
     let staged = this.stageNext;
     for (;;) {
       let client: pg.Client | null = null;
