@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { SHAPES } from '../generator/reading-records.js';
+import { mqttUrlProblem } from '../sinks/mqtt/mqtt-options.js';
+import { natsUrlProblem } from '../sinks/nats/nats-options.js';
 import { pgTableProblem, pgUrlProblem } from '../sinks/postgres/postgres-options.js';
 import { ForgeError } from '../util/forge-error.js';
 import { formatIssues } from '../util/format-zod-error.js';
 
 /** Where a job delivers: the one schema for output settings from CLI flags and (later) API bodies. */
-export const SINK_NAMES = ['duckdb', 'parquet', 'csv', 'ndjson', 'stdout', 'postgres'] as const;
+export const SINK_NAMES = ['duckdb', 'parquet', 'csv', 'ndjson', 'stdout', 'postgres', 'mqtt', 'nats'] as const;
 export type SinkName = (typeof SINK_NAMES)[number];
 
 const sinkList = z.preprocess(
@@ -34,16 +36,28 @@ export const outputOptionsSchema = z
       const problem = pgTableProblem(name);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }).optional(),
+    /** Broker URL of the mqtt sink; when absent the sink factory uses FORGE_MQTT_URL or mqtt://127.0.0.1:1883. */
+    mqttUrl: z.string().superRefine((url, ctx) => {
+      const problem = mqttUrlProblem(url);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }).optional(),
+    /** Server URL of the nats sink; when absent the sink factory uses FORGE_NATS_URL or nats://127.0.0.1:4222. */
+    natsUrl: z.string().superRefine((url, ctx) => {
+      const problem = natsUrlProblem(url);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }).optional(),
   })
   .refine((o) => new Set(o.sink).size === o.sink.length, { message: 'a sink is listed twice', path: ['sink'] })
-  .refine((o) => o.out === undefined || o.sink.filter((s) => s !== 'stdout' && s !== 'postgres').length === 1, {
+  .refine((o) => o.out === undefined || o.sink.filter((s) => !['stdout', 'postgres', 'mqtt', 'nats'].includes(s)).length === 1, {
     message: '--out names the path of a single sink; with several sinks each writes to its default path',
     path: ['out'],
   })
   .refine((o) => (o.pgUrl === undefined && o.pgTable === undefined) || o.sink.includes('postgres'), {
     message: '--pg-url and --pg-table apply to the postgres sink only; add postgres to --sink',
     path: ['pgUrl'],
-  });
+  })
+  .refine((o) => o.mqttUrl === undefined || o.sink.includes('mqtt'), { message: '--mqtt-url applies to the mqtt sink only; add mqtt to --sink', path: ['mqttUrl'] })
+  .refine((o) => o.natsUrl === undefined || o.sink.includes('nats'), { message: '--nats-url applies to the nats sink only; add nats to --sink', path: ['natsUrl'] });
 
 export type OutputOptions = z.output<typeof outputOptionsSchema>;
 

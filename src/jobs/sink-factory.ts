@@ -1,5 +1,9 @@
 import { DuckDbSink } from '../sinks/duckdb/duckdb-sink.js';
 import { FileSink } from '../sinks/files/file-sink.js';
+import { defaultMqttUrl } from '../sinks/mqtt/mqtt-options.js';
+import { MqttSink } from '../sinks/mqtt/mqtt-sink.js';
+import { defaultNatsUrl } from '../sinks/nats/nats-options.js';
+import { NatsSink } from '../sinks/nats/nats-sink.js';
 import { PostgresSink } from '../sinks/postgres/postgres-sink.js';
 import { DEFAULT_PG_TABLE, defaultPgUrl } from '../sinks/postgres/postgres-options.js';
 import type { Sink } from '../sinks/sink.js';
@@ -23,5 +27,9 @@ function createSink(name: SinkName, options: OutputOptions): Sink {
       return new StdoutSink({ shape: options.shape });
     case 'postgres':
       return PostgresSink.fromTableName(options.pgTable ?? DEFAULT_PG_TABLE, { url: options.pgUrl ?? defaultPgUrl(), append: options.append });
+    case 'mqtt':
+      return new MqttSink({ url: options.mqttUrl ?? defaultMqttUrl() });
+    case 'nats':
+      return new NatsSink({ url: options.natsUrl ?? defaultNatsUrl() });
   }
 }

@@ -1,10 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseOutputOptions } from '../../src/jobs/output-options.js';
 import { nestedReading, type NestedReading } from '../../src/generator/reading-records.js';
 import { checkMqttUrl, defaultMqttUrl, mqttUrlProblem } from '../../src/sinks/mqtt/mqtt-options.js';
 import { MqttSink, type MqttSinkOptions, type MqttSinkResult } from '../../src/sinks/mqtt/mqtt-sink.js';
 import { checkTopicLevel, checkTopicPrefix } from '../../src/sinks/mqtt/mqtt-topic.js';
-import { MQTT_URL, brokerGate, closedPort, mqttBroker, runId, tcpProxy } from '../support/brokers.js';
+import { MQTT_URL, brokerGate, closedPort, mqttBroker, runForgeAsync, runId, tcpProxy } from '../support/brokers.js';
 import { testJob, testScenario, type TestJob } from '../warehouse/fixtures.js';
 
 const status = await mqttBroker();
@@ -100,6 +104,10 @@ describe('MqttSink without a broker', () => {
     expect(checkMqttUrl('mqtt://forge:secret@broker:1883')).toBe('mqtt://forge:***@broker:1883');
     expect(mqttUrlProblem('http://forge:secret@broker:1883')).toBe('expected mqtt://, mqtts://, tcp://, ssl://, ws://, wss://, not http://');
     expect(mqttUrlProblem('mqtt://127.0.0.1:1883')).toBeUndefined();
+    expect(parseOutputOptions({ sink: 'mqtt', mqttUrl: 'mqtt://broker:1884' })).toMatchObject({ sink: ['mqtt'], mqttUrl: 'mqtt://broker:1884' });
+    expect(() => parseOutputOptions({ sink: 'mqtt', mqttUrl: 'http://x' })).toThrow(/mqttUrl: expected mqtt:\/\//);
+    expect(() => parseOutputOptions({ sink: 'duckdb', mqttUrl: 'mqtt://broker:1884' })).toThrow(/--mqtt-url applies to the mqtt sink only/);
+    expect(() => parseOutputOptions({ sink: 'mqtt', out: 'x' })).toThrow(/--out names the path of a single sink/);
     expect(defaultMqttUrl({})).toBe('mqtt://127.0.0.1:1883');
     expect(defaultMqttUrl({ FORGE_MQTT_URL: 'mqtt://broker:1884' })).toBe('mqtt://broker:1884');
     for (const bad of ['a+b', 'a#', 'a/b', 'a\u0000b', '']) expect(() => checkTopicLevel(bad, 'a meter id')).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_IDENTIFIER' }));
@@ -224,6 +232,42 @@ describe.skipIf(!gate.run)(`MqttSink against Mosquitto at ${MQTT_URL}${gate.note
       message: expect.stringContaining(`Sink mqtt cannot reach ${proxy.url}: connection lost and not back within 1500 ms`),
     });
     await sink.abort(new Error('stop'));
+  });
+});
+
+describe.skipIf(!gate.run)(`forge generate --sink mqtt${gate.note}`, () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'forge-mqtt-cli-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('publishes 10 meters x 1 day = 960 readings that a subscriber receives', async () => {
+    // The default topics are shared with anything else on the broker: a unique meter id prefix picks out this run's.
+    const idPrefix = `T${runId().slice(0, 7).toUpperCase()}`;
+    const sub = await subscribe('ami/TEXAS_GULF_COAST/#');
+    try {
+      const run = await runForgeAsync(
+        ['generate', '--sink', 'mqtt', '--mqtt-url', MQTT_URL, '--meters', '10', '--days', '1', '--start', '2026-06-01', '--id-prefix', idPrefix, '--json'],
+        dir,
+      );
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      const summary = JSON.parse(run.stdout) as { rows: number; sinks: { sink: string; rows: number }[] };
+      expect(summary.rows).toBe(960);
+      expect(summary.sinks).toMatchObject([{ sink: 'mqtt', rows: 960 }]);
+      const ours = (): Received[] => sub.received.filter((r) => r.message.meter.meter_id.startsWith(`${idPrefix}-`));
+      const until = Date.now() + 10_000;
+      while (ours().length < 960 && Date.now() < until) await sleep(20);
+      await sleep(300);
+      expect(ours()).toHaveLength(960);
+      expect(new Set(ours().map((r) => r.message.header.message_id)).size).toBe(960);
+      for (const { topic, message } of ours()) {
+        expect(topic).toBe(`ami/TEXAS_GULF_COAST/${message.meter.substation_id}/${message.meter.meter_id}/reading`);
+      }
+    } finally {
+      await sub.close();
+    }
   });
 });
 

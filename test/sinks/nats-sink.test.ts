@@ -1,13 +1,17 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseOutputOptions } from '../../src/jobs/output-options.js';
 import { nestedReading, type NestedReading } from '../../src/generator/reading-records.js';
 import { checkNatsUrl, defaultNatsUrl, natsUrlProblem } from '../../src/sinks/nats/nats-options.js';
 import { NatsSink, type NatsSinkOptions, type NatsSinkResult } from '../../src/sinks/nats/nats-sink.js';
 import { checkStreamName, checkSubjectPrefix } from '../../src/sinks/nats/nats-subject.js';
-import { NATS_URL, brokerGate, closedPort, natsBroker, runId, tcpProxy } from '../support/brokers.js';
+import { NATS_URL, brokerGate, closedPort, natsBroker, runForgeAsync, runId, tcpProxy } from '../support/brokers.js';
 import { testJob, testScenario, type TestJob } from '../warehouse/fixtures.js';
 
 const status = await natsBroker();
@@ -87,6 +91,10 @@ describe('NatsSink without a server', () => {
     expect(checkNatsUrl('nats://forge:secret@nats:4222')).toBe('nats://forge:***@nats:4222');
     expect(natsUrlProblem('http://forge:secret@nats:4222')).toBe('expected nats://, tls://, ws://, wss://, not http://');
     expect(natsUrlProblem('nats://127.0.0.1:4222')).toBeUndefined();
+    expect(parseOutputOptions({ sink: 'nats', natsUrl: 'nats://nats:4223' })).toMatchObject({ sink: ['nats'], natsUrl: 'nats://nats:4223' });
+    expect(() => parseOutputOptions({ sink: 'nats', natsUrl: 'http://x' })).toThrow(/natsUrl: expected nats:\/\//);
+    expect(() => parseOutputOptions({ sink: 'duckdb', natsUrl: 'nats://nats:4223' })).toThrow(/--nats-url applies to the nats sink only/);
+    expect(() => parseOutputOptions({ sink: 'nats', out: 'x' })).toThrow(/--out names the path of a single sink/);
     expect(defaultNatsUrl({})).toBe('nats://127.0.0.1:4222');
     expect(defaultNatsUrl({ FORGE_NATS_URL: 'nats://nats:4223' })).toBe('nats://nats:4223');
     expect(checkSubjectPrefix('forge-test-1.ami.readings')).toBe('forge-test-1.ami.readings');
@@ -256,6 +264,66 @@ describe.skipIf(!gate.run)(`NatsSink against NATS JetStream at ${NATS_URL}${gate
     });
     expect((await jsm.streams.info(short.streamName)).state.messages).toBe(0);
     await expect(jsm.streams.info(other.streamName)).rejects.toThrow();
+  });
+});
+
+describe.skipIf(!gate.run)(`forge generate --sink nats${gate.note}`, () => {
+  let dir: string;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'forge-nats-cli-'));
+    nc = await connect({ servers: NATS_URL });
+    jsm = await jetstreamManager(nc);
+  });
+  afterAll(async () => {
+    await nc.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('publishes 10 meters x 1 day = 960 readings into the default stream AMI_READINGS, subject ami.readings.<area>', async () => {
+    // The default stream is shared with anything else using this server: a unique meter id prefix picks out this
+    // run's messages (and keeps their message ids out of other runs' duplicate windows).
+    const idPrefix = `T${runId().slice(0, 7).toUpperCase()}`;
+    const before = await jsm.streams.info('AMI_READINGS').catch(() => null);
+    const run = await runForgeAsync(
+      ['generate', '--sink', 'nats', '--nats-url', NATS_URL, '--meters', '10', '--days', '1', '--start', '2026-06-01', '--id-prefix', idPrefix, '--json'],
+      dir,
+    );
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const summary = JSON.parse(run.stdout) as { rows: number; sinks: { sink: string; rows: number; duplicates: number }[] };
+    expect(summary.rows).toBe(960);
+    expect(summary.sinks).toMatchObject([{ sink: 'nats', rows: 960, duplicates: 0 }]);
+    try {
+      const info = await jsm.streams.info('AMI_READINGS');
+      expect(info.config.subjects).toEqual(['ami.readings.>']);
+      const consumer = await jetstream(nc).consumers.get('AMI_READINGS', { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: (before?.state.last_seq ?? 0) + 1 });
+      const ours: Stored[] = [];
+      const messages = await consumer.fetch({ max_messages: info.state.last_seq - (before?.state.last_seq ?? 0), expires: 5_000 });
+      for await (const m of messages) {
+        const message = m.json<NestedReading>();
+        if (message.meter.meter_id.startsWith(`${idPrefix}-`)) ours.push({ subject: m.subject, msgId: m.headers?.get('Nats-Msg-Id'), message });
+        if (m.info.pending === 0) break;
+      }
+      expect(ours).toHaveLength(960);
+      expect(new Set(ours.map((o) => o.msgId)).size).toBe(960);
+      for (const o of ours) {
+        expect(o.subject).toBe('ami.readings.TEXAS_GULF_COAST');
+        expect(o.msgId).toBe(o.message.header.message_id);
+      }
+    } finally {
+      // Leave the server as found: drop the stream this test created, or only this run's messages from one that was there.
+      if (before === null) await jsm.streams.delete('AMI_READINGS').catch(() => false);
+      else {
+        const consumer = await jetstream(nc).consumers.get('AMI_READINGS', { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: before.state.last_seq + 1 });
+        const messages = await consumer.fetch({ max_messages: 10_000, expires: 2_000 });
+        for await (const m of messages) {
+          if (m.json<NestedReading>().meter.meter_id.startsWith(`${idPrefix}-`)) await jsm.streams.deleteMessage('AMI_READINGS', m.seq, false);
+          if (m.info.pending === 0) break;
+        }
+      }
+    }
   });
 });
 

@@ -8,12 +8,14 @@ import { addScenarioFlags, scenarioFromFlags } from '../scenario-flags.js';
 
 export function registerGenerateCommand(program: Command): void {
   addScenarioFlags(program.command('generate').description('generate a batch of readings into one or more sinks'))
-    .option('--sink <names>', 'duckdb (default), parquet, csv, ndjson, stdout, postgres; several separated by commas (dual write)')
+    .option('--sink <names>', 'duckdb (default), parquet, csv, ndjson, stdout, postgres, mqtt, nats; several separated by commas (dual write)')
     .option('--out <path>', 'DuckDB file (duckdb sink) or directory (file sinks); default under ./forge-data')
     .option('--shape <shape>', 'flat (default) or nested (AMI head-end message) for ndjson, parquet and stdout')
     .option('--append', 'add to an existing table or directory instead of refusing')
     .option('--pg-url <url>', 'Postgres connection URL for the postgres sink (default: $FORGE_PG_URL, $DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres)')
     .option('--pg-table <name>', 'table for the postgres sink, name or schema.name (default ami_readings)')
+    .option('--mqtt-url <url>', 'MQTT broker for the mqtt sink (default: $FORGE_MQTT_URL or mqtt://127.0.0.1:1883)')
+    .option('--nats-url <url>', 'NATS server (JetStream) for the nats sink (default: $FORGE_NATS_URL or nats://127.0.0.1:4222)')
     .option('--workers <n>', 'generation worker threads (default: number of cores, or 0 = the main thread below 1M rows)')
     .option('--batch-size <rows>', 'rows per generated batch (output is identical whatever the size)')
     .option('--json', 'print the summary as JSON')
@@ -26,6 +28,8 @@ export function registerGenerateCommand(program: Command): void {
         append: flags.append === true,
         ...(flags.pgUrl !== undefined ? { pgUrl: flags.pgUrl } : {}),
         ...(flags.pgTable !== undefined ? { pgTable: flags.pgTable } : {}),
+        ...(flags.mqttUrl !== undefined ? { mqttUrl: flags.mqttUrl } : {}),
+        ...(flags.natsUrl !== undefined ? { natsUrl: flags.natsUrl } : {}),
         ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
         ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
       });
