@@ -15,7 +15,7 @@ export const ERROR_CODES = {
   FORGE_ERR_CONFIG_FILE: { message: 'Cannot read config file %s: %s', status: 400, exitCode: 2 },
   FORGE_ERR_UNKNOWN_SINK: { message: 'Unknown sink "%s" (known: %s)', status: 400, exitCode: 2 },
   FORGE_ERR_TABLE_EXISTS: {
-    message: 'Table %s already holds %s rows in %s; pass --append to add to it or choose another --out',
+    message: 'Table %s already holds %s rows in %s; pass --append to add to it or write to another table or file',
     status: 409,
     exitCode: 1,
   },
