@@ -2,7 +2,7 @@ import { buildFleet, type Fleet } from '../fleet/fleet.js';
 import { STREAM } from '../fleet/streams.js';
 import { EMISSION_PATTERNS, eventCode } from '../scenario/enums.js';
 import { serviceAreaOf, type Scenario } from '../scenario/scenario.js';
-import { hash32, lognormal, mix32, normal, normalFromHash } from '../util/random.js';
+import { hash32, lognormal, mix32, normalFromHash } from '../util/random.js';
 import { DAY_MS, HOUR_MS, localMidnightUtcMs, MINUTE_MS, offsetMinutes } from '../util/time-zone.js';
 import type { GenerationDay } from './calendar.js';
 import { DegreeHours } from './degree-hours.js';
@@ -40,6 +40,20 @@ const SPIKE_CV = 0.8;
 const SPIKE_MEAN_INTERVALS = 2;
 const POWER_FACTOR_BASE = [0.955, 0.9, 0.86];
 const POWER_FACTOR_SPREAD = [0.03, 0.05, 0.06];
+/** Lower power factor while air conditioning (motor load) dominates. */
+const POWER_FACTOR_AC_DROP = 0.03;
+/**
+ * Every power factor a reading can take, rounded to 3 decimals once: per segment, the jitter's 4,096 steps without and
+ * then with the air-conditioning drop. A reading looks its value up instead of rounding per row.
+ */
+const PF_JITTER_STEPS = 4096;
+const POWER_FACTOR_TABLES = POWER_FACTOR_BASE.map((base, seg) =>
+  Float64Array.from({ length: 2 * PF_JITTER_STEPS }, (_, i) => {
+    const drop = i >= PF_JITTER_STEPS ? POWER_FACTOR_AC_DROP : 0;
+    const jitter = (i % PF_JITTER_STEPS) / PF_JITTER_STEPS;
+    return Math.round((base - drop + POWER_FACTOR_SPREAD[seg]! * (jitter - 0.5)) * 1000) / 1000;
+  }),
+);
 /** Service capacity as a multiple of mean demand (C&I), and the residential bounds (a 200 A service). */
 const CAPACITY_MULTIPLE = [8, 4, 2.5];
 const RESIDENTIAL_CAPACITY_KW: readonly [number, number] = [8, 25];
@@ -222,8 +236,7 @@ export class ReadingGenerator {
       const feeder = fleet.feeder[m]!;
       const vOffset = fleet.transformerVoltageOffset[xfmr]!;
       const noiseTable = NOISE_TABLES[seg]!;
-      const pfBase = POWER_FACTOR_BASE[seg]!;
-      const pfSpread = POWER_FACTOR_SPREAD[seg]!;
+      const pfTable = POWER_FACTOR_TABLES[seg]!;
       const noiseKey = hash32(seed, STREAM.USAGE_NOISE, number, 0);
       const eventKey = hash32(seed, STREAM.READING_EVENTS, number, 0);
       const spikeKey = hash32(seed, STREAM.SPIKE, number, 0);
@@ -362,7 +375,7 @@ export class ReadingGenerator {
         if (usage < 0 && event !== E_SAG) voltage += Math.min(3, (0.3 * -usage) / hours);
         usageColumn[row] = usage;
         voltageColumn[row] = Math.round(voltage * 10) / 10;
-        powerFactorColumn[row] = Math.round((pfBase - 0.03 * (hvacKw > kw * 0.5 ? 1 : 0) + pfSpread * (jitter - 0.5)) * 1000) / 1000;
+        powerFactorColumn[row] = pfTable[(hvacKw > kw * 0.5 ? PF_JITTER_STEPS : 0) + (h3 & (PF_JITTER_STEPS - 1))]!;
         qualityColumn[row] = quality;
         eventColumn[row] = event;
       }
@@ -379,7 +392,7 @@ export class ReadingGenerator {
     const r = this.routine;
     let sum = 0;
     for (let h = 0; h < 24; h++) {
-      r[h] = Math.exp(ROUTINE_SIGMA * normal(this.scenario.seed, STREAM.ROUTINE, meterNumber, h));
+      r[h] = Math.exp(ROUTINE_SIGMA * normalFromHash(hash32(this.scenario.seed, STREAM.ROUTINE, meterNumber, h)));
       sum += r[h]!;
     }
     for (let h = 0; h < 24; h++) r[h] = (r[h]! * 24) / sum;

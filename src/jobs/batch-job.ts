@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { emitBatches } from '../emit/batch-emitter.js';
+import { defaultWorkerCount, emitBatches } from '../emit/batch-emitter.js';
 import { buildFleet } from '../fleet/fleet.js';
 import { expectedRows, type Scenario } from '../scenario/scenario.js';
 import type { Sink, SinkResult } from '../sinks/sink.js';
@@ -32,6 +32,16 @@ export interface BatchJobSummary {
   readonly sinks: readonly SinkResult[];
 }
 
+/**
+ * Default generation workers for a job: one core is left to the main thread, which delivers every batch to the sinks
+ * (DuckDB's appender, COPY encoding). Measured on the 2-core machine: Parquet end to end 1.75M rows/s with one worker,
+ * 1.36M with two (over-subscribed); small jobs generate on the main thread.
+ */
+export function jobWorkerCount(rows: number): number {
+  const fallback = defaultWorkerCount(rows);
+  return fallback === 0 ? 0 : Math.max(1, fallback - 1);
+}
+
 export const newJobId = (): string => `job-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomUUID().slice(0, 8)}`;
 
 /**
@@ -53,7 +63,7 @@ export async function runBatchJob(options: BatchJobOptions): Promise<BatchJobSum
       opened.push(sink);
     }
     const emitted = emitBatches(scenario, {
-      ...(options.workers !== undefined ? { workers: options.workers } : {}),
+      workers: options.workers ?? jobWorkerCount(expected),
       ...(options.unitRows !== undefined ? { unitRows: options.unitRows } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });

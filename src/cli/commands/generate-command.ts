@@ -16,7 +16,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--pg-table <name>', 'table for the postgres sink, name or schema.name (default ami_readings)')
     .option('--mqtt-url <url>', 'MQTT broker for the mqtt sink (default: $FORGE_MQTT_URL or mqtt://127.0.0.1:1883)')
     .option('--nats-url <url>', 'NATS server (JetStream) for the nats sink (default: $FORGE_NATS_URL or nats://127.0.0.1:4222)')
-    .option('--workers <n>', 'generation worker threads (default: number of cores, or 0 = the main thread below 1M rows)')
+    .option('--workers <n>', 'generation worker threads (default: cores - 1, leaving one to the sinks; 0 = the main thread, the default below 1M rows)')
     .option('--batch-size <rows>', 'rows per generated batch (output is identical whatever the size)')
     .option('--json', 'print the summary as JSON')
     .action(async (flags: Record<string, unknown>) => {
