@@ -15,7 +15,8 @@ let code = vitest.status ?? 1;
 if (existsSync(results)) {
   const report = JSON.parse(readFileSync(results, 'utf8'));
   const passed = report.numPassedTests ?? 0;
-  const failed = (report.numFailedTests ?? 0) + (report.numFailedTestSuites ?? 0);
+  // A test file that fails to load has no failed test of its own: count it once; otherwise count failed tests only.
+  const failed = (report.numFailedTests ?? 0) || (report.numFailedTestSuites ?? 0);
   const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   if (passed + failed === 0) code = code || 1;
   process.stdout.write(`\n${passed} passed, ${failed} failed, ${skipped} skipped\n`);

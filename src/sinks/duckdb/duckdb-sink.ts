@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
 import { ForgeError, isForgeError } from '../../util/forge-error.js';
-import { ColumnarAppender } from '../../warehouse/columnar-appender.js';
+import { BatchScan } from '../../warehouse/batch-scan.js';
 import { recordJobProgress, recordJobStart } from '../../warehouse/job-log.js';
 import { STAR_SCHEMA, createStarSchema } from '../../warehouse/star-schema.js';
 import { upsertMeters } from '../../warehouse/upsert-meters.js';
@@ -33,13 +33,20 @@ export const DEFAULT_DUCKDB_PATH = './forge-data/forge.duckdb';
  * with the job's row count in forge_jobs (invariant 2: the count and the rows commit at once). `abort` rolls back
  * what was not flushed and marks the job aborted, so an interrupted job leaves whole flushes, never a torn one.
  */
+/** Rows inserted per statement: large enough to amortise the statement, small enough to bound the queued batches. */
+const INSERT_ROWS = 1_048_576;
+
 export class DuckDbSink implements Sink {
   readonly name = 'duckdb';
   private readonly path: string;
   private readonly append: boolean;
   private readonly memoryLimit: string;
   private warehouse: Warehouse | null = null;
-  private appender: ColumnarAppender | null = null;
+  private scan: BatchScan | null = null;
+  /** Batches accepted and not yet inserted: inserted together, up to INSERT_ROWS at a time, by one statement. */
+  private pending: ReadingBatch[] = [];
+  private pendingRows = 0;
+  private inFlight: Promise<void> | null = null;
   private meterKeys: Int32Array = new Int32Array(0);
   private jobId = '';
   private rows = 0;
@@ -78,7 +85,7 @@ export class DuckDbSink implements Sink {
       await recordJobStart(connection, context.jobId, context.scenario, this.name);
       await connection.run('COMMIT');
       await connection.run('BEGIN TRANSACTION');
-      this.appender = await ColumnarAppender.create(connection, STAR_SCHEMA.fact);
+      this.scan = await BatchScan.register(connection, STAR_SCHEMA.fact);
     } catch (e) {
       warehouse.close();
       if (isForgeError(e)) throw e;
@@ -89,20 +96,48 @@ export class DuckDbSink implements Sink {
     this.state = 'open';
   }
 
-  /** Resolves once DuckDB holds the batch (the append is synchronous: the caller's await is the backpressure). */
+  /**
+   * Accepts the batch; every INSERT_ROWS accepted rows go into DuckDB in one statement, which this write awaits (the
+   * caller's await is the backpressure). Rows become durable at `flush` or `close`, with the job's count.
+   */
   async write(batch: ReadingBatch, _info: BatchInfo): Promise<void> {
-    this.openAppender('write').append(batch, this.meterKeys);
+    this.openScan('write');
+    const keys = this.meterKeys.length;
+    for (let i = 0; i < batch.length; i++) {
+      if (batch.meterIndex[i]! >= keys) {
+        throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `meter index ${batch.meterIndex[i]} is outside the fleet of ${keys} meters`]);
+      }
+    }
+    this.pending.push(batch);
+    this.pendingRows += batch.length;
     this.rows += batch.length;
+    if (this.pendingRows >= INSERT_ROWS) {
+      // One insert runs in DuckDB while the next batches queue: generation and insertion overlap, and a second full
+      // queue waits for the running insert (backpressure; at most two queues of batches in memory).
+      await this.settle();
+      this.inFlight = this.insertPending();
+    }
+  }
+
+  /** Waits for the running insert, if any; its failure surfaces here. */
+  private async settle(): Promise<void> {
+    const running = this.inFlight;
+    this.inFlight = null;
+    if (running) await running;
   }
 
   async flush(): Promise<void> {
-    this.openAppender('flush').flush();
+    this.openScan('flush');
+    await this.settle();
+    await this.insertPending();
     await this.commit('running');
     await this.warehouse!.run('BEGIN TRANSACTION');
   }
 
   async close(): Promise<SinkResult> {
-    this.openAppender('close').close();
+    this.openScan('close');
+    await this.settle();
+    await this.insertPending();
     await this.commit('completed');
     const warehouse = this.warehouse!;
     try {
@@ -118,7 +153,9 @@ export class DuckDbSink implements Sink {
     const warehouse = this.warehouse;
     this.state = 'closed';
     if (!warehouse) return;
-    this.appender?.discard();
+    this.pending = [];
+    this.pendingRows = 0;
+    await this.settle().catch(() => undefined);
     // abort must not throw. An open transaction is rolled back (and would be on close anyway); marking the job
     // aborted is best effort on a database that may be what failed.
     await warehouse.run('ROLLBACK').catch(() => undefined);
@@ -134,10 +171,19 @@ export class DuckDbSink implements Sink {
     this.committedRows = this.rows;
   }
 
-  private openAppender(operation: string): ColumnarAppender {
-    if (this.state !== 'open' || !this.appender) {
+  private openScan(operation: string): BatchScan {
+    if (this.state !== 'open' || !this.scan) {
       throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `${operation} called ${this.state === 'new' ? 'before open' : 'after close'}`]);
     }
-    return this.appender;
+    return this.scan;
+  }
+
+  /** Inserts the pending batches in one statement, in the open transaction. */
+  private async insertPending(): Promise<void> {
+    if (this.pending.length === 0) return;
+    const batches = this.pending;
+    this.pending = [];
+    this.pendingRows = 0;
+    await this.openScan('insert').insert(STAR_SCHEMA.fact, batches, this.meterKeys);
   }
 }
