@@ -74,11 +74,12 @@ export async function runBatchJob(options: BatchJobOptions): Promise<BatchJobSum
       options.onProgress?.({ rows, expectedRows: expected, elapsedSeconds: (performance.now() - started) / 1000 });
     }
     const results: SinkResult[] = [];
-    for (const sink of sinks) results.push(await sink.close());
+    const outcome = options.signal?.aborted ? 'stopped' : 'completed';
+    for (const sink of sinks) results.push(await sink.close(outcome));
     const seconds = (performance.now() - started) / 1000;
     return {
       jobId,
-      status: options.signal?.aborted ? 'stopped' : 'completed',
+      status: outcome,
       rows,
       expectedRows: expected,
       seconds,

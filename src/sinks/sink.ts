@@ -13,6 +13,8 @@ import type { Scenario } from '../scenario/scenario.js';
  *   next (backpressure: a slow sink slows the generator). Batches arrive in the emitter's order.
  * - `flush` makes everything accepted so far durable and visible.
  * - `close` flushes, releases resources and returns the sink's final account; after `close` nothing is written.
+ *   `outcome` says whether the job ran to its end or was stopped early (what was delivered is kept either way);
+ *   sinks that record jobs keep it.
  * - `abort` releases resources after a failure without promising durability; it must not throw.
  */
 export interface Sink {
@@ -20,9 +22,12 @@ export interface Sink {
   open(context: SinkContext): Promise<void>;
   write(batch: ReadingBatch, info: BatchInfo): Promise<void>;
   flush(): Promise<void>;
-  close(): Promise<SinkResult>;
+  close(outcome?: JobOutcome): Promise<SinkResult>;
   abort(reason: unknown): Promise<void>;
 }
+
+/** How a job ended when its sinks are closed. */
+export type JobOutcome = 'completed' | 'stopped';
 
 export interface SinkContext {
   readonly scenario: Scenario;

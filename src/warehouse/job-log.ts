@@ -7,7 +7,7 @@ import { STAR_SCHEMA } from './star-schema.js';
  * rows it counts (invariant 2), so sum(rows) over the jobs of a warehouse equals count(*) of its fact table as long
  * as only Flux Data Forge writes there. A job id seen again (a resumed job) keeps its row count and adds to it.
  */
-export type JobStatus = 'running' | 'completed' | 'aborted';
+export type JobStatus = 'running' | 'completed' | 'stopped' | 'aborted';
 
 export async function recordJobStart(connection: DuckDBConnection, jobId: string, scenario: Scenario, sink: string): Promise<void> {
   await connection.run(

@@ -7,7 +7,7 @@ import { recordJobProgress, recordJobStart } from '../../warehouse/job-log.js';
 import { STAR_SCHEMA, createStarSchema } from '../../warehouse/star-schema.js';
 import { upsertMeters } from '../../warehouse/upsert-meters.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
-import type { BatchInfo, Sink, SinkContext, SinkResult } from '../sink.js';
+import type { BatchInfo, JobOutcome, Sink, SinkContext, SinkResult } from '../sink.js';
 
 export interface DuckDbSinkOptions {
   /** Database file; created with its directory when absent. Default ./forge-data/forge.duckdb. */
@@ -134,11 +134,11 @@ export class DuckDbSink implements Sink {
     await this.warehouse!.run('BEGIN TRANSACTION');
   }
 
-  async close(): Promise<SinkResult> {
+  async close(outcome: JobOutcome = 'completed'): Promise<SinkResult> {
     this.openScan('close');
     await this.settle();
     await this.insertPending();
-    await this.commit('completed');
+    await this.commit(outcome);
     const warehouse = this.warehouse!;
     try {
       await warehouse.run('CHECKPOINT');
@@ -164,7 +164,7 @@ export class DuckDbSink implements Sink {
   }
 
   /** Commits the open transaction with the job's row count brought up to date in it. */
-  private async commit(status: 'running' | 'completed'): Promise<void> {
+  private async commit(status: 'running' | JobOutcome): Promise<void> {
     const connection = this.warehouse!.connection;
     await recordJobProgress(connection, this.jobId, this.rows - this.committedRows, status);
     await connection.run('COMMIT');
