@@ -4,6 +4,7 @@ import type { Fleet } from '../../fleet/fleet.js';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
 import { recordOf } from '../../generator/reading-records.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
+import { AckWindow } from '../ack-window.js';
 import { ForgeError } from '../../util/forge-error.js';
 import type { BatchInfo, Sink, SinkContext, SinkResult } from '../sink.js';
 import { DEFAULT_MQTT_URL, checkMqttUrl } from './mqtt-options.js';
@@ -75,11 +76,8 @@ export class MqttSink implements Sink {
   private state: 'new' | 'open' | 'closed' = 'new';
   private rows = 0;
   private retries = 0;
-  private inFlight = 0;
-  private peakInFlight = 0;
-  /** Wakes the writer waiting for a free slot or for the window to empty; at most one writer waits (writes are awaited). */
-  private wake: (() => void) | null = null;
-  private failure: ForgeError | null = null;
+  /** Unacknowledged publishes (at most maxInFlight) and the first failure. */
+  private readonly window = new AckWindow();
   private lastError: Error | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
 
@@ -108,32 +106,32 @@ export class MqttSink implements Sink {
 
   async write(batch: ReadingBatch, _info: BatchInfo): Promise<void> {
     this.checkOpen('write');
-    this.checkFailure();
+    this.window.check();
     const fleet = this.fleet!;
     const area = this.area!;
     for (let row = 0; row < batch.length; row++) {
       // Refilled one slot at a time: refilling only at half-empty halved throughput against Mosquitto (the pipe ran dry).
-      while (this.inFlight >= this.maxInFlight && !this.failure) await this.nextSettle();
-      if (this.failure) break;
+      await this.window.waitAtMost(this.maxInFlight - 1);
+      if (this.window.failed) break;
       const m = batch.meterIndex[row]!;
       const topic = readingTopic(this.topicPrefix, area, fleet.substationIds[fleet.substation[m]!]!, fleet.meterIds[m]!);
       void this.deliver(topic, JSON.stringify(recordOf(batch, row, fleet, area, 'nested')));
     }
-    await this.drain();
-    this.checkFailure();
+    await this.window.drain();
+    this.window.check();
   }
 
   /** Every message written so far is acknowledged once `write` resolves; this only reports a failure. */
   async flush(): Promise<void> {
     this.checkOpen('flush');
-    await this.drain();
-    this.checkFailure();
+    await this.window.drain();
+    this.window.check();
   }
 
   async close(): Promise<MqttSinkResult> {
     this.checkOpen('close');
-    await this.drain();
-    this.checkFailure();
+    await this.window.drain();
+    this.window.check();
     this.state = 'closed';
     this.clearReconnectTimer();
     // A graceful end: MQTT.js finishes what is in flight (nothing, after drain), then sends DISCONNECT.
@@ -143,15 +141,14 @@ export class MqttSink implements Sink {
       rows: this.rows,
       outputs: [`${this.shownUrl} ${readingTopic(this.topicPrefix, this.area!, '+', '+')}`],
       retries: this.retries,
-      peakInFlight: this.peakInFlight,
+      peakInFlight: this.window.peakInFlight,
     };
   }
 
   async abort(_reason: unknown): Promise<void> {
     this.state = 'closed';
     this.clearReconnectTimer();
-    this.failure ??= new ForgeError('FORGE_ERR_SINK_STATE', [this.name, 'aborted']);
-    this.wakeWriter();
+    this.window.fail(new ForgeError('FORGE_ERR_SINK_STATE', [this.name, 'aborted']));
     const client = this.client;
     if (client) await client.endAsync(true).catch(() => undefined);
   }
@@ -166,8 +163,7 @@ export class MqttSink implements Sink {
 
   /** One message through the window: occupies a slot until acknowledged or given up, retrying rejected publishes. */
   private async deliver(topic: string, payload: string): Promise<void> {
-    this.inFlight++;
-    if (this.inFlight > this.peakInFlight) this.peakInFlight = this.inFlight;
+    this.window.open();
     try {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -175,19 +171,18 @@ export class MqttSink implements Sink {
           this.rows++;
           return;
         } catch (e) {
-          if (this.failure) return;
+          if (this.window.failed) return;
           if (attempt >= this.maxAttempts) {
-            this.fail(new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `publish to ${topic} failed ${attempt} times: ${errorText(e)}`], { cause: e }));
+            this.window.fail(new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `publish to ${topic} failed ${attempt} times: ${errorText(e)}`], { cause: e }));
             return;
           }
           this.retries++;
           await sleep(Math.min(100 * 2 ** (attempt - 1), 2_000));
-          if (this.failure) return;
+          if (this.window.failed) return;
         }
       }
     } finally {
-      this.inFlight--;
-      this.wakeWriter();
+      this.window.settle();
     }
   }
 
@@ -238,42 +233,21 @@ export class MqttSink implements Sink {
       this.reconnectTimer = setTimeout(() => {
         this.reconnectTimer = null;
         const why = this.lastError ? `: ${errorText(this.lastError)}` : '';
-        this.fail(new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, this.shownUrl, `connection lost and not back within ${this.reconnectTimeoutMs} ms${why}`]));
+        this.window.fail(new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, this.shownUrl, `connection lost and not back within ${this.reconnectTimeoutMs} ms${why}`]));
       }, this.reconnectTimeoutMs);
     });
     client.on('connect', () => this.clearReconnectTimer());
   }
 
-  private fail(error: ForgeError): void {
-    this.failure ??= error;
-    this.wakeWriter();
-  }
 
-  private nextSettle(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.wake = resolve;
-    });
-  }
 
-  private wakeWriter(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
-  }
 
-  /** Waits until nothing is in flight, or the sink failed (a stuck publish must not hold a failed job forever). */
-  private async drain(): Promise<void> {
-    while (this.inFlight > 0 && !this.failure) await this.nextSettle();
-  }
 
   private clearReconnectTimer(): void {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
   }
 
-  private checkFailure(): void {
-    if (this.failure) throw this.failure;
-  }
 
   private checkOpen(operation: string): void {
     if (this.state !== 'open') {

@@ -4,6 +4,7 @@ import type { Fleet } from '../../fleet/fleet.js';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
 import { messageId, recordOf } from '../../generator/reading-records.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
+import { AckWindow } from '../ack-window.js';
 import { ForgeError } from '../../util/forge-error.js';
 import type { BatchInfo, Sink, SinkContext, SinkResult } from '../sink.js';
 import { DEFAULT_NATS_URL, checkNatsUrl } from './nats-options.js';
@@ -80,10 +81,8 @@ export class NatsSink implements Sink {
   private rows = 0;
   private duplicates = 0;
   private retries = 0;
-  private pending = 0;
-  /** Wakes the writer waiting for a free slot or for the window to empty; at most one writer waits (writes are awaited). */
-  private wake: (() => void) | null = null;
-  private failure: ForgeError | null = null;
+  /** Publishes awaiting their PubAck (at most maxPending) and the first failure. */
+  private readonly window = new AckWindow();
   private reconnectTimer: NodeJS.Timeout | null = null;
 
   constructor(options: NatsSinkOptions = {}) {
@@ -144,32 +143,32 @@ export class NatsSink implements Sink {
 
   async write(batch: ReadingBatch, _info: BatchInfo): Promise<void> {
     this.checkOpen('write');
-    this.checkFailure();
+    this.window.check();
     const fleet = this.fleet!;
     const area = this.area!;
     for (let row = 0; row < batch.length; row++) {
       // A full window is refilled once half of it is acknowledged, not one slot at a time, so publishes leave in
       // larger socket writes (about 10% faster here); the window is never exceeded either way.
-      if (this.pending >= this.maxPending) while (this.pending > this.maxPending >> 1 && !this.failure) await this.nextSettle();
-      if (this.failure) break;
+      if (this.window.inFlight >= this.maxPending) await this.window.waitAtMost(this.maxPending >> 1);
+      if (this.window.failed) break;
       const id = messageId(fleet.meterIds[batch.meterIndex[row]!]!, batch.tsUtcMs[row]!);
       void this.deliver(JSON.stringify(recordOf(batch, row, fleet, area, 'nested')), id);
     }
-    await this.drain();
-    this.checkFailure();
+    await this.window.drain();
+    this.window.check();
   }
 
   /** Every message written so far is acknowledged once `write` resolves; this only reports a failure. */
   async flush(): Promise<void> {
     this.checkOpen('flush');
-    await this.drain();
-    this.checkFailure();
+    await this.window.drain();
+    this.window.check();
   }
 
   async close(): Promise<NatsSinkResult> {
     this.checkOpen('close');
-    await this.drain();
-    this.checkFailure();
+    await this.window.drain();
+    this.window.check();
     this.state = 'closed';
     this.clearReconnectTimer();
     await this.connection!.drain();
@@ -187,8 +186,7 @@ export class NatsSink implements Sink {
   async abort(_reason: unknown): Promise<void> {
     this.state = 'closed';
     this.clearReconnectTimer();
-    this.failure ??= new ForgeError('FORGE_ERR_SINK_STATE', [this.name, 'aborted']);
-    this.wakeWriter();
+    this.window.fail(new ForgeError('FORGE_ERR_SINK_STATE', [this.name, 'aborted']));
     const connection = this.connection;
     if (connection && !connection.isClosed()) await connection.close().catch(() => undefined);
   }
@@ -203,7 +201,7 @@ export class NatsSink implements Sink {
 
   /** One message through the window: occupies a slot until acknowledged or given up; retries keep the message id. */
   private async deliver(payload: string, msgID: string): Promise<void> {
-    this.pending++;
+    this.window.open();
     try {
       for (let attempt = 1; ; attempt++) {
         try {
@@ -212,19 +210,18 @@ export class NatsSink implements Sink {
           if (ack.duplicate) this.duplicates++;
           return;
         } catch (e) {
-          if (this.failure) return;
+          if (this.window.failed) return;
           if (attempt >= this.maxAttempts) {
-            this.fail(new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `publish of ${msgID} to ${this.subject} failed ${attempt} times: ${errorText(e)}`], { cause: e }));
+            this.window.fail(new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `publish of ${msgID} to ${this.subject} failed ${attempt} times: ${errorText(e)}`], { cause: e }));
             return;
           }
           this.retries++;
           await sleep(Math.min(100 * 2 ** (attempt - 1), 2_000));
-          if (this.failure) return;
+          if (this.window.failed) return;
         }
       }
     } finally {
-      this.pending--;
-      this.wakeWriter();
+      this.window.settle();
     }
   }
 
@@ -280,7 +277,7 @@ export class NatsSink implements Sink {
       if (status.type === 'disconnect' && !this.reconnectTimer && this.state === 'open') {
         this.reconnectTimer = setTimeout(() => {
           this.reconnectTimer = null;
-          this.fail(new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, this.shownUrl, `connection lost and not back within ${this.reconnectTimeoutMs} ms`]));
+          this.window.fail(new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, this.shownUrl, `connection lost and not back within ${this.reconnectTimeoutMs} ms`]));
         }, this.reconnectTimeoutMs);
       } else if (status.type === 'reconnect') {
         this.clearReconnectTimer();
@@ -288,36 +285,15 @@ export class NatsSink implements Sink {
     }
   }
 
-  private fail(error: ForgeError): void {
-    this.failure ??= error;
-    this.wakeWriter();
-  }
 
-  private nextSettle(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      this.wake = resolve;
-    });
-  }
 
-  private wakeWriter(): void {
-    const wake = this.wake;
-    this.wake = null;
-    wake?.();
-  }
 
-  /** Waits until nothing is pending, or the sink failed (a stuck publish must not hold a failed job forever). */
-  private async drain(): Promise<void> {
-    while (this.pending > 0 && !this.failure) await this.nextSettle();
-  }
 
   private clearReconnectTimer(): void {
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
   }
 
-  private checkFailure(): void {
-    if (this.failure) throw this.failure;
-  }
 
   private checkOpen(operation: string): void {
     if (this.state !== 'open') {
