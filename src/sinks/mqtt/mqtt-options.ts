@@ -1,4 +1,5 @@
 import { ForgeError } from '../../util/forge-error.js';
+import { redactUrl, serviceUrlProblem } from '../../util/service-url.js';
 
 /**
  * The MQTT sink's broker URL, checked without loading the client library, so the option schema
@@ -12,24 +13,12 @@ const MQTT_PROTOCOLS = ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'ws:', 'wss:'];
 /** The URL a job uses when none is given: $FORGE_MQTT_URL, else the local broker. */
 export const defaultMqttUrl = (env: NodeJS.ProcessEnv = process.env): string => env[MQTT_URL_ENV] || DEFAULT_MQTT_URL;
 
-/** Checks a broker URL's form. Returns a problem (never quoting the URL, which may hold a password) or undefined. */
-export function mqttUrlProblem(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return `not a URL (expected e.g. ${DEFAULT_MQTT_URL})`;
-  }
-  if (!MQTT_PROTOCOLS.includes(parsed.protocol)) return `expected ${MQTT_PROTOCOLS.map((p) => `${p}//`).join(', ')}, not ${parsed.protocol}//`;
-  if (!parsed.hostname) return 'the URL names no host';
-  return undefined;
-}
+/** Checks a URL's form. Returns a problem (never quoting the URL, which may hold a password) or undefined. */
+export const mqttUrlProblem = (url: string): string | undefined => serviceUrlProblem(url, MQTT_PROTOCOLS, DEFAULT_MQTT_URL);
 
 /** Checks the URL (FORGE_ERR_INVALID_CONFIG) and returns it as it may be shown: the password replaced by `***`. */
 export function checkMqttUrl(url: string): string {
   const problem = mqttUrlProblem(url);
   if (problem) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`mqtt url: ${problem}`]);
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.href.replace(/\/$/, '');
+  return redactUrl(url).replace(/\/$/, '');
 }

@@ -1,4 +1,5 @@
 import { ForgeError } from '../../util/forge-error.js';
+import { redactUrl, serviceUrlProblem } from '../../util/service-url.js';
 
 /**
  * The NATS sink's server URL, checked without loading the client library, so the option schema
@@ -12,24 +13,12 @@ const NATS_PROTOCOLS = ['nats:', 'tls:', 'ws:', 'wss:'];
 /** The URL a job uses when none is given: $FORGE_NATS_URL, else the local server. */
 export const defaultNatsUrl = (env: NodeJS.ProcessEnv = process.env): string => env[NATS_URL_ENV] || DEFAULT_NATS_URL;
 
-/** Checks a server URL's form. Returns a problem (never quoting the URL, which may hold a password) or undefined. */
-export function natsUrlProblem(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return `not a URL (expected e.g. ${DEFAULT_NATS_URL})`;
-  }
-  if (!NATS_PROTOCOLS.includes(parsed.protocol)) return `expected ${NATS_PROTOCOLS.map((p) => `${p}//`).join(', ')}, not ${parsed.protocol}//`;
-  if (!parsed.hostname) return 'the URL names no host';
-  return undefined;
-}
+/** Checks a URL's form. Returns a problem (never quoting the URL, which may hold a password) or undefined. */
+export const natsUrlProblem = (url: string): string | undefined => serviceUrlProblem(url, NATS_PROTOCOLS, DEFAULT_NATS_URL);
 
 /** Checks the URL (FORGE_ERR_INVALID_CONFIG) and returns it as it may be shown: the password replaced by `***`. */
 export function checkNatsUrl(url: string): string {
   const problem = natsUrlProblem(url);
   if (problem) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`nats url: ${problem}`]);
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.href.replace(/\/$/, '');
+  return redactUrl(url).replace(/\/$/, '');
 }

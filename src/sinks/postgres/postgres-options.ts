@@ -1,4 +1,5 @@
 import { ForgeError } from '../../util/forge-error.js';
+import { redactUrl } from '../../util/service-url.js';
 
 /**
  * Names and URLs of the Postgres sink, checked without loading the client library, so the option schema
@@ -50,23 +51,8 @@ export function pgUrlProblem(url: string): string | undefined {
   return undefined;
 }
 
-/**
- * The URL as it may be shown (errors, job summaries): the password, in the authority or as a `password` query
- * parameter, is replaced by `***`. A text that does not parse is shown only by its scheme.
- */
-export function redactPgUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return '<unparseable URL>';
-  }
-  if (parsed.password) parsed.password = '***';
-  for (const key of [...parsed.searchParams.keys()]) {
-    if (key.toLowerCase() === 'password') parsed.searchParams.set(key, '***');
-  }
-  return parsed.toString();
-}
+/** The URL as it may be shown (errors, job summaries): see redactUrl. */
+export const redactPgUrl = redactUrl;
 
 /** The URL used when none is given: FORGE_PG_URL, then DATABASE_URL, then the local server as user postgres. */
 export function defaultPgUrl(env: NodeJS.ProcessEnv = process.env): string {

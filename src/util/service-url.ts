@@ -1,0 +1,32 @@
+/**
+ * Connection URLs of the service sinks (Postgres, MQTT, NATS): a form check that never quotes the URL (it may hold
+ * a password), and the form a URL may be shown in (errors, job summaries) with its password replaced by `***`.
+ */
+
+/** A problem with the URL's form, or undefined: it must parse, use one of `protocols` and, if asked, name a host. */
+export function serviceUrlProblem(url: string, protocols: readonly string[], example: string, requireHost = true): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return `not a URL (expected e.g. ${example})`;
+  }
+  if (!protocols.includes(parsed.protocol)) return `expected ${protocols.map((p) => `${p}//`).join(', ')}, not ${parsed.protocol}//`;
+  if (requireHost && !parsed.hostname) return 'the URL names no host';
+  return undefined;
+}
+
+/** The URL with its password (in the authority or as a `password` query parameter) replaced by `***`. */
+export function redactUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return '<unparseable URL>';
+  }
+  if (parsed.password) parsed.password = '***';
+  for (const key of [...parsed.searchParams.keys()]) {
+    if (key.toLowerCase() === 'password') parsed.searchParams.set(key, '***');
+  }
+  return parsed.toString();
+}
