@@ -17,7 +17,10 @@ let rows = 0;
 const dir = mkdtempSync(join(tmpdir(), 'forge-bench-'));
 try {
   if (kind === 'generate') {
-    for await (const { batch } of emitBatches(scenario, workers === undefined ? {} : { workers })) rows += batch.length;
+    for await (const { batch, release } of emitBatches(scenario, workers === undefined ? {} : { workers })) {
+      rows += batch.length;
+      release();
+    }
   } else {
     const out = kind === 'duckdb' ? join(dir, 'bench.duckdb') : join(dir, kind);
     const sinks = createSinks(parseOutputOptions({ sink: kind, out }));

@@ -1,15 +1,21 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { ReadingBatch } from '../generator/reading-batch.js';
+import { batchBuffers, type ReadingBatch } from '../generator/reading-batch.js';
 import { ReadingGenerator } from '../generator/reading-generator.js';
 import { expectedRows, type Scenario } from '../scenario/scenario.js';
 import { ForgeError } from '../util/forge-error.js';
+import { BatchRecycler } from './batch-recycler.js';
 import type { WorkerReply, WorkerRequest } from './worker-messages.js';
 import { workPlan, type WorkUnit } from './work-plan.js';
 
 export interface EmittedBatch {
   readonly batch: ReadingBatch;
   readonly unit: WorkUnit;
+  /**
+   * Hands the batch's memory back to be overwritten by a later batch. Optional: call it only when nothing refers to
+   * the batch any more (the job calls it once every sink's write has resolved; sinks keep no batch beyond that).
+   */
+  readonly release: () => void;
 }
 
 export interface BatchEmitterOptions {
@@ -38,13 +44,27 @@ export async function* emitBatches(scenario: Scenario, options: BatchEmitterOpti
   const plan = workPlan(scenario, options.unitRows);
   if (workers <= 0) {
     const generator = new ReadingGenerator(scenario);
+    const recycler = new BatchRecycler(2);
     for (const unit of plan) {
       if (options.signal?.aborted) return;
-      yield { batch: generator.generate(unit.day, unit.meterStart, unit.meterEnd), unit };
+      const batch = generator.generate(unit.day, unit.meterStart, unit.meterEnd, recycler.take(unitRows(unit)));
+      yield { batch, unit, release: releaseOnce(recycler, batch) };
     }
     return;
   }
-  yield* new WorkerPool(scenario, workers, options.maxAhead ?? workers * 2).run(plan, options.signal);
+  const maxAhead = options.maxAhead ?? workers * 2;
+  yield* new WorkerPool(scenario, workers, maxAhead).run(plan, options.signal);
+}
+
+const unitRows = (unit: WorkUnit): number => (unit.meterEnd - unit.meterStart) * unit.day.intervals;
+
+function releaseOnce(recycler: BatchRecycler, batch: ReadingBatch): () => void {
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    recycler.put(batch);
+  };
 }
 
 class WorkerPool {
@@ -57,12 +77,16 @@ class WorkerPool {
   private plan: Iterator<WorkUnit> | null = null;
   private exhausted = false;
   private wake: (() => void) | null = null;
+  private readonly recycler: BatchRecycler;
 
   constructor(
     private readonly scenario: Scenario,
     private readonly size: number,
     private readonly maxAhead: number,
-  ) {}
+  ) {
+    // Enough for every batch the window lets exist at once: ahead, in the consumer's hands, and one spare.
+    this.recycler = new BatchRecycler(maxAhead + 2);
+  }
 
   async *run(plan: Iterator<WorkUnit>, signal?: AbortSignal): AsyncGenerator<EmittedBatch> {
     this.plan = plan;
@@ -79,7 +103,7 @@ class WorkerPool {
           this.done.delete(next);
           this.units.delete(next);
           next++;
-          yield { batch, unit };
+          yield { batch, unit, release: releaseOnce(this.recycler, batch) };
           continue;
         }
         if (this.exhausted && this.units.size === 0) return;
@@ -104,8 +128,10 @@ class WorkerPool {
       }
       const unit = step.value;
       this.units.set(unit.sequence, unit);
-      const request: WorkerRequest = { sequence: unit.sequence, day: unit.day, meterStart: unit.meterStart, meterEnd: unit.meterEnd };
-      this.idle.pop()!.postMessage(request);
+      // A released batch of the unit's size travels back to the worker (transferred, not copied) to be overwritten.
+      const recycled = this.recycler.take(unitRows(unit));
+      const request: WorkerRequest = { sequence: unit.sequence, day: unit.day, meterStart: unit.meterStart, meterEnd: unit.meterEnd, recycled };
+      this.idle.pop()!.postMessage(request, recycled ? batchBuffers(recycled) : []);
     }
   }
 

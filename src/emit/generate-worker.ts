@@ -14,7 +14,7 @@ const generator = new ReadingGenerator(workerData as Scenario);
 
 port.on('message', (request: WorkerRequest) => {
   try {
-    const batch = generator.generate(request.day, request.meterStart, request.meterEnd);
+    const batch = generator.generate(request.day, request.meterStart, request.meterEnd, request.recycled);
     const reply: WorkerReply = { sequence: request.sequence, batch };
     port.postMessage(reply, batchBuffers(batch));
   } catch (error) {

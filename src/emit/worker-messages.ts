@@ -6,6 +6,8 @@ export interface WorkerRequest {
   readonly day: GenerationDay;
   readonly meterStart: number;
   readonly meterEnd: number;
+  /** A batch of the unit's size to overwrite, its buffers transferred; absent, the worker allocates one. */
+  readonly recycled?: ReadingBatch | undefined;
 }
 
 export type WorkerReply =

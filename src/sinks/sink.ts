@@ -8,9 +8,10 @@ import type { Scenario } from '../scenario/scenario.js';
  * Contract:
  * - `open` prepares the destination (creates tables, directories, connections) and checks it can be written, before
  *   any reading is produced: a refusal (e.g. an existing table without `append`) is raised here and nothing is written.
- * - `write` accepts one batch; the returned promise resolves when the sink has accepted it (buffered or persisted)
- *   and the caller may reuse nothing of the batch afterwards except by reading. Callers await each write before the
- *   next (backpressure: a slow sink slows the generator). Batches arrive in the emitter's order.
+ * - `write` accepts one batch; the returned promise resolves when the sink has accepted it (buffered or persisted).
+ *   The sink must not read the batch after that promise settles (copy what it keeps): the job then hands the
+ *   batch's memory back to the generator, which overwrites it. Callers await each write before the next
+ *   (backpressure: a slow sink slows the generator). Batches arrive in the emitter's order.
  * - `flush` makes everything accepted so far durable and visible.
  * - `close` flushes, releases resources and returns the sink's final account; after `close` nothing is written.
  *   `outcome` says whether the job ran to its end or was stopped early (what was delivered is kept either way);

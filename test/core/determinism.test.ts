@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { emitBatches } from '../../src/emit/batch-emitter.js';
 import { workPlan } from '../../src/emit/work-plan.js';
 import { buildFleet } from '../../src/fleet/fleet.js';
-import { generationDays } from '../../src/generator/calendar.js';
+import { generationDays, type GenerationDay } from '../../src/generator/calendar.js';
 import { BATCH_COLUMNS, type ReadingBatch } from '../../src/generator/reading-batch.js';
 import { ReadingGenerator } from '../../src/generator/reading-generator.js';
 import { expectedRows, resolveScenario } from '../../src/scenario/scenario.js';
@@ -31,6 +31,9 @@ describe('generator determinism', () => {
       { workers: 2, unitRows: 131_072 },
       { workers: 2, unitRows: 1_000 },
       { workers: 2, unitRows: 97, maxAhead: 1 },
+      // Batches handed back are overwritten by later ones: recycled memory must not leak into any value.
+      { workers: 0, unitRows: 1_000, release: true },
+      { workers: 2, unitRows: 1_000, release: true },
     ];
     for (const options of variants) {
       const run = await checksumOf(SCENARIO, options);
@@ -49,6 +52,19 @@ describe('generator determinism', () => {
     expect(again.digest).toBe(a.digest);
     expect(b.rows).toBe(a.rows);
     expect(b.digest).not.toBe(a.digest);
+  });
+
+  it('generating into a used batch overwrites every column: same values as a fresh batch', () => {
+    const stormy = resolveScenario({ area: 'ERCOT', start: '2026-07-01', days: 2, meters: 120, seed: 5, storm: '2026-07-01' });
+    const generator = new ReadingGenerator(stormy);
+    const [stormDay, nextDay] = generationDays(stormy) as [GenerationDay, GenerationDay];
+    const used = generator.generate(stormDay, 0, 120);
+    // The storm day has outage rows (is_outage 1, zero usage): the reused memory holds values the next day must not keep.
+    expect(used.isOutage.some((v) => v === 1)).toBe(true);
+    const fresh = new ReadingGenerator(stormy).generate(nextDay, 0, 120);
+    const reused = generator.generate(nextDay, 0, 120, used);
+    expect(reused.usageKwh.buffer).toBe(used.usageKwh.buffer);
+    expect(rowsOf(reused, 0, reused.length)).toEqual(rowsOf(fresh, 0, fresh.length));
   });
 
   it('the checksum notices a single changed value', () => {

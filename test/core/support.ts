@@ -70,12 +70,17 @@ export class ReadingChecksum {
   }
 }
 
-export async function checksumOf(scenario: Scenario, options: BatchEmitterOptions): Promise<{ digest: string; rows: number; duplicates: number; sequences: number[] }> {
+/** `release`: hand each batch back once summed, as jobs do, so later batches overwrite recycled memory. */
+export async function checksumOf(
+  scenario: Scenario,
+  options: BatchEmitterOptions & { release?: boolean },
+): Promise<{ digest: string; rows: number; duplicates: number; sequences: number[] }> {
   const sum = new ReadingChecksum();
   const sequences: number[] = [];
-  for await (const { batch, unit } of emitBatches(scenario, options)) {
+  for await (const { batch, unit, release } of emitBatches(scenario, options)) {
     sum.add(batch);
     sequences.push(unit.sequence);
+    if (options.release) release();
   }
   return { digest: sum.digest(), rows: sum.count, duplicates: sum.duplicates, sequences };
 }

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import type { ReadingBatch } from '../../generator/reading-batch.js';
+import { allocateBatch, copyRows, sliceBatch, type ReadingBatch } from '../../generator/reading-batch.js';
+import { expectedRows } from '../../scenario/scenario.js';
 import { ForgeError, isForgeError } from '../../util/forge-error.js';
 import { BatchScan } from '../../warehouse/batch-scan.js';
 import { recordJobProgress, recordJobStart } from '../../warehouse/job-log.js';
@@ -43,9 +44,14 @@ export class DuckDbSink implements Sink {
   private readonly memoryLimit: string;
   private warehouse: Warehouse | null = null;
   private scan: BatchScan | null = null;
-  /** Batches accepted and not yet inserted: inserted together, up to INSERT_ROWS at a time, by one statement. */
-  private pending: ReadingBatch[] = [];
-  private pendingRows = 0;
+  /**
+   * Rows accepted and not yet inserted are copied into `filling` (a batch cannot be kept: the job reuses its memory
+   * once write resolves); when full it is inserted by one statement while the other buffer fills. Two buffers of at
+   * most INSERT_ROWS rows, allocated once.
+   */
+  private buffers: ReadingBatch[] = [];
+  private filling: ReadingBatch | null = null;
+  private filled = 0;
   private inFlight: Promise<void> | null = null;
   private meterKeys: Int32Array = new Int32Array(0);
   private jobId = '';
@@ -86,6 +92,9 @@ export class DuckDbSink implements Sink {
       await connection.run('COMMIT');
       await connection.run('BEGIN TRANSACTION');
       this.scan = await BatchScan.register(connection, STAR_SCHEMA.fact);
+      const capacity = Math.max(1, Math.min(INSERT_ROWS, expectedRows(context.scenario)));
+      this.buffers = [allocateBatch(capacity, context.scenario.intervalMinutes), allocateBatch(capacity, context.scenario.intervalMinutes)];
+      this.filling = this.buffers[0]!;
     } catch (e) {
       warehouse.close();
       if (isForgeError(e)) throw e;
@@ -97,8 +106,9 @@ export class DuckDbSink implements Sink {
   }
 
   /**
-   * Accepts the batch; every INSERT_ROWS accepted rows go into DuckDB in one statement, which this write awaits (the
-   * caller's await is the backpressure). Rows become durable at `flush` or `close`, with the job's count.
+   * Copies the batch into the filling buffer; a full buffer goes into DuckDB in one statement, which runs while the
+   * next batches fill the other buffer (generation and insertion overlap; a second full buffer waits for the running
+   * insert: backpressure). Rows become durable at `flush` or `close`, with the job's count.
    */
   async write(batch: ReadingBatch, _info: BatchInfo): Promise<void> {
     this.openScan('write');
@@ -108,14 +118,19 @@ export class DuckDbSink implements Sink {
         throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `meter index ${batch.meterIndex[i]} is outside the fleet of ${keys} meters`]);
       }
     }
-    this.pending.push(batch);
-    this.pendingRows += batch.length;
-    this.rows += batch.length;
-    if (this.pendingRows >= INSERT_ROWS) {
-      // One insert runs in DuckDB while the next batches queue: generation and insertion overlap, and a second full
-      // queue waits for the running insert (backpressure; at most two queues of batches in memory).
-      await this.settle();
-      this.inFlight = this.insertPending();
+    if (batch.intervalMinutes !== this.filling!.intervalMinutes) {
+      throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `a ${batch.intervalMinutes}-minute batch in a ${this.filling!.intervalMinutes}-minute job`]);
+    }
+    for (let from = 0; from < batch.length; ) {
+      const n = Math.min(batch.length - from, this.filling!.length - this.filled);
+      copyRows(batch, from, from + n, this.filling!, this.filled);
+      this.filled += n;
+      from += n;
+      this.rows += n;
+      if (this.filled === this.filling!.length) {
+        await this.settle();
+        this.inFlight = this.insertFilled();
+      }
     }
   }
 
@@ -129,7 +144,7 @@ export class DuckDbSink implements Sink {
   async flush(): Promise<void> {
     this.openScan('flush');
     await this.settle();
-    await this.insertPending();
+    await this.insertFilled();
     await this.commit('running');
     await this.warehouse!.run('BEGIN TRANSACTION');
   }
@@ -137,7 +152,7 @@ export class DuckDbSink implements Sink {
   async close(outcome: JobOutcome = 'completed'): Promise<SinkResult> {
     this.openScan('close');
     await this.settle();
-    await this.insertPending();
+    await this.insertFilled();
     await this.commit(outcome);
     const warehouse = this.warehouse!;
     try {
@@ -153,8 +168,7 @@ export class DuckDbSink implements Sink {
     const warehouse = this.warehouse;
     this.state = 'closed';
     if (!warehouse) return;
-    this.pending = [];
-    this.pendingRows = 0;
+    this.filled = 0;
     await this.settle().catch(() => undefined);
     // abort must not throw. An open transaction is rolled back (and would be on close anyway); marking the job
     // aborted is best effort on a database that may be what failed.
@@ -178,12 +192,12 @@ export class DuckDbSink implements Sink {
     return this.scan;
   }
 
-  /** Inserts the pending batches in one statement, in the open transaction. */
-  private async insertPending(): Promise<void> {
-    if (this.pending.length === 0) return;
-    const batches = this.pending;
-    this.pending = [];
-    this.pendingRows = 0;
-    await this.openScan('insert').insert(STAR_SCHEMA.fact, batches, this.meterKeys);
+  /** Inserts the filled rows in one statement, in the open transaction, and switches to the other buffer. */
+  private async insertFilled(): Promise<void> {
+    if (this.filled === 0) return;
+    const rows = sliceBatch(this.filling!, 0, this.filled);
+    this.filling = this.filling === this.buffers[0] ? this.buffers[1]! : this.buffers[0]!;
+    this.filled = 0;
+    await this.openScan('insert').insert(STAR_SCHEMA.fact, [rows], this.meterKeys);
   }
 }
