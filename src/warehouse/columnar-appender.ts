@@ -2,7 +2,7 @@ import { DuckDBDataChunk, type DuckDBAppender, type DuckDBConnection } from '@du
 import type { ReadingBatch } from '../generator/reading-batch.js';
 import { ForgeError } from '../util/forge-error.js';
 import { CHUNK_ROWS, FactChunkWriter } from './fact-chunk-writer.js';
-import { FACT_COLUMNS } from './star-schema.js';
+import { FACT_COLUMNS, type FactColumn } from './star-schema.js';
 
 /**
  * Appends ReadingBatches to a fact-shaped table (FACT_COLUMNS) through DuckDB data chunks filled by FactChunkWriter
@@ -15,26 +15,30 @@ import { FACT_COLUMNS } from './star-schema.js';
 export class ColumnarAppender {
   private readonly appender: DuckDBAppender;
   private readonly chunk: DuckDBDataChunk;
-  private readonly writer = new FactChunkWriter();
+  private readonly writer: FactChunkWriter;
   private appended = 0;
   private closed = false;
 
-  private constructor(appender: DuckDBAppender) {
+  private constructor(appender: DuckDBAppender, columns: readonly FactColumn[]) {
     this.appender = appender;
+    this.writer = new FactChunkWriter(columns);
     const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
     this.chunk = DuckDBDataChunk.create(types, CHUNK_ROWS);
   }
 
-  /** An appender on `table`, which must have exactly the FACT_COLUMNS types (checked: a wrong layout would corrupt). */
-  static async create(connection: DuckDBConnection, table: string): Promise<ColumnarAppender> {
+  /**
+   * An appender on `table`, which must have exactly the types of `columns` (FACT_COLUMNS or a subset in their order;
+   * checked: a wrong layout would corrupt).
+   */
+  static async create(connection: DuckDBConnection, table: string, columns: readonly FactColumn[] = FACT_COLUMNS): Promise<ColumnarAppender> {
     const appender = await connection.createAppender(table);
     const actual = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i).toString());
-    const expected = FACT_COLUMNS.map((c) => c.type);
+    const expected = columns.map((c) => c.type);
     if (actual.length !== expected.length || !actual.every((t, i) => sameType(t, expected[i]!))) {
       appender.closeSync();
       throw new ForgeError('FORGE_ERR_SINK_STATE', ['duckdb', `table ${table} is not fact-shaped (${actual.join(', ')})`]);
     }
-    return new ColumnarAppender(appender);
+    return new ColumnarAppender(appender, columns);
   }
 
   /** Rows appended so far. */

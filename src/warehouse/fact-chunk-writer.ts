@@ -2,17 +2,16 @@ import type { DuckDBDataChunk } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import type { ReadingBatch } from '../generator/reading-batch.js';
 import { ForgeError } from '../util/forge-error.js';
-import { FACT_COLUMNS } from './star-schema.js';
+import { FACT_COLUMNS, type FactColumn } from './star-schema.js';
 
 /** DuckDB's vector size: the most rows one data chunk holds. */
 export const CHUNK_ROWS = 2048;
 const TWO_POW_32 = 4294967296;
 
-/** Column positions in FACT_COLUMNS. */
-const COL = Object.fromEntries(FACT_COLUMNS.map((c, i) => [c.name, i])) as Record<(typeof FACT_COLUMNS)[number]['name'], number>;
+type ColumnPositions = Record<FactColumn['name'], number>;
 
 /**
- * Fills a fact-shaped DuckDB data chunk (FACT_COLUMNS) from up to 2,048 rows of a ReadingBatch: each typed-array
+ * Fills a fact-shaped DuckDB data chunk (FACT_COLUMNS, or a subset in the same order such as STAGE_COLUMNS) from up to 2,048 rows of a ReadingBatch: each typed-array
  * column is copied into its vector with one memcpy, so no per-row JS value crosses into DuckDB (columnar invariant).
  * Used by the appender (ColumnarAppender) and by the scan that INSERTs batches in one statement (BatchScan).
  *
@@ -24,6 +23,8 @@ const COL = Object.fromEntries(FACT_COLUMNS.map((c, i) => [c.name, i])) as Recor
  * BOOLEAN is one byte 0/1 and the other enums are UTINYINT codes equal to the batch codes, so those copy as they are.
  */
 export class FactChunkWriter {
+  /** Each column's position in the chunk; -1 for a column the layout leaves out. */
+  private readonly col: ColumnPositions;
   private readonly meterKey = new Int32Array(CHUNK_ROWS);
   private readonly localTs = new Uint32Array(CHUNK_ROWS * 2);
   private readonly utcTs = new Uint32Array(CHUNK_ROWS * 2);
@@ -32,6 +33,10 @@ export class FactChunkWriter {
   private readonly event = new Uint8Array(CHUNK_ROWS);
   /** One bit a row, 1 = valid; as uint32 words, the same bytes as DuckDB's uint64 little-endian mask. */
   private readonly eventValidity = new Uint32Array(CHUNK_ROWS / 32);
+
+  constructor(columns: readonly FactColumn[] = FACT_COLUMNS) {
+    this.col = Object.fromEntries(FACT_COLUMNS.map((c) => [c.name, columns.findIndex((k) => k.name === c.name)])) as ColumnPositions;
+  }
 
   /**
    * Writes rows [start, start + n) of the batch into the chunk, whose row count the caller has set to n.
@@ -71,8 +76,10 @@ export class FactChunkWriter {
       }
     }
 
+    const COL = this.col;
     const vector = (col: number): duckdb.Vector => duckdb.data_chunk_get_vector(chunk.chunk, col);
     const copy = (col: number, a: ArrayBufferView, bytesPerRow: number, from: number): void => {
+      if (col < 0) return;
       duckdb.copy_data_to_vector(vector(col), 0, a.buffer as ArrayBuffer, a.byteOffset + from * bytesPerRow, n * bytesPerRow);
     };
     copy(COL.meter_key, meterKey, 4, 0);

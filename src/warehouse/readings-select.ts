@@ -22,18 +22,25 @@ export interface ReadingsSelectOptions {
    * writers where that changes nothing a reader sees but is cheaper (COPY to files: ENUMs are written as strings).
    */
   readonly enumsAsText?: boolean;
+  /**
+   * The job's constants, for a fact staged without them (STAGE_COLUMNS): interval_minutes and emission_pattern are
+   * selected as these literals instead of read from the fact.
+   */
+  readonly constants?: { readonly intervalMinutes: number; readonly emissionPattern: string };
 }
 
 type Column = keyof FlatReading;
 
-function columnExpressions(timestamps: 'typed' | 'text', enumsAsText: boolean): Record<Column, string> {
-  const text = timestamps === 'text';
-  const label = (c: string): string => (enumsAsText ? `CAST(f.${c} AS VARCHAR)` : `f.${c}`);
+function columnExpressions(options: ReadingsSelectOptions): Record<Column, string> {
+  const text = options.timestamps === 'text';
+  const label = (c: string): string => (options.enumsAsText ?? true ? `CAST(f.${c} AS VARCHAR)` : `f.${c}`);
+  const constants = options.constants;
+  if (constants && !Number.isInteger(constants.intervalMinutes)) throw new RangeError(`interval ${constants.intervalMinutes} is not whole minutes`);
   return {
     meter_id: 'm.meter_id',
     reading_ts: text ? `strftime(f.reading_ts, '%Y-%m-%d %H:%M:%S')` : 'f.reading_ts',
     reading_ts_utc: text ? `strftime(timezone('UTC', f.reading_ts_utc), '%Y-%m-%dT%H:%M:%SZ')` : 'f.reading_ts_utc',
-    interval_minutes: 'CAST(f.interval_minutes AS INTEGER)',
+    interval_minutes: constants ? `CAST(${constants.intervalMinutes} AS INTEGER)` : 'CAST(f.interval_minutes AS INTEGER)',
     usage_kwh: 'f.usage_kwh',
     voltage: 'f.voltage',
     power_factor: 'f.power_factor',
@@ -48,7 +55,7 @@ function columnExpressions(timestamps: 'typed' | 'text', enumsAsText: boolean): 
     is_outage: 'f.is_outage',
     data_quality: label('data_quality'),
     event_type: label('event_type'),
-    emission_pattern: label('emission_pattern'),
+    emission_pattern: constants ? quoteLiteral(constants.emissionPattern) : label('emission_pattern'),
   };
 }
 
@@ -60,7 +67,7 @@ const NESTED_GROUPS = {
 } as const satisfies Record<string, readonly Column[]>;
 
 export function readingsSelect(options: ReadingsSelectOptions): string {
-  const expr = columnExpressions(options.timestamps, options.enumsAsText ?? true);
+  const expr = columnExpressions(options);
   const from = `FROM ${quoteIdentifier(options.fact)} AS f JOIN ${quoteIdentifier(options.meters)} AS m ON m.meter_key = f.meter_key`;
   if (options.shape === 'flat') {
     return `SELECT ${FLAT_COLUMNS.map((c) => `${expr[c]} AS ${c}`).join(', ')} ${from}`;

@@ -208,7 +208,7 @@ describe('FileSink', () => {
     });
   });
 
-  it('fails clearly on misuse: write before open, nested CSV, an unsafe local date', async () => {
+  it('fails clearly on misuse: write before open, nested CSV, an unsafe local date, a foreign interval or pattern', async () => {
     const job = testJob();
     const { batch, info } = job.batches[0]!;
     await expect(new FileSink({ format: 'ndjson', dir: '/nonexistent/x' }).write(batch, info)).rejects.toMatchObject({
@@ -221,6 +221,12 @@ describe('FileSink', () => {
       const sink = new FileSink({ format: 'csv', dir });
       await sink.open(job.context);
       await expect(sink.write(batch, { ...info, localDate: '../../etc' })).rejects.toMatchObject({ code: 'FORGE_ERR_SINK_STATE' });
+      // The files carry the job's interval and emission pattern as constants: a batch with others is refused.
+      const foreign = { ...batch, emissionPattern: batch.emissionPattern.map((_, i) => (i === 7 ? 2 : batch.emissionPattern[i]!)) };
+      await expect(sink.write(foreign, info)).rejects.toMatchObject({
+        code: 'FORGE_ERR_SINK_STATE', message: expect.stringContaining('pattern PARTIAL_REPORTING in a 15-minute UNIFORM job'),
+      });
+      await expect(sink.write({ ...batch, intervalMinutes: 30 }, info)).rejects.toMatchObject({ code: 'FORGE_ERR_SINK_STATE' });
       await sink.abort(new Error('test'));
       expect(await listing(dir)).toEqual([]);
     });

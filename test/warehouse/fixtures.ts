@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { buildFleet, type Fleet } from '../../src/fleet/fleet.js';
 import { allocateBatch, sliceBatch, type ReadingBatch } from '../../src/generator/reading-batch.js';
 import { flatReading, type FlatReading } from '../../src/generator/reading-records.js';
-import { EVENT_TYPES } from '../../src/scenario/enums.js';
+import { EMISSION_PATTERNS, EVENT_TYPES } from '../../src/scenario/enums.js';
 import { intervalsPerMeter, resolveScenario, scenarioStartUtcMs, serviceAreaOf, type Scenario } from '../../src/scenario/scenario.js';
 import type { BatchInfo, SinkContext } from '../../src/sinks/sink.js';
 import { isoDate, toWallClockMs } from '../../src/util/time-zone.js';
@@ -36,6 +36,7 @@ export function testJob(options: { scenario?: Scenario; jobId?: string; batchesP
   const start = scenarioStartUtcMs(scenario);
   const n = steps * fleet.size;
   const all = allocateBatch(n, scenario.intervalMinutes);
+  const pattern = EMISSION_PATTERNS.indexOf(scenario.emissionPattern);
   let row = 0;
   for (let t = 0; t < steps; t++) {
     const utc = start + t * stepMs;
@@ -53,7 +54,8 @@ export function testJob(options: { scenario?: Scenario; jobId?: string; batchesP
       all.isOutage[row] = outage ? 1 : 0;
       all.dataQuality[row] = outage ? 2 : k % 4;
       all.eventType[row] = outage ? 1 : k % 11 < 2 ? 0 : 1 + (k % (EVENT_TYPES.length));
-      all.emissionPattern[row] = k % 4;
+      // One emission pattern a job, as the engine emits (the file sinks write it as the job's constant).
+      all.emissionPattern[row] = pattern;
     }
   }
   // Split by local date, then each date into `batchesPerDate` batches, as an emitter would send them.

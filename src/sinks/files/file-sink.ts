@@ -3,12 +3,13 @@ import { resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
 import type { Shape } from '../../generator/reading-records.js';
+import { EMISSION_PATTERNS, type EmissionPattern } from '../../scenario/enums.js';
 import { ForgeError } from '../../util/forge-error.js';
 import { ColumnarAppender } from '../../warehouse/columnar-appender.js';
 import { dictionaryEncodeMeters } from '../../warehouse/dictionary-encode-meters.js';
 import { readingsSelect } from '../../warehouse/readings-select.js';
 import { quoteLiteral } from '../../warehouse/sql-quote.js';
-import { factTableDdl, meterTableDdl } from '../../warehouse/star-schema.js';
+import { STAGE_COLUMNS, factTableDdl, meterTableDdl } from '../../warehouse/star-schema.js';
 import { upsertMeters } from '../../warehouse/upsert-meters.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 import type { BatchInfo, Sink, SinkContext, SinkResult } from '../sink.js';
@@ -84,6 +85,8 @@ export class FileSink implements Sink {
   private warehouse: Warehouse | null = null;
   private copySession: DuckDBConnection | null = null;
   private meterKeys: Int32Array = new Int32Array(0);
+  /** The job's interval and emission pattern, written as literals (not staged per row). */
+  private constants: { intervalMinutes: number; emissionPattern: EmissionPattern } | null = null;
   private inFlight: Promise<void> | null = null;
   private failure: unknown = null;
   private stageCount = 0;
@@ -137,6 +140,7 @@ export class FileSink implements Sink {
       throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, e instanceof Error ? e.message : String(e)], { cause: e });
     }
     this.warehouse = warehouse;
+    this.constants = { intervalMinutes: context.scenario.intervalMinutes, emissionPattern: context.scenario.emissionPattern };
     this.state = 'open';
   }
 
@@ -146,6 +150,7 @@ export class FileSink implements Sink {
     if (!LOCAL_DATE.test(info.localDate)) {
       throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `batch local date "${info.localDate}" is not YYYY-MM-DD`]);
     }
+    this.checkConstants(batch);
     const stage = this.stages.get(info.localDate) ?? (await this.openStage(info.localDate));
     stage.appender.append(batch, this.meterKeys);
     stage.rows += batch.length;
@@ -184,8 +189,8 @@ export class FileSink implements Sink {
   private async openStage(localDate: string): Promise<Stage> {
     const table = `stage_fact_${this.stageCount++}`;
     const connection = this.warehouse!.connection;
-    await connection.run(factTableDdl(table));
-    const stage: Stage = { localDate, table, appender: await ColumnarAppender.create(connection, table), rows: 0 };
+    await connection.run(factTableDdl(table, { columns: STAGE_COLUMNS }));
+    const stage: Stage = { localDate, table, appender: await ColumnarAppender.create(connection, table, STAGE_COLUMNS), rows: 0 };
     this.stages.set(localDate, stage);
     return stage;
   }
@@ -212,6 +217,7 @@ export class FileSink implements Sink {
       shape: this.shape,
       timestamps: this.format === 'parquet' ? 'typed' : 'text',
       enumsAsText: false,
+      constants: this.constants!,
     });
     await mkdir(this.files.partitionDir(stage.localDate), { recursive: true });
     await session.run(`COPY (${select}) TO ${quoteLiteral(target.temporary)} (${this.copyOptions()})`);
@@ -246,6 +252,20 @@ export class FileSink implements Sink {
     if (this.failure !== null) {
       const e = this.failure;
       throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, e instanceof Error ? e.message : String(e)], { cause: e });
+    }
+  }
+
+  /** A batch must carry the job's interval and emission pattern, which the files get as constants. */
+  private checkConstants(batch: ReadingBatch): void {
+    const { intervalMinutes, emissionPattern } = this.constants!;
+    const code = EMISSION_PATTERNS.indexOf(emissionPattern);
+    let other = batch.intervalMinutes === intervalMinutes ? -1 : 0;
+    for (let i = 0; i < batch.length && other < 0; i++) if (batch.emissionPattern[i] !== code) other = i;
+    if (other >= 0) {
+      throw new ForgeError('FORGE_ERR_SINK_STATE', [
+        this.name,
+        `a batch of ${batch.intervalMinutes}-minute readings with pattern ${EMISSION_PATTERNS[batch.emissionPattern[other]!] ?? '?'} in a ${intervalMinutes}-minute ${emissionPattern} job`,
+      ]);
     }
   }
 
