@@ -1,7 +1,10 @@
 import { Command } from 'commander';
 import { registerGenerateCommand } from './commands/generate-command.js';
+import { registerJobsCommand } from './commands/jobs-command.js';
 import { registerPresetsCommand } from './commands/presets-command.js';
 import { registerPreviewCommand } from './commands/preview-command.js';
+import { registerStopCommand } from './commands/stop-command.js';
+import { registerStreamCommand } from './commands/stream-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
 
 export const VERSION = '0.1.0';
@@ -16,6 +19,9 @@ export function buildProgram(): Command {
   registerPreviewCommand(program);
   registerPresetsCommand(program);
   registerValidateCommand(program);
+  registerStreamCommand(program);
+  registerStopCommand(program);
+  registerJobsCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

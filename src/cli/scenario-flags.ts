@@ -22,11 +22,12 @@ export function addScenarioFlags(command: Command): Command {
     .option('--id-prefix <prefix>', 'meter id prefix (default MTR)')
     .option('--pv-share <share>', 'share of homes with rooftop PV, 0 to 1 (default: the area\'s, e.g. 0.18 in California)')
     .option('--ev-share <share>', 'share of homes with an electric vehicle, 0 to 1 (default: the area\'s)')
-    .option('--storm [date]', 'a major storm: in the middle of the range, or on the given local date YYYY-MM-DD');
+    .option('--storm [date]', 'a major storm: in the middle of the range, or on the given local date YYYY-MM-DD')
+    .option('--emission-pattern <name>', 'UNIFORM (default), STAGGERED_REALISTIC, PARTIAL_REPORTING or DEGRADED_NETWORK (how a stream reports)');
 }
 
 const SCENARIO_KEYS = [
-  'preset', 'fleet', 'meters', 'days', 'start', 'interval', 'area', 'segment', 'mix', 'seed', 'idPrefix', 'pvShare', 'evShare', 'storm',
+  'preset', 'fleet', 'meters', 'days', 'start', 'interval', 'area', 'segment', 'mix', 'seed', 'idPrefix', 'pvShare', 'evShare', 'storm', 'emissionPattern',
 ] as const;
 
 /** Reads --config (if any), overlays the flags given, validates, and returns the frozen scenario. */

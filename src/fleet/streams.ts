@@ -26,4 +26,6 @@ export const STREAM = {
   COMM_GAP: 113,
   VACANCY: 114,
   ROUTINE: 115,
+  EMISSION: 116,
+  EMISSION_PHASE: 117,
 } as const;

@@ -27,11 +27,18 @@ export interface ReadingBatch {
   readonly eventType: Uint8Array;
   /** Code into EMISSION_PATTERNS. */
   readonly emissionPattern: Uint8Array;
+  /** Stream jobs only: when each reading was emitted (simulated time), epoch milliseconds, UTC. */
+  readonly emittedUtcMs?: Float64Array;
+  /**
+   * Stream jobs only: 1 for a second copy of a reading delivered before (the network's duplicate). Sinks that keep
+   * exactly one copy and have committed the first (ordered delivery) may drop it; keyed sinks ignore it anyway.
+   */
+  readonly redelivery?: Uint8Array;
 }
 
 export type EmissionPatternName = EmissionPattern;
 
-type Column = Exclude<keyof ReadingBatch, 'length' | 'intervalMinutes'>;
+type Column = Exclude<keyof ReadingBatch, 'length' | 'intervalMinutes' | 'emittedUtcMs' | 'redelivery'>;
 
 export const BATCH_COLUMNS: readonly Column[] = [
   'meterIndex',

@@ -145,3 +145,32 @@ export function processAlive(pid: number): boolean {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+
+/** A new job's first record: running, in this process, no counts yet. */
+export function startedRecord(fields: Pick<JobRecord, 'jobId' | 'kind' | 'scenario' | 'output' | 'stream' | 'emission'>): JobRecord {
+  const now = new Date().toISOString();
+  return {
+    ...fields,
+    status: 'running',
+    pid: process.pid,
+    createdAt: now,
+    updatedAt: now,
+    finishedAt: null,
+    stats: { generated: 0, delivered: 0, rowsPerSecond: 0, sinks: [] },
+    errors: [],
+  };
+}
+
+/** The record with new stats and, when the job ended, its final status. */
+export function updatedRecord(record: JobRecord, stats: JobStats, status: JobRecordStatus = record.status, error?: string): JobRecord {
+  const now = new Date().toISOString();
+  return {
+    ...record,
+    status,
+    pid: process.pid,
+    updatedAt: now,
+    finishedAt: status === 'running' ? null : now,
+    stats,
+    errors: error ? [...record.errors, error] : record.errors,
+  };
+}

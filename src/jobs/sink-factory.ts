@@ -10,12 +10,23 @@ import type { Sink } from '../sinks/sink.js';
 import { StdoutSink } from '../sinks/stdout/stdout-sink.js';
 import type { OutputOptions, SinkName } from './output-options.js';
 
-/** The composition root for sinks: the only module that knows the concrete sink classes. */
-export function createSinks(options: OutputOptions): Sink[] {
-  return options.sink.map((name) => createSink(name, options));
+/** A sink losing its destination ('degraded', retrying) or getting it back ('recovered'). */
+export interface SinkStatusEvent {
+  readonly sink: string;
+  readonly state: 'degraded' | 'recovered';
+  readonly error?: string;
 }
 
-function createSink(name: SinkName, options: OutputOptions): Sink {
+export interface SinkHooks {
+  readonly onStatus?: (event: SinkStatusEvent) => void;
+}
+
+/** The composition root for sinks: the only module that knows the concrete sink classes. */
+export function createSinks(options: OutputOptions, hooks: SinkHooks = {}): Sink[] {
+  return options.sink.map((name) => createSink(name, options, hooks));
+}
+
+function createSink(name: SinkName, options: OutputOptions, hooks: SinkHooks): Sink {
   switch (name) {
     case 'duckdb':
       return new DuckDbSink({ ...(options.out ? { path: options.out } : {}), append: options.append });
@@ -26,7 +37,13 @@ function createSink(name: SinkName, options: OutputOptions): Sink {
     case 'stdout':
       return new StdoutSink({ shape: options.shape });
     case 'postgres':
-      return PostgresSink.fromTableName(options.pgTable ?? DEFAULT_PG_TABLE, { url: options.pgUrl ?? defaultPgUrl(), append: options.append });
+      return PostgresSink.fromTableName(options.pgTable ?? DEFAULT_PG_TABLE, {
+        url: options.pgUrl ?? defaultPgUrl(),
+        append: options.append,
+        ...(hooks.onStatus
+          ? { onStatus: (s) => hooks.onStatus!({ sink: 'postgres', state: s.state, ...(s.state === 'degraded' ? { error: s.error } : {}) }) }
+          : {}),
+      });
     case 'mqtt':
       return new MqttSink({ url: options.mqttUrl ?? defaultMqttUrl() });
     case 'nats':

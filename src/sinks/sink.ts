@@ -25,6 +25,11 @@ export interface Sink {
   flush(): Promise<void>;
   close(outcome?: JobOutcome): Promise<SinkResult>;
   abort(reason: unknown): Promise<void>;
+  /**
+   * Sinks that commit a checkpoint with their data: the last batch sequence committed for `jobId` (after `open`), or
+   * null when none. A resumed stream starts after the lowest and does not send a sink what it already holds.
+   */
+  checkpoint?(jobId: string): Promise<number | null>;
 }
 
 /** How a job ended when its sinks are closed. */

@@ -21,6 +21,7 @@ export const STAR_SCHEMA = {
   meters: 'ami_meters',
   readings: 'ami_readings',
   jobs: 'forge_jobs',
+  checkpoints: 'forge_checkpoints',
 } as const;
 
 const enumType = (members: readonly string[]): string => `ENUM(${members.map(quoteLiteral).join(', ')})`;
@@ -88,11 +89,19 @@ const JOBS_DDL = `CREATE TABLE IF NOT EXISTS ${STAR_SCHEMA.jobs} (
   status VARCHAR NOT NULL
 )`;
 
+/** A job's last committed batch sequence, written in the transaction of the rows it covers (what resume reads). */
+const CHECKPOINTS_DDL = `CREATE TABLE IF NOT EXISTS ${STAR_SCHEMA.checkpoints} (
+  job_id VARCHAR PRIMARY KEY,
+  sequence BIGINT NOT NULL,
+  committed_at TIMESTAMP WITH TIME ZONE NOT NULL
+)`;
+
 /** Creates whatever of the star schema is absent, then checks what was already there is this code's schema. */
 export async function createStarSchema(connection: DuckDBConnection, where: string): Promise<void> {
   await connection.run(factTableDdl());
   await connection.run(meterTableDdl());
   await connection.run(JOBS_DDL);
+  await connection.run(CHECKPOINTS_DDL);
   await checkStarSchema(connection, where);
   const view = readingsSelect({ fact: STAR_SCHEMA.fact, meters: STAR_SCHEMA.meters, shape: 'flat', timestamps: 'typed' });
   await connection.run(`CREATE OR REPLACE VIEW ${STAR_SCHEMA.readings} AS ${view}`);

@@ -1,38 +1,21 @@
 import type { Command } from 'commander';
-import { runBatchJob, type BatchJobSummary } from '../../jobs/batch-job.js';
-import { parseOutputOptions } from '../../jobs/output-options.js';
+import { newJobId, runBatchJob, type BatchJobSummary } from '../../jobs/batch-job.js';
+import { JobStore, startedRecord, updatedRecord } from '../../jobs/job-store.js';
 import { createSinks } from '../../jobs/sink-factory.js';
-import { expectedRows, type Scenario } from '../../scenario/scenario.js';
+import { expectedRows, scenarioToInput, type Scenario } from '../../scenario/scenario.js';
 import { formatRate, progressReporter } from '../progress-reporter.js';
+import { addOutputFlags, outputFromFlags } from '../output-flags.js';
 import { addScenarioFlags, scenarioFromFlags } from '../scenario-flags.js';
 
 export function registerGenerateCommand(program: Command): void {
-  addScenarioFlags(program.command('generate').description('generate a batch of readings into one or more sinks'))
-    .option('--sink <names>', 'duckdb (default), parquet, csv, ndjson, stdout, postgres, mqtt, nats; several separated by commas (dual write)')
-    .option('--out <path>', 'DuckDB file (duckdb sink) or directory (file sinks); default under ./forge-data')
-    .option('--shape <shape>', 'flat (default) or nested (AMI head-end message) for ndjson, parquet and stdout')
-    .option('--append', 'add to an existing table or directory instead of refusing')
-    .option('--pg-url <url>', 'Postgres connection URL for the postgres sink (default: $FORGE_PG_URL, $DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres)')
-    .option('--pg-table <name>', 'table for the postgres sink, name or schema.name (default ami_readings)')
-    .option('--mqtt-url <url>', 'MQTT broker for the mqtt sink (default: $FORGE_MQTT_URL or mqtt://127.0.0.1:1883)')
-    .option('--nats-url <url>', 'NATS server (JetStream) for the nats sink (default: $FORGE_NATS_URL or nats://127.0.0.1:4222)')
+  addOutputFlags(addScenarioFlags(program.command('generate').description('generate a batch of readings into one or more sinks')))
     .option('--workers <n>', 'generation worker threads (default: cores - 1, leaving one to the sinks; 0 = the main thread, the default below 1M rows)')
     .option('--batch-size <rows>', 'rows per generated batch (output is identical whatever the size)')
+    .option('--state-dir <dir>', 'where job records are kept (default: $FORGE_STATE_DIR or ./forge-data/jobs)')
     .option('--json', 'print the summary as JSON')
     .action(async (flags: Record<string, unknown>) => {
       const scenario = await scenarioFromFlags(flags);
-      const output = parseOutputOptions({
-        ...(flags.sink !== undefined ? { sink: flags.sink } : {}),
-        ...(flags.out !== undefined ? { out: flags.out } : {}),
-        ...(flags.shape !== undefined ? { shape: flags.shape } : {}),
-        append: flags.append === true,
-        ...(flags.pgUrl !== undefined ? { pgUrl: flags.pgUrl } : {}),
-        ...(flags.pgTable !== undefined ? { pgTable: flags.pgTable } : {}),
-        ...(flags.mqttUrl !== undefined ? { mqttUrl: flags.mqttUrl } : {}),
-        ...(flags.natsUrl !== undefined ? { natsUrl: flags.natsUrl } : {}),
-        ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
-        ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
-      });
+      const output = outputFromFlags(flags);
       const sinks = createSinks(output);
       // With the stdout sink the readings own stdout; the summary goes to stderr.
       const summaryStream = output.sink.includes('stdout') ? process.stderr : process.stdout;
@@ -41,9 +24,13 @@ export function registerGenerateCommand(program: Command): void {
       const stop = (): void => controller.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      const store = new JobStore(typeof flags.stateDir === 'string' ? flags.stateDir : undefined);
+      let record = startedRecord({ jobId: newJobId(), kind: 'batch', scenario: scenarioToInput(scenario), output, stream: null, emission: null });
+      await store.save(record);
       let summary: BatchJobSummary;
       try {
         summary = await runBatchJob({
+          jobId: record.jobId,
           scenario,
           sinks,
           signal: controller.signal,
@@ -51,11 +38,26 @@ export function registerGenerateCommand(program: Command): void {
           ...(output.workers !== undefined ? { workers: output.workers } : {}),
           ...(output.batchSize !== undefined ? { unitRows: output.batchSize } : {}),
         });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        await store.save(updatedRecord(record, record.stats, 'failed', message)).catch(() => undefined);
+        throw error;
       } finally {
         progress.stop();
         process.off('SIGINT', stop);
         process.off('SIGTERM', stop);
       }
+      record = updatedRecord(
+        record,
+        {
+          generated: summary.rows,
+          delivered: summary.rows,
+          rowsPerSecond: Math.round(summary.rowsPerSecond),
+          sinks: summary.sinks.map((s) => ({ sink: s.sink, committed: s.rows, state: 'ok' as const })),
+        },
+        summary.status,
+      );
+      await store.save(record);
       summaryStream.write(flags.json === true ? `${JSON.stringify(summaryJson(summary, scenario))}\n` : summaryText(summary, scenario));
     });
 }

@@ -55,6 +55,9 @@ export class DuckDbSink implements Sink {
   private inFlight: Promise<void> | null = null;
   private meterKeys: Int32Array = new Int32Array(0);
   private jobId = '';
+  /** Highest batch sequence accepted, and the one last committed (-1: none), for forge_checkpoints. */
+  private sequence = -1;
+  private committedSequence = -1;
   private rows = 0;
   private committedRows = 0;
   private state: 'new' | 'open' | 'closed' = 'new';
@@ -110,7 +113,7 @@ export class DuckDbSink implements Sink {
    * next batches fill the other buffer (generation and insertion overlap; a second full buffer waits for the running
    * insert: backpressure). Rows become durable at `flush` or `close`, with the job's count.
    */
-  async write(batch: ReadingBatch, _info: BatchInfo): Promise<void> {
+  async write(batch: ReadingBatch, info: BatchInfo): Promise<void> {
     this.openScan('write');
     const keys = this.meterKeys.length;
     for (let i = 0; i < batch.length; i++) {
@@ -121,8 +124,26 @@ export class DuckDbSink implements Sink {
     if (batch.intervalMinutes !== this.filling!.intervalMinutes) {
       throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `a ${batch.intervalMinutes}-minute batch in a ${this.filling!.intervalMinutes}-minute job`]);
     }
+    this.sequence = Math.max(this.sequence, info.sequence);
+    // A stream's second copy of a reading is dropped: the fact has no unique key, and batches arrive in order, so
+    // the first copy was accepted before it (and commits no later).
+    const redelivery = batch.redelivery;
     for (let from = 0; from < batch.length; ) {
-      const n = Math.min(batch.length - from, this.filling!.length - this.filled);
+      if (redelivery && redelivery[from] === 1) {
+        from++;
+        continue;
+      }
+      let to = from + 1;
+      while (to < batch.length && !(redelivery && redelivery[to] === 1)) to++;
+      await this.appendRows(batch, from, to);
+      from = to;
+    }
+  }
+
+  /** Copies rows [from, to) into the filling buffer, handing full buffers to DuckDB. */
+  private async appendRows(batch: ReadingBatch, from: number, to: number): Promise<void> {
+    while (from < to) {
+      const n = Math.min(to - from, this.filling!.length - this.filled);
       copyRows(batch, from, from + n, this.filling!, this.filled);
       this.filled += n;
       from += n;
@@ -177,12 +198,29 @@ export class DuckDbSink implements Sink {
     warehouse.close();
   }
 
-  /** Commits the open transaction with the job's row count brought up to date in it. */
+  /** The last batch sequence this sink committed for the job, or null: where a resumed stream starts after. */
+  async checkpoint(jobId: string): Promise<number | null> {
+    const connection = this.warehouse?.connection;
+    if (!connection) throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, 'checkpoint called before open']);
+    const reader = await connection.runAndReadAll(`SELECT sequence FROM ${STAR_SCHEMA.checkpoints} WHERE job_id = $1`, [jobId]);
+    const row = reader.getRows()[0];
+    return row ? Number(row[0]) : null;
+  }
+
+  /** Commits the open transaction with the job's row count and checkpoint brought up to date in it. */
   private async commit(status: 'running' | JobOutcome): Promise<void> {
     const connection = this.warehouse!.connection;
     await recordJobProgress(connection, this.jobId, this.rows - this.committedRows, status);
+    if (this.sequence > this.committedSequence) {
+      await connection.run(
+        `INSERT INTO ${STAR_SCHEMA.checkpoints} (job_id, sequence, committed_at) VALUES ($1, $2, now())
+         ON CONFLICT (job_id) DO UPDATE SET sequence = greatest(${STAR_SCHEMA.checkpoints}.sequence, excluded.sequence), committed_at = excluded.committed_at`,
+        [this.jobId, this.sequence],
+      );
+    }
     await connection.run('COMMIT');
     this.committedRows = this.rows;
+    this.committedSequence = this.sequence;
   }
 
   private openScan(operation: string): BatchScan {

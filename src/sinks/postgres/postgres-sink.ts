@@ -299,6 +299,10 @@ export class PostgresSink implements Sink {
    * The last batch sequence committed for a job into this sink's table, or null when none was: a resumed job
    * continues after it. Valid after `open`.
    */
+  async checkpoint(jobId: string): Promise<number | null> {
+    return this.committedSequence(jobId);
+  }
+
   async committedSequence(jobId: string): Promise<number | null> {
     this.requireOpen('committedSequence');
     const client = await this.connection();

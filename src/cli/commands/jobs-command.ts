@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { JobStore, type JobRecord } from '../../jobs/job-store.js';
+import { redactPgUrl } from '../../sinks/postgres/postgres-options.js';
+import { formatTable } from '../format-table.js';
+
+/** `forge jobs [show <id>]`: the job history kept in the state directory. */
+export function registerJobsCommand(program: Command): void {
+  const jobs = program
+    .command('jobs')
+    .description('list jobs (newest first) with their status and counts')
+    .option('--state-dir <dir>', 'where job records are kept (default: $FORGE_STATE_DIR or ./forge-data/jobs)')
+    .option('--json', 'print the records as JSON')
+    .action(async (flags: Record<string, unknown>) => {
+      const records = await new JobStore(typeof flags.stateDir === 'string' ? flags.stateDir : undefined).list();
+      if (flags.json === true) {
+        process.stdout.write(`${JSON.stringify(records.map(shown))}\n`);
+        return;
+      }
+      const rows = records.map((r) => [r.jobId, r.kind, r.status, r.stats.delivered.toLocaleString('en-US'), r.output.sink.join(','), r.createdAt.slice(0, 19)]);
+      process.stdout.write(`${formatTable(['job', 'kind', 'status', 'rows', 'sinks', 'created'], rows)}\n`);
+    });
+  jobs
+    .command('show <job>')
+    .description("one job's record: configuration, status, counts, checkpoint and errors")
+    .option('--state-dir <dir>', 'where job records are kept (default: $FORGE_STATE_DIR or ./forge-data/jobs)')
+    .action(async (jobId: string, flags: Record<string, unknown>) => {
+      const record = await new JobStore(typeof flags.stateDir === 'string' ? flags.stateDir : undefined).load(jobId);
+      process.stdout.write(`${JSON.stringify(shown(record), null, 2)}\n`);
+    });
+}
+
+/** A record as shown: the Postgres password redacted. */
+function shown(record: JobRecord): JobRecord {
+  return record.output.pgUrl ? { ...record, output: { ...record.output, pgUrl: redactPgUrl(record.output.pgUrl) } } : record;
+}

@@ -1,0 +1,210 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildFleet } from '../fleet/fleet.js';
+import { generationDays } from '../generator/calendar.js';
+import type { Scenario } from '../scenario/scenario.js';
+import type { Sink, SinkResult } from '../sinks/sink.js';
+import type { EmissionSettings } from '../stream/emission-settings.js';
+import { EmissionStream, TICK_MS, type StreamBatch, type StreamWindow } from '../stream/emission-stream.js';
+import { LatencyHistogram } from '../stream/latency-histogram.js';
+import type { JobStats, SinkStats } from './job-store.js';
+import type { SinkStatusEvent } from './sink-factory.js';
+
+export interface StreamJobOptions {
+  /** The scenario whose days cover the window (see streamScenario). */
+  readonly scenario: Scenario;
+  readonly window: StreamWindow;
+  /** Simulated milliseconds per wall millisecond (1 = real time); null = as fast as the sinks accept. */
+  readonly speed: number | null;
+  readonly emission: EmissionSettings;
+  readonly sinks: readonly Sink[];
+  readonly jobId: string;
+  /** Continue a job from its sinks' checkpoints (or `resumeAfterTick` for sinks that keep none). */
+  readonly resume?: boolean;
+  readonly resumeAfterTick?: number;
+  readonly signal?: AbortSignal;
+  /** Rows per delivered batch at most (whole ticks: a tick is never split). Default 50,000. */
+  readonly maxBatchRows?: number;
+  readonly health?: SinkHealth;
+  /** Told about once a second and at the end. */
+  readonly onStats?: (stats: StreamStats) => void;
+}
+
+/** Sink health as the job reports it: createSinks' onStatus hook feeds `update`. */
+export class SinkHealth {
+  private readonly states = new Map<string, { state: 'ok' | 'degraded'; lastError?: string }>();
+
+  update(event: SinkStatusEvent): void {
+    this.states.set(event.sink, { state: event.state === 'degraded' ? 'degraded' : 'ok', ...(event.error ? { lastError: event.error } : {}) });
+  }
+
+  of(sink: string): { state: 'ok' | 'degraded'; lastError?: string } {
+    return this.states.get(sink) ?? { state: 'ok' };
+  }
+}
+
+export interface StreamStats extends JobStats {
+  readonly seconds: number;
+  readonly late: number;
+  readonly backfilled: number;
+  readonly outOfOrder: number;
+  readonly duplicates: number;
+}
+
+export interface StreamJobSummary {
+  readonly jobId: string;
+  readonly status: 'completed' | 'stopped';
+  readonly stats: StreamStats;
+  readonly sinks: readonly SinkResult[];
+}
+
+/** Longest wait between two looks at the clock and the stop signal. */
+const MAX_WAIT_MS = 200;
+const STATS_EVERY_MS = 1_000;
+
+interface SinkState {
+  readonly sink: Sink;
+  committed: number;
+  /** The sink's own checkpoint on resume: batches up to it are not sent to it again. */
+  aheadUntil: number;
+}
+
+/**
+ * Runs a stream: readings leave in emission order (EmissionStream) on a clock (real time, accelerated, or as fast as
+ * the sinks go) and are delivered in batches of whole ticks to every sink, each batch written and flushed (committed
+ * with the sink's checkpoint) by all sinks before the next: a batch counts as delivered when every sink has it, a
+ * slow or retrying sink holds the stream (backpressure; the others are not sent anything twice), and the last batch
+ * sequence committed everywhere is the job's checkpoint.
+ *
+ * Latency is measured from each reading's emission (its emission time on the job's clock; at `speed` null, the
+ * moment its batch left the stream) to the commit of its batch by the slowest sink.
+ */
+export async function runStreamJob(options: StreamJobOptions): Promise<StreamJobSummary> {
+  const { scenario, window, speed, sinks, jobId } = options;
+  const fleet = buildFleet(scenario);
+  const stream = new EmissionStream(scenario, fleet, options.emission, generationDays(scenario), window);
+  const maxRows = options.maxBatchRows ?? 50_000;
+  const latency = new LatencyHistogram();
+  const states: SinkState[] = sinks.map((sink) => ({ sink, committed: 0, aheadUntil: -1 }));
+  const opened: Sink[] = [];
+  const started = Date.now();
+  let delivered = 0;
+  let checkpoint = -1;
+  const counts = { late: 0, backfilled: 0, outOfOrder: 0, duplicates: 0 };
+  let lastStats = 0;
+
+  const stats = (): StreamStats => {
+    const seconds = (Date.now() - started) / 1000;
+    const sinkStats: SinkStats[] = states.map((s) => {
+      const health = options.health?.of(s.sink.name) ?? { state: 'ok' };
+      return { sink: s.sink.name, committed: s.committed, ...health };
+    });
+    return {
+      generated: stream.generated,
+      delivered,
+      rowsPerSecond: seconds > 0 ? Math.round(delivered / seconds) : 0,
+      latencyMs: latency.summary(),
+      sinks: sinkStats,
+      simulatedUtc: new Date(Math.min(clock.simulatedNow(), window.toUtcMs + 365 * 86_400_000)).toISOString(),
+      checkpoint,
+      completeThroughUtc: new Date(stream.completeThroughMs()).toISOString(),
+      seconds,
+      ...counts,
+    };
+  };
+
+  let clock = new StreamClock(speed, window.fromUtcMs);
+  try {
+    for (const state of states) {
+      await state.sink.open({ scenario, fleet, jobId });
+      opened.push(state.sink);
+    }
+    if (options.resume) {
+      let from = options.resumeAfterTick ?? -1;
+      const points = await Promise.all(states.map(async (s) => (s.sink.checkpoint ? await s.sink.checkpoint(jobId) : undefined)));
+      const known = points.filter((p): p is number | null => p !== undefined).map((p) => p ?? -1);
+      if (known.length > 0) from = Math.min(...known);
+      states.forEach((s, i) => (s.aheadUntil = points[i] ?? -1));
+      checkpoint = from;
+      stream.skipBefore(from + 1);
+      clock = new StreamClock(speed, speed === 1 ? Date.now() : window.fromUtcMs + (from + 1) * TICK_MS);
+    }
+
+    for (;;) {
+      if (options.signal?.aborted) break;
+      const now = clock.simulatedNow();
+      // Never past a tick a sink already holds, so each batch is wholly new or wholly old for every sink.
+      const barrier = states.reduce<number | undefined>((b, s) => (s.aheadUntil > checkpoint ? Math.min(b ?? Infinity, s.aheadUntil) : b), undefined);
+      const taken = stream.take(now, maxRows, barrier);
+      if (!taken) {
+        const next = stream.nextEmissionMs();
+        if (next === Number.POSITIVE_INFINITY) break;
+        await sleep(Math.max(1, Math.min(MAX_WAIT_MS, clock.wallMsUntil(next))), undefined, { signal: options.signal }).catch(() => undefined);
+        continue;
+      }
+      await deliver(taken);
+      if (options.onStats && Date.now() - lastStats >= STATS_EVERY_MS) {
+        lastStats = Date.now();
+        options.onStats(stats());
+      }
+    }
+
+    const outcome = options.signal?.aborted ? 'stopped' : 'completed';
+    const results: SinkResult[] = [];
+    for (const sink of sinks) results.push(await sink.close(outcome));
+    const final = stats();
+    options.onStats?.(final);
+    return { jobId, status: outcome, stats: final, sinks: results };
+  } catch (error) {
+    await Promise.all(opened.map((sink) => sink.abort(error)));
+    throw error;
+  }
+
+  async function deliver(taken: StreamBatch): Promise<void> {
+    const { batch, lastTick } = taken;
+    const released = Date.now();
+    const info = { localDate: '', lastOfDate: false, sequence: lastTick };
+    await Promise.all(
+      states.map(async (s) => {
+        if (lastTick <= s.aheadUntil) return;
+        await s.sink.write(batch, info);
+        await s.sink.flush();
+        s.committed += batch.length;
+      }),
+    );
+    const committed = Date.now();
+    for (let i = 0; i < batch.length; i++) latency.add(committed - Math.min(released, clock.wallTimeOf(batch.emittedUtcMs[i]!)));
+    delivered += batch.length;
+    checkpoint = lastTick;
+    counts.late += taken.late;
+    counts.backfilled += taken.backfilled;
+    counts.outOfOrder += taken.outOfOrder;
+    counts.duplicates += taken.duplicates;
+  }
+}
+
+/**
+ * Simulated time against wall time: simulated = start + speed x (wall - wall at start). With speed null (as fast as
+ * possible) simulated time is unbounded and readings leave when the sinks take them.
+ */
+class StreamClock {
+  private readonly wallStart = Date.now();
+
+  constructor(
+    private readonly speed: number | null,
+    private readonly simulatedStart: number,
+  ) {}
+
+  simulatedNow(): number {
+    return this.speed === null ? Number.POSITIVE_INFINITY : this.simulatedStart + this.speed * (Date.now() - this.wallStart);
+  }
+
+  /** Wall milliseconds until simulated time reaches `simulatedMs`. */
+  wallMsUntil(simulatedMs: number): number {
+    return this.speed === null ? 0 : (simulatedMs - this.simulatedNow()) / this.speed;
+  }
+
+  /** The wall time (epoch ms) at which the clock showed `simulatedMs`. */
+  wallTimeOf(simulatedMs: number): number {
+    return this.speed === null ? Number.POSITIVE_INFINITY : this.wallStart + (simulatedMs - this.simulatedStart) / this.speed;
+  }
+}

@@ -1,0 +1,254 @@
+import type { Fleet } from '../fleet/fleet.js';
+import { STREAM } from '../fleet/streams.js';
+import type { GenerationDay } from '../generator/calendar.js';
+import { allocateBatch, BATCH_COLUMNS, type ReadingBatch } from '../generator/reading-batch.js';
+import { ReadingGenerator } from '../generator/reading-generator.js';
+import type { Scenario } from '../scenario/scenario.js';
+import { ForgeError } from '../util/forge-error.js';
+import { hash32 } from '../util/random.js';
+import { MINUTE_MS } from '../util/time-zone.js';
+import { DELIVERY, EmissionSchedule, type Emission } from './emission-schedule.js';
+import type { EmissionSettings } from './emission-settings.js';
+
+/** A stream batch is cut at whole ticks of simulated time from the window's start: the unit of checkpoints. */
+export const TICK_MS = 1_000;
+/** Rows of one simulated day a stream holds at once, at most (row index bits of the emission key). */
+export const MAX_DAY_ROWS = 2 ** 24;
+const INDEX_SPAN = 2 ** 25;
+const DUPLICATE_BIT = 2 ** 24;
+
+export interface StreamWindow {
+  readonly fromUtcMs: number;
+  /** Exclusive; readings of intervals starting at or after it are not streamed. */
+  readonly toUtcMs: number;
+}
+
+export interface StreamBatch {
+  readonly batch: ReadingBatch & { readonly emittedUtcMs: Float64Array; readonly redelivery: Uint8Array };
+  /** Last tick included: the batch's checkpoint sequence. */
+  readonly lastTick: number;
+  /** Counts by delivery kind, for the stream's statistics. */
+  readonly late: number;
+  readonly backfilled: number;
+  readonly outOfOrder: number;
+  readonly duplicates: number;
+}
+
+interface LoadedDay {
+  readonly day: GenerationDay;
+  readonly rows: ReadingBatch;
+  readonly delivery: Uint8Array;
+  /** Sorted emission keys: (emission - base) * 2^25 + duplicate bit * 2^24 + row. */
+  readonly keys: Float64Array<ArrayBufferLike>;
+  readonly baseMs: number;
+  pos: number;
+}
+
+/**
+ * The readings of a stream window in emission order. Days are generated whole by the engine (the same readings a
+ * batch job of the scenario makes), each reading given its emission time by the EmissionSchedule, and the day's
+ * readings sorted by it; days are merged as their emissions interleave (late readings of one day arrive during the
+ * next). Memory: the days whose readings are still to be emitted, usually two (about 64 bytes a reading).
+ */
+export class EmissionStream {
+  private readonly generator: ReadingGenerator;
+  private readonly schedule: EmissionSchedule;
+  private readonly loaded: LoadedDay[] = [];
+  private nextDay = 0;
+  private readonly stepMs: number;
+  private readonly emission: Emission = { delayMs: 0, duplicateDelayMs: -1, delivery: DELIVERY.ON_TIME };
+  private readonly phase: Float64Array;
+  private readonly keyOf: Uint32Array;
+  generated = 0;
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly fleet: Fleet,
+    settings: EmissionSettings,
+    private readonly days: readonly GenerationDay[],
+    readonly window: StreamWindow,
+  ) {
+    this.generator = new ReadingGenerator(scenario, fleet);
+    this.schedule = new EmissionSchedule(settings, scenario.seed, scenario.intervalMinutes);
+    this.stepMs = scenario.intervalMinutes * MINUTE_MS;
+    const biggest = Math.max(0, ...days.map((d) => d.intervals)) * fleet.size;
+    if (biggest > MAX_DAY_ROWS) {
+      throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [
+        `a stream holds one simulated day at a time, at most ${MAX_DAY_ROWS.toLocaleString('en-US')} readings; ${fleet.size} meters at ${scenario.intervalMinutes} minutes make ${biggest.toLocaleString('en-US')}`,
+      ]);
+    }
+    this.phase = Float64Array.from(fleet.meterNumber, (n) => this.schedule.phaseMs(n));
+    this.keyOf = Uint32Array.from(fleet.meterNumber, (n) => hash32(scenario.seed, STREAM.EMISSION, n, 0));
+    // Days wholly before the window are never generated.
+    while (this.nextDay < days.length && days[this.nextDay]!.firstUtcMs + days[this.nextDay]!.intervals * this.stepMs <= window.fromUtcMs) this.nextDay++;
+  }
+
+  tickOf(emittedUtcMs: number): number {
+    return Math.floor((emittedUtcMs - this.window.fromUtcMs) / TICK_MS);
+  }
+
+  /** The next emission time, or Infinity when every reading of the window has been taken. */
+  nextEmissionMs(): number {
+    for (;;) {
+      let next = Number.POSITIVE_INFINITY;
+      for (const d of this.loaded) if (d.pos < d.keys.length) next = Math.min(next, d.baseMs + Math.floor(d.keys[d.pos]! / INDEX_SPAN));
+      // A day not yet loaded may emit before `next`: its first reading is due at its first interval's end at the
+      // earliest (emission delays are never negative).
+      const pending = this.days[this.nextDay];
+      if (pending && pending.firstUtcMs < this.window.toUtcMs && pending.firstUtcMs + this.stepMs <= next) {
+        this.loadNextDay();
+        continue;
+      }
+      if (!pending || pending.firstUtcMs >= this.window.toUtcMs) this.nextDay = this.days.length;
+      return next;
+    }
+  }
+
+  /**
+   * Takes the readings emitted before `limitMs`, in emission order, in whole ticks: at most about `maxRows` (a tick
+   * is never split, so a batch may exceed it by one tick's readings) and never past tick `barrier` when given.
+   */
+  take(limitMs: number, maxRows: number, barrier?: number): StreamBatch | null {
+    const pickDay: LoadedDay[] = [];
+    const pickKey: number[] = [];
+    let lastTick = -1;
+    for (;;) {
+      const next = this.nextEmissionMs();
+      if (next >= limitMs || next === Number.POSITIVE_INFINITY) break;
+      const tick = this.tickOf(next);
+      if (barrier !== undefined && tick > barrier) break;
+      if (pickKey.length >= maxRows && tick !== lastTick) break;
+      // Everything of this tick (and up to the limit) from the day that emits next, in one run.
+      const day = this.dayEmitting(next);
+      const tickEnd = Math.min(limitMs, this.window.fromUtcMs + (tick + 1) * TICK_MS);
+      const others = this.otherDaysNext(day);
+      const until = Math.min(tickEnd, others);
+      do {
+        pickDay.push(day);
+        pickKey.push(day.keys[day.pos++]!);
+      } while (day.pos < day.keys.length && day.baseMs + Math.floor(day.keys[day.pos]! / INDEX_SPAN) < until);
+      lastTick = tick;
+    }
+    this.release();
+    if (pickKey.length === 0) return null;
+    return this.assemble(pickDay, pickKey, lastTick);
+  }
+
+  /** The loaded day whose next reading is emitted at `next`. */
+  private dayEmitting(next: number): LoadedDay {
+    return this.loaded.find((d) => d.pos < d.keys.length && d.baseMs + Math.floor(d.keys[d.pos]! / INDEX_SPAN) === next)!;
+  }
+
+  /** The earliest next emission among the loaded days other than `day` (Infinity if none). */
+  private otherDaysNext(day: LoadedDay): number {
+    let next = Number.POSITIVE_INFINITY;
+    for (const d of this.loaded) if (d !== day && d.pos < d.keys.length) next = Math.min(next, d.baseMs + Math.floor(d.keys[d.pos]! / INDEX_SPAN));
+    return next;
+  }
+
+  /** Drops every reading emitted before tick `tick` (a resumed stream starts after its checkpoint). */
+  skipBefore(tick: number): number {
+    let skipped = 0;
+    for (;;) {
+      const next = this.nextEmissionMs();
+      if (next === Number.POSITIVE_INFINITY || this.tickOf(next) >= tick) break;
+      this.dayEmitting(next).pos++;
+      skipped++;
+    }
+    this.release();
+    return skipped;
+  }
+
+  /**
+   * Every reading with an interval start before this instant has been taken (or the window is exhausted): the
+   * earliest interval still waiting in a loaded day, or the next day's start.
+   */
+  completeThroughMs(): number {
+    let through = Math.min(this.window.toUtcMs, this.days[this.nextDay]?.firstUtcMs ?? Number.POSITIVE_INFINITY);
+    for (const d of this.loaded) {
+      for (let i = d.pos; i < d.keys.length; i++) {
+        const row = d.keys[i]! % DUPLICATE_BIT;
+        through = Math.min(through, d.rows.tsUtcMs[row]!);
+      }
+    }
+    return through;
+  }
+
+  private loadNextDay(): void {
+    const day = this.days[this.nextDay++]!;
+    const rows = this.generator.generate(day, 0, this.fleet.size);
+    const { fromUtcMs, toUtcMs } = this.window;
+    let keys: Float64Array = new Float64Array(rows.length + 1024);
+    let n = 0;
+    const delivery = new Uint8Array(rows.length);
+    const e = this.emission;
+    const T = day.intervals;
+    const stepMs = this.stepMs;
+    for (let m = 0, row = 0; m < this.fleet.size; m++) {
+      const key = this.keyOf[m]!;
+      const phase = this.phase[m]!;
+      for (let t = 0; t < T; t++, row++) {
+        const ts = rows.tsUtcMs[row]!;
+        if (ts < fromUtcMs || ts >= toUtcMs) continue;
+        this.schedule.emission(key, phase, ts, e);
+        const rel = ts + stepMs - day.firstUtcMs;
+        delivery[row] = e.delivery;
+        this.generated++;
+        if (n + 2 > keys.length) keys = grow(keys);
+        keys[n++] = (rel + e.delayMs) * INDEX_SPAN + row;
+        if (e.duplicateDelayMs >= 0) keys[n++] = (rel + e.duplicateDelayMs) * INDEX_SPAN + DUPLICATE_BIT + row;
+      }
+    }
+    this.loaded.push({ day, rows, delivery, keys: keys.subarray(0, n).sort(), baseMs: day.firstUtcMs, pos: 0 });
+  }
+
+  private release(): void {
+    for (let i = this.loaded.length - 1; i >= 0; i--) if (this.loaded[i]!.pos >= this.loaded[i]!.keys.length) this.loaded.splice(i, 1);
+  }
+
+  private assemble(pickDay: readonly LoadedDay[], pickKey: readonly number[], lastTick: number): StreamBatch {
+    const n = pickKey.length;
+    const out = allocateBatch(n, this.scenario.intervalMinutes);
+    const emitted = new Float64Array(n);
+    const redelivery = new Uint8Array(n);
+    const rowOf = new Uint32Array(n);
+    let late = 0;
+    let backfilled = 0;
+    let outOfOrder = 0;
+    let duplicates = 0;
+    for (let i = 0; i < n; i++) {
+      const key = pickKey[i]!;
+      const day = pickDay[i]!;
+      const rest = key % INDEX_SPAN;
+      const row = rest % DUPLICATE_BIT;
+      rowOf[i] = row;
+      emitted[i] = day.baseMs + Math.floor(key / INDEX_SPAN);
+      if (rest >= DUPLICATE_BIT) {
+        redelivery[i] = 1;
+        duplicates++;
+        continue;
+      }
+      const kind = day.delivery[row]!;
+      if (kind === DELIVERY.LATE) late++;
+      else if (kind === DELIVERY.BACKFILL) backfilled++;
+      else if (kind === DELIVERY.OUT_OF_ORDER) outOfOrder++;
+    }
+    // Column by column (each loop sees one array type): a gather of the picked rows.
+    for (const c of BATCH_COLUMNS) {
+      const target = out[c] as Float64Array;
+      let i = 0;
+      while (i < n) {
+        const source = pickDay[i]!.rows[c] as Float64Array;
+        const day = pickDay[i];
+        for (; i < n && pickDay[i] === day; i++) target[i] = source[rowOf[i]!]!;
+      }
+    }
+    return { batch: { ...out, emittedUtcMs: emitted, redelivery }, lastTick, late, backfilled, outOfOrder, duplicates };
+  }
+}
+
+function grow(keys: Float64Array): Float64Array {
+  const bigger = new Float64Array(keys.length * 2);
+  bigger.set(keys);
+  return bigger;
+}
