@@ -1,0 +1,176 @@
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runStreamJob, SinkHealth } from '../../src/jobs/stream-job.js';
+import type { Sink } from '../../src/sinks/sink.js';
+import { resolveScenario, scenarioEndUtcMs, scenarioStartUtcMs } from '../../src/scenario/scenario.js';
+import { DuckDbSink } from '../../src/sinks/duckdb/duckdb-sink.js';
+import { redactPgUrl } from '../../src/sinks/postgres/postgres-options.js';
+import { PostgresSink } from '../../src/sinks/postgres/postgres-sink.js';
+import { resolveEmission } from '../../src/stream/emission-settings.js';
+import { Warehouse } from '../../src/warehouse/warehouse.js';
+import { runId } from '../support/brokers.js';
+import { PG_TEST_URL, postgresService, serviceGate } from '../support/services.js';
+import { withTempDir } from '../warehouse/fixtures.js';
+
+const scenario = resolveScenario({ area: 'ERCOT', start: '2026-06-01', days: 1, meters: 150, seed: 3, emissionPattern: 'DEGRADED_NETWORK' });
+const window = { fromUtcMs: scenarioStartUtcMs(scenario), toUtcMs: scenarioEndUtcMs(scenario) };
+const EXPECTED = 150 * 96;
+
+async function duckCounts(path: string): Promise<{ rows: number; keys: number }> {
+  const warehouse = await Warehouse.open(path);
+  try {
+    const rows = await warehouse.number('SELECT count(*) FROM ami_fact');
+    const keys = await warehouse.number('SELECT count(*) FROM (SELECT DISTINCT meter_key, reading_ts_utc FROM ami_fact)');
+    return { rows, keys };
+  } finally {
+    warehouse.close();
+  }
+}
+
+describe('stream job into DuckDB', () => {
+  it('stops gracefully with counts equal to what the sink holds, then resumes to exactly the full window', async () => {
+    await withTempDir(async (dir) => {
+      const path = join(dir, 'stream.duckdb');
+      const controller = new AbortController();
+      const duck = new DuckDbSink({ path });
+      let writes = 0;
+      // The DuckDB sink, stopping the job after its 10th batch (as Ctrl-C would, mid-stream).
+      const stopping: Sink = {
+        name: duck.name,
+        open: (c) => duck.open(c),
+        write: async (b, i) => {
+          await duck.write(b, i);
+          if (++writes === 10) controller.abort();
+        },
+        flush: () => duck.flush(),
+        close: (o) => duck.close(o),
+        abort: (r) => duck.abort(r),
+        checkpoint: (j) => duck.checkpoint(j),
+      };
+      const first = await runStreamJob({
+        scenario, window, speed: null, emission: resolveEmission('DEGRADED_NETWORK'), jobId: 'job-s1', maxBatchRows: 500,
+        sinks: [stopping], signal: controller.signal,
+      });
+      expect(first.status).toBe('stopped');
+      const held = await duckCounts(path);
+      expect(held.rows).toBeGreaterThan(0);
+      expect(held.rows).toBeLessThan(EXPECTED);
+      expect(held.rows).toBe(held.keys);
+      // The job's counts are what the sink holds: readings, its second copies not kept.
+      expect(first.stats.sinks[0]!.committed).toBe(held.rows);
+      expect(first.stats.delivered - first.stats.duplicates).toBe(held.rows);
+
+      const second = await runStreamJob({
+        scenario, window, speed: null, emission: resolveEmission('DEGRADED_NETWORK'), jobId: 'job-s1', maxBatchRows: 500,
+        sinks: [new DuckDbSink({ path, append: true })], resume: true,
+      });
+      expect(second.status).toBe('completed');
+      expect(await duckCounts(path)).toEqual({ rows: EXPECTED, keys: EXPECTED });
+    });
+  }, 60_000);
+});
+
+const service = await postgresService(PG_TEST_URL);
+const gate = serviceGate('Postgres', redactPgUrl(PG_TEST_URL), service);
+
+describe('stream job services', () => {
+  it.runIf(gate.required)('has a Postgres to test against (required on CI)', () => {
+    expect(service).toMatchObject({ available: true });
+  });
+});
+
+describe.runIf(gate.run)(`stream job into Postgres ${redactPgUrl(PG_TEST_URL)}${gate.note}`, () => {
+  let admin: pg.Client;
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: PG_TEST_URL });
+    await admin.connect();
+  });
+  afterAll(async () => {
+    await admin?.end();
+  });
+
+  it('rides out its connections being terminated mid-stream: reported degraded, then recovered, nothing lost or doubled', async () => {
+    const table = `stream_outage_${runId()}`;
+    const app = `forge-stream-${runId()}`;
+    const health = new SinkHealth();
+    const states: string[] = [];
+    const sink = PostgresSink.fromTableName(table, {
+      url: PG_TEST_URL, applicationName: app, retry: { initialDelayMs: 20, maxDelayMs: 200, maxRetryMs: 20_000 },
+      onStatus: (s) => {
+        states.push(s.state);
+        health.update({ sink: 'postgres', state: s.state, ...(s.state === 'degraded' ? { error: s.error } : {}) });
+      },
+    });
+    let killed = false;
+    const summary = await runStreamJob({
+      scenario, window, speed: 60 * 60 * 24 / 3, emission: resolveEmission('DEGRADED_NETWORK'), jobId: `job-${app}`, sinks: [sink], health,
+      onStats: (stats) => {
+        if (!killed && stats.delivered > 0) {
+          killed = true;
+          void admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [app]);
+        }
+      },
+    });
+    expect(killed).toBe(true);
+    expect(states).toContain('degraded');
+    expect(states.at(-1)).toBe('recovered');
+    const { rows } = await admin.query(`SELECT count(*)::int AS n, count(DISTINCT (meter_id, reading_ts_utc))::int AS k FROM ${table}`);
+    expect(rows[0]).toEqual({ n: EXPECTED, k: EXPECTED });
+    expect(summary.stats.sinks[0]).toMatchObject({ sink: 'postgres', state: 'ok' });
+    await admin.query(`DROP TABLE ${table}`);
+  }, 60_000);
+
+  it('forge stream into DuckDB and Postgres survives kill -9: --resume completes with no gap and no duplicate', async () => {
+    await withTempDir(async (dir) => {
+      const table = `stream_kill_${runId()}`;
+      const args = ['--meters', '400', '--area', 'ERCOT', '--from', '2026-06-01T05:00:00Z', '--duration', '12h', '--speed', '7200',
+        '--emission-pattern', 'DEGRADED_NETWORK', '--sink', 'duckdb,postgres', '--pg-url', PG_TEST_URL, '--pg-table', table, '--state-dir', join(dir, 'jobs'),
+        '--out', join(dir, 'forge.duckdb')];
+      const child = forge(['stream', ...args], dir);
+      // Wait for a checkpoint in the job record, then kill -9 mid-stream.
+      let jobId = '';
+      for (let i = 0; i < 600 && !jobId; i++) {
+        await sleep(50);
+        jobId = await checkpointedJob(join(dir, 'jobs'));
+      }
+      expect(jobId).not.toBe('');
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child.once('close', resolve));
+      const partial = await admin.query(`SELECT count(*)::int AS n FROM ${table}`);
+      expect(partial.rows[0].n).toBeLessThan(400 * 48);
+
+      const resumed = forge(['stream', '--resume', jobId, '--state-dir', join(dir, 'jobs'), '--json'], dir);
+      const code = await new Promise((resolve) => resumed.once('close', resolve));
+      expect(code).toBe(0);
+      const { rows } = await admin.query(`SELECT count(*)::int AS n, count(DISTINCT (meter_id, reading_ts_utc))::int AS k FROM ${table}`);
+      expect(rows[0]).toEqual({ n: 400 * 48, k: 400 * 48 });
+      expect(await duckCounts(join(dir, 'forge.duckdb'))).toEqual({ rows: 400 * 48, keys: 400 * 48 });
+      const record = JSON.parse(await readFile(join(dir, 'jobs', `${jobId}.json`), 'utf8'));
+      expect(record.status).toBe('completed');
+      await admin.query(`DROP TABLE ${table}`);
+    });
+  }, 120_000);
+});
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+const TSX = import.meta.resolve('tsx');
+
+function forge(args: readonly string[], cwd: string): ReturnType<typeof spawn> {
+  return spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd, env: { ...process.env, FORCE_COLOR: '0' }, stdio: 'ignore' });
+}
+
+/** The id of the job in `dir` once its record shows a committed checkpoint, else ''. */
+async function checkpointedJob(dir: string): Promise<string> {
+  const { readdir } = await import('node:fs/promises');
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.endsWith('.json'))) {
+    const record = JSON.parse(await readFile(join(dir, name), 'utf8').catch(() => '{}'));
+    if ((record.stats?.checkpoint ?? -1) >= 0 && record.stats.delivered > 0) return record.jobId;
+  }
+  return '';
+}
