@@ -129,24 +129,36 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
       clock = new StreamClock(speed, speed === 1 ? Date.now() : window.fromUtcMs + (from + 1) * TICK_MS);
     }
 
+    // One batch in flight: the next batch is gathered while the sinks commit the previous one, and is handed to
+    // them only after that commit (order, and the checkpoint, stay those of a batch at a time).
+    let delivering: Promise<void> | null = null;
     for (;;) {
       if (options.signal?.aborted) break;
-      const now = clock.simulatedNow();
+      const next = stream.nextEmissionMs();
+      if (next === Number.POSITIVE_INFINITY) break;
       // Never past a tick a sink already holds, so each batch is wholly new or wholly old for every sink.
-      const barrier = states.reduce<number | undefined>((b, s) => (s.aheadUntil > checkpoint ? Math.min(b ?? Infinity, s.aheadUntil) : b), undefined);
-      const taken = stream.take(now, maxRows, barrier);
+      const nextTick = stream.tickOf(next);
+      const barrier = states.reduce<number | undefined>((b, s) => (s.aheadUntil >= nextTick ? Math.min(b ?? Infinity, s.aheadUntil) : b), undefined);
+      const taken = stream.take(clock.simulatedNow(), maxRows, barrier);
       if (!taken) {
-        const next = stream.nextEmissionMs();
-        if (next === Number.POSITIVE_INFINITY) break;
+        if (delivering) {
+          await delivering;
+          delivering = null;
+          continue;
+        }
         await sleep(Math.max(1, Math.min(MAX_WAIT_MS, clock.wallMsUntil(next))), undefined, { signal: options.signal }).catch(() => undefined);
         continue;
       }
-      await deliver(taken);
+      if (delivering) await delivering;
+      delivering = deliver(taken);
+      // A failure surfaces at the next await; marked handled here so it is not reported as unhandled meanwhile.
+      delivering.catch(() => undefined);
       if (options.onStats && Date.now() - lastStats >= STATS_EVERY_MS) {
         lastStats = Date.now();
         options.onStats(stats());
       }
     }
+    if (delivering) await delivering;
 
     const outcome = options.signal?.aborted ? 'stopped' : 'completed';
     const results: SinkResult[] = [];
