@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseOutputOptions, type OutputOptions } from '../jobs/output-options.js';
 
@@ -19,5 +20,7 @@ const OUTPUT_KEYS = ['sink', 'out', 'shape', 'pgUrl', 'pgTable', 'mqttUrl', 'nat
 export function outputFromFlags(flags: Record<string, unknown>): OutputOptions {
   const input: Record<string, unknown> = { append: flags.append === true };
   for (const key of OUTPUT_KEYS) if (flags[key] !== undefined) input[key] = flags[key];
+  // Absolute, so a job record names the same file wherever it is read from (verify, resume).
+  if (typeof input.out === 'string' && input.out !== '') input.out = resolve(input.out);
   return parseOutputOptions(input);
 }

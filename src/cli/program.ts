@@ -6,6 +6,7 @@ import { registerPreviewCommand } from './commands/preview-command.js';
 import { registerStopCommand } from './commands/stop-command.js';
 import { registerStreamCommand } from './commands/stream-command.js';
 import { registerValidateCommand } from './commands/validate-command.js';
+import { registerVerifyCommand } from './commands/verify-command.js';
 
 export const VERSION = '0.1.0';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerStreamCommand(program);
   registerStopCommand(program);
   registerJobsCommand(program);
+  registerVerifyCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -81,10 +81,18 @@ export function batchBuffers(batch: ReadingBatch): ArrayBuffer[] {
 export function sliceBatch(batch: ReadingBatch, start: number, end: number): ReadingBatch {
   const out: Record<string, unknown> = { length: end - start, intervalMinutes: batch.intervalMinutes };
   for (const c of BATCH_COLUMNS) out[c] = batch[c].subarray(start, end);
+  if (batch.emittedUtcMs) out.emittedUtcMs = batch.emittedUtcMs.subarray(start, end);
   return out as unknown as ReadingBatch;
 }
 
-/** Copies rows [start, end) of `source` into `target` from row `at` on (same interval length; no allocation). */
+/**
+ * Copies rows [start, end) of `source` into `target` from row `at` on (same interval length; no allocation). A target
+ * with an emission-time column gets the source's emission times, or NaN (none) for a batch without them.
+ */
 export function copyRows(source: ReadingBatch, start: number, end: number, target: ReadingBatch, at: number): void {
   for (const c of BATCH_COLUMNS) (target[c] as Float64Array).set((source[c] as Float64Array).subarray(start, end), at);
+  if (target.emittedUtcMs) {
+    if (source.emittedUtcMs) target.emittedUtcMs.set(source.emittedUtcMs.subarray(start, end), at);
+    else target.emittedUtcMs.fill(Number.NaN, at, at + end - start);
+  }
 }

@@ -31,7 +31,14 @@ export interface FlatReading {
 }
 
 export interface NestedReading {
-  header: { message_id: string; source_system: 'AMI_HEAD_END'; message_type: 'METER_READING'; schema_version: string };
+  header: {
+    message_id: string;
+    source_system: 'AMI_HEAD_END';
+    message_type: 'METER_READING';
+    schema_version: string;
+    /** When the head end emitted the message (stream jobs), ISO 8601 UTC; the event time is reading.reading_ts_utc. */
+    emitted_at?: string;
+  };
   meter: Pick<FlatReading, 'meter_id' | 'transformer_id' | 'circuit_id' | 'substation_id' | 'service_area' | 'customer_segment' | 'latitude' | 'longitude'>;
   reading: Pick<FlatReading, 'reading_ts' | 'reading_ts_utc' | 'interval_minutes' | 'usage_kwh' | 'voltage' | 'power_factor' | 'temperature_c'>;
   quality: Pick<FlatReading, 'is_outage' | 'data_quality' | 'event_type'>;
@@ -102,5 +109,8 @@ export function nestedReading(flat: FlatReading, tsUtcMs: number): NestedReading
 
 export function recordOf(batch: ReadingBatch, row: number, fleet: Fleet, area: ServiceAreaName, shape: Shape): FlatReading | NestedReading {
   const flat = flatReading(batch, row, fleet, area);
-  return shape === 'flat' ? flat : nestedReading(flat, batch.tsUtcMs[row]!);
+  if (shape === 'flat') return flat;
+  const nested = nestedReading(flat, batch.tsUtcMs[row]!);
+  if (batch.emittedUtcMs) nested.header.emitted_at = new Date(batch.emittedUtcMs[row]!).toISOString();
+  return nested;
 }

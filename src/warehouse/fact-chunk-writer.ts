@@ -33,6 +33,8 @@ export class FactChunkWriter {
   private readonly event = new Uint8Array(CHUNK_ROWS);
   /** One bit a row, 1 = valid; as uint32 words, the same bytes as DuckDB's uint64 little-endian mask. */
   private readonly eventValidity = new Uint32Array(CHUNK_ROWS / 32);
+  private readonly emittedTs = new Uint32Array(CHUNK_ROWS * 2);
+  private readonly emittedValidity = new Uint32Array(CHUNK_ROWS / 32);
 
   constructor(columns: readonly FactColumn[] = FACT_COLUMNS) {
     this.col = Object.fromEntries(FACT_COLUMNS.map((c) => [c.name, columns.findIndex((k) => k.name === c.name)])) as ColumnPositions;
@@ -99,5 +101,32 @@ export class FactChunkWriter {
     duckdb.vector_ensure_validity_writable(eventVector);
     duckdb.copy_data_to_vector_validity(eventVector, 0, eventValidity.buffer as ArrayBuffer, 0, Math.ceil(n / 64) * 8);
     copy(COL.emission_pattern, batch.emissionPattern, 1, start);
+    if (COL.emitted_at >= 0) this.fillEmitted(vector(COL.emitted_at), batch.emittedUtcMs, start, n);
+  }
+
+  /** emitted_at: the stream's emission times, NULL where there is none (batch jobs, NaN). */
+  private fillEmitted(target: duckdb.Vector, emitted: Float64Array | undefined, start: number, n: number): void {
+    const { emittedTs, emittedValidity } = this;
+    emittedValidity.fill(emitted ? 0xffffffff : 0);
+    if (emitted) {
+      for (let i = 0; i < n; i++) {
+        const ms = emitted[start + i]!;
+        if (Number.isNaN(ms)) {
+          emittedTs[2 * i] = 0;
+          emittedTs[2 * i + 1] = 0;
+          emittedValidity[i >>> 5]! &= ~(1 << (i & 31));
+          continue;
+        }
+        const micros = ms * 1000;
+        const hi = Math.floor(micros / TWO_POW_32);
+        emittedTs[2 * i] = micros - hi * TWO_POW_32;
+        emittedTs[2 * i + 1] = hi;
+      }
+    } else {
+      emittedTs.fill(0, 0, 2 * n);
+    }
+    duckdb.copy_data_to_vector(target, 0, emittedTs.buffer as ArrayBuffer, 0, n * 8);
+    duckdb.vector_ensure_validity_writable(target);
+    duckdb.copy_data_to_vector_validity(target, 0, emittedValidity.buffer as ArrayBuffer, 0, Math.ceil(n / 64) * 8);
   }
 }

@@ -136,11 +136,13 @@ describe.runIf(gate.run)(`PostgresSink against ${redactPgUrl(PG_TEST_URL)}${gate
       `SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'public' AND table_name = $1 ORDER BY ordinal_position`,
       [table],
     );
-    expect(columns.rows.map((c) => c.column_name)).toEqual([...FLAT_COLUMNS]);
+    // The reading schema, then the stream's emission time (NULL for a batch job).
+    expect(columns.rows.map((c) => c.column_name)).toEqual([...FLAT_COLUMNS, 'emitted_at']);
     expect(Object.fromEntries(columns.rows.map((c) => [c.column_name, c.data_type]))).toMatchObject({
       meter_id: 'text', reading_ts: 'timestamp without time zone', reading_ts_utc: 'timestamp with time zone', interval_minutes: 'smallint',
-      usage_kwh: 'double precision', is_outage: 'boolean', event_type: 'text', latitude: 'double precision',
+      usage_kwh: 'double precision', is_outage: 'boolean', event_type: 'text', latitude: 'double precision', emitted_at: 'timestamp with time zone',
     });
+    expect((await admin.query(`SELECT count(*)::int AS n FROM ${quotePgIdentifier(table)} WHERE emitted_at IS NOT NULL`)).rows[0].n).toBe(0);
 
     // Time stamps as text in the shapes of reading-records.ts; doubles as their exact bits (float8send).
     const rows = await admin.query(
@@ -155,7 +157,7 @@ describe.runIf(gate.run)(`PostgresSink against ${redactPgUrl(PG_TEST_URL)}${gate
     for (const row of rows.rows) {
       const want = job.expected.get(`${row.meter_id} ${row.utc_text}`);
       expect(want, `${row.meter_id} ${row.utc_text}`).toBeDefined();
-      const { local_text, utc_text: _u, bits, reading_ts: _l, reading_ts_utc: _t, ...got } = row;
+      const { local_text, utc_text: _u, bits, reading_ts: _l, reading_ts_utc: _t, emitted_at: _e, ...got } = row;
       const { reading_ts, reading_ts_utc: _r, ...rest } = want!;
       expect(local_text).toBe(reading_ts);
       expect(got).toEqual(rest);

@@ -71,6 +71,15 @@ describe('stream job into DuckDB', () => {
       });
       expect(second.status).toBe('completed');
       expect(await duckCounts(path)).toEqual({ rows: EXPECTED, keys: EXPECTED });
+      // Each reading keeps its event time and its emission time, never before its interval has ended.
+      const warehouse = await Warehouse.open(path);
+      try {
+        expect(await warehouse.number('SELECT count(*) FROM ami_fact WHERE emitted_at IS NULL')).toBe(0);
+        expect(await warehouse.number(`SELECT count(*) FROM ami_fact WHERE emitted_at < reading_ts_utc + INTERVAL 15 MINUTE`)).toBe(0);
+        expect(await warehouse.number(`SELECT count(*) FROM ami_fact WHERE emitted_at >= reading_ts_utc + INTERVAL 30 MINUTE`)).toBeGreaterThan(0);
+      } finally {
+        warehouse.close();
+      }
     });
   }, 60_000);
 });
@@ -149,7 +158,11 @@ describe.runIf(gate.run)(`stream job into Postgres ${redactPgUrl(PG_TEST_URL)}${
       expect(code).toBe(0);
       const { rows } = await admin.query(`SELECT count(*)::int AS n, count(DISTINCT (meter_id, reading_ts_utc))::int AS k FROM ${table}`);
       expect(rows[0]).toEqual({ n: 400 * 48, k: 400 * 48 });
+      expect((await admin.query(`SELECT count(*)::int AS n FROM ${table} WHERE emitted_at IS NULL OR emitted_at < reading_ts_utc`)).rows[0].n).toBe(0);
       expect(await duckCounts(join(dir, 'forge.duckdb'))).toEqual({ rows: 400 * 48, keys: 400 * 48 });
+      // forge verify regenerates the window and finds every reading once, as generated.
+      const verify = forge(['verify', '--job', jobId, '--state-dir', join(dir, 'jobs')], dir);
+      expect(await new Promise((resolve) => verify.once('close', resolve))).toBe(0);
       const record = JSON.parse(await readFile(join(dir, 'jobs', `${jobId}.json`), 'utf8'));
       expect(record.status).toBe('completed');
       await admin.query(`DROP TABLE ${table}`);

@@ -96,7 +96,8 @@ export class DuckDbSink implements Sink {
       await connection.run('BEGIN TRANSACTION');
       this.scan = await BatchScan.register(connection, STAR_SCHEMA.fact);
       const capacity = Math.max(1, Math.min(INSERT_ROWS, expectedRows(context.scenario)));
-      this.buffers = [allocateBatch(capacity, context.scenario.intervalMinutes), allocateBatch(capacity, context.scenario.intervalMinutes)];
+      const buffer = (): ReadingBatch => ({ ...allocateBatch(capacity, context.scenario.intervalMinutes), emittedUtcMs: new Float64Array(capacity) });
+      this.buffers = [buffer(), buffer()];
       this.filling = this.buffers[0]!;
     } catch (e) {
       warehouse.close();

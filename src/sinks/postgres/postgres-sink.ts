@@ -64,14 +64,16 @@ const COLUMN_TYPES: Readonly<Record<(typeof FLAT_COLUMNS)[number], string>> = {
   emission_pattern: 'text',
 };
 const NULLABLE = new Set<string>(['event_type']);
+/** After the reading's columns: when a stream emitted it (NULL for batch jobs). */
+const DELIVERY_COLUMNS = '"emitted_at" timestamp with time zone';
 const KEY = ['meter_id', 'reading_ts_utc'] as const;
-const COLUMN_LIST = FLAT_COLUMNS.map((c) => `"${c}"`).join(', ');
+const COLUMN_LIST = [...FLAT_COLUMNS, 'emitted_at'].map((c) => `"${c}"`).join(', ');
 const CHECKPOINTS = 'forge_checkpoints';
 /** Per connection (temporary tables are private to their session); emptied by every commit. */
 const STAGING = 'pg_temp."forge_staging"';
 
 const columnDefinitions = (withNotNull: boolean): string =>
-  FLAT_COLUMNS.map((c) => `"${c}" ${COLUMN_TYPES[c]}${withNotNull && !NULLABLE.has(c) ? ' NOT NULL' : ''}`).join(', ');
+  `${FLAT_COLUMNS.map((c) => `"${c}" ${COLUMN_TYPES[c]}${withNotNull && !NULLABLE.has(c) ? ' NOT NULL' : ''}`).join(', ')}, ${DELIVERY_COLUMNS}`;
 
 /**
  * Writes readings into one Postgres table with the flat reading schema, keyed by (meter_id, reading_ts_utc).
@@ -189,6 +191,9 @@ export class PostgresSink implements Sink {
       if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quotePgIdentifier(this.schema)}`);
       if (!exists) {
         await client.query(`CREATE TABLE IF NOT EXISTS ${this.target} (${columnDefinitions(true)}, PRIMARY KEY (${KEY.join(', ')}))`);
+      } else {
+        // Tables written before streams had no emission time: the column is added (NULL for their rows).
+        await client.query(`ALTER TABLE ${this.target} ADD COLUMN IF NOT EXISTS ${DELIVERY_COLUMNS}`);
       }
       await client.query(
         `CREATE TABLE IF NOT EXISTS ${this.checkpoints} (job_id text NOT NULL, table_name text NOT NULL, sequence bigint NOT NULL, ` +
