@@ -34,3 +34,6 @@ for (const c of cases) {
     `${result.peakRssMb.toFixed(0)} MB`.padStart(10),
   );
 }
+
+// Streams run after the batch cases (the CLI end to end, one process per case).
+await import('./stream.mjs');
