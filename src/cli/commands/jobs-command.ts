@@ -24,7 +24,9 @@ export function registerJobsCommand(program: Command): void {
     .description("one job's record: configuration, status, counts, checkpoint and errors")
     .option('--state-dir <dir>', 'where job records are kept (default: $FORGE_STATE_DIR or ./forge-data/jobs)')
     .action(async (jobId: string, flags: Record<string, unknown>) => {
-      const record = await new JobStore(typeof flags.stateDir === 'string' ? flags.stateDir : undefined).load(jobId);
+      // --state-dir may land on `jobs` itself (commander gives a shared option to the parent).
+      const dir = flags.stateDir ?? jobs.opts().stateDir;
+      const record = await new JobStore(typeof dir === 'string' ? dir : undefined).load(jobId);
       process.stdout.write(`${JSON.stringify(shown(record), null, 2)}\n`);
     });
 }
