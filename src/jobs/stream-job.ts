@@ -44,6 +44,11 @@ export class SinkHealth {
 
 export interface StreamStats extends JobStats {
   readonly seconds: number;
+  /**
+   * Rows per second between the first batch's commit and the last one's: the stream's sustained rate, without the
+   * start-up (fleet, first simulated day, connections) that rowsPerSecond includes.
+   */
+  readonly sustainedRowsPerSecond: number;
   readonly late: number;
   readonly backfilled: number;
   readonly outOfOrder: number;
@@ -91,6 +96,9 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
   let checkpoint = -1;
   const counts = { late: 0, backfilled: 0, outOfOrder: 0, duplicates: 0 };
   let lastStats = 0;
+  let firstCommit = 0;
+  let firstRows = 0;
+  let lastCommit = 0;
 
   const stats = (): StreamStats => {
     const seconds = (Date.now() - started) / 1000;
@@ -102,6 +110,7 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
       generated: stream.generated,
       delivered,
       rowsPerSecond: seconds > 0 ? Math.round(delivered / seconds) : 0,
+      sustainedRowsPerSecond: lastCommit > firstCommit ? Math.round((delivered - firstRows) / ((lastCommit - firstCommit) / 1000)) : 0,
       latencyMs: latency.summary(),
       sinks: sinkStats,
       simulatedUtc: new Date(Math.min(clock.simulatedNow(), window.toUtcMs + 365 * 86_400_000)).toISOString(),
@@ -185,6 +194,11 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
       }),
     );
     const committed = Date.now();
+    if (firstCommit === 0) {
+      firstCommit = committed;
+      firstRows = batch.length;
+    }
+    lastCommit = committed;
     for (let i = 0; i < batch.length; i++) latency.add(committed - Math.min(released, clock.wallTimeOf(batch.emittedUtcMs[i]!)));
     delivered += batch.length;
     checkpoint = lastTick;

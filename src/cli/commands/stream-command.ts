@@ -155,7 +155,7 @@ function liveLine(s: StreamStats): string {
 function summaryText(jobId: string, status: string, s: StreamStats): string {
   const lines = [
     `${status === 'completed' ? 'Streamed' : 'Stopped after'} ${s.delivered.toLocaleString('en-US')} readings (${s.generated.toLocaleString('en-US')} generated; ${s.late} late, ${s.backfilled} backfilled, ${s.outOfOrder} out of order, ${s.duplicates} duplicates)`,
-    `  job ${jobId}: ${s.seconds.toFixed(2)} s, ${formatRate(s.rowsPerSecond)} rows/s, latency emission -> commit p50 ${s.latencyMs?.p50} ms, p95 ${s.latencyMs?.p95} ms, p99 ${s.latencyMs?.p99} ms`,
+    `  job ${jobId}: ${s.seconds.toFixed(2)} s, ${formatRate(s.rowsPerSecond)} rows/s (sustained ${formatRate(s.sustainedRowsPerSecond)}), latency emission -> commit p50 ${s.latencyMs?.p50} ms, p95 ${s.latencyMs?.p95} ms, p99 ${s.latencyMs?.p99} ms`,
     `  checkpoint tick ${s.checkpoint}; complete through ${s.completeThroughUtc}`,
     ...s.sinks.map((k) => `  ${k.sink}: ${k.committed.toLocaleString('en-US')} rows committed${k.state === 'degraded' ? ` (degraded: ${k.lastError ?? ''})` : ''}`),
   ];
