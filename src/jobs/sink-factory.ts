@@ -6,7 +6,7 @@ import { defaultNatsUrl } from '../sinks/nats/nats-options.js';
 import { NatsSink } from '../sinks/nats/nats-sink.js';
 import { PostgresSink } from '../sinks/postgres/postgres-sink.js';
 import { DEFAULT_PG_TABLE, defaultPgUrl } from '../sinks/postgres/postgres-options.js';
-import type { Sink } from '../sinks/sink.js';
+import type { Sink, SinkStatus } from '../sinks/sink.js';
 import { StdoutSink } from '../sinks/stdout/stdout-sink.js';
 import type { OutputOptions, SinkName } from './output-options.js';
 
@@ -40,13 +40,18 @@ function createSink(name: SinkName, options: OutputOptions, hooks: SinkHooks): S
       return PostgresSink.fromTableName(options.pgTable ?? DEFAULT_PG_TABLE, {
         url: options.pgUrl ?? defaultPgUrl(),
         append: options.append,
-        ...(hooks.onStatus
-          ? { onStatus: (s) => hooks.onStatus!({ sink: 'postgres', state: s.state, ...(s.state === 'degraded' ? { error: s.error } : {}) }) }
-          : {}),
+        ...statusHook('postgres', hooks),
       });
     case 'mqtt':
-      return new MqttSink({ url: options.mqttUrl ?? defaultMqttUrl() });
+      return new MqttSink({ url: options.mqttUrl ?? defaultMqttUrl(), ...statusHook('mqtt', hooks) });
     case 'nats':
-      return new NatsSink({ url: options.natsUrl ?? defaultNatsUrl() });
+      return new NatsSink({ url: options.natsUrl ?? defaultNatsUrl(), ...statusHook('nats', hooks) });
   }
+}
+
+/** The sink's onStatus option, reporting to the hooks under the sink's name. */
+function statusHook(sink: string, hooks: SinkHooks): { onStatus?: (status: SinkStatus) => void } {
+  const report = hooks.onStatus;
+  if (!report) return {};
+  return { onStatus: (s) => report({ sink, state: s.state, ...(s.state === 'degraded' ? { error: s.error } : {}) }) };
 }

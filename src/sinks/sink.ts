@@ -32,6 +32,9 @@ export interface Sink {
   checkpoint?(jobId: string): Promise<number | null>;
 }
 
+/** A sink that lost its destination and is retrying ('degraded'), or got it back ('recovered'). */
+export type SinkStatus = { readonly state: 'degraded'; readonly error: string } | { readonly state: 'recovered' };
+
 /** How a job ended when its sinks are closed. */
 export type JobOutcome = 'completed' | 'stopped';
 

@@ -194,7 +194,8 @@ describe.skipIf(!gate.run)(`MqttSink against Mosquitto at ${MQTT_URL}${gate.note
     const proxy = await tcpProxy(MQTT_URL, 1883);
     const sub = await subscribe(`${prefix}/#`);
     try {
-      const sink = new MqttSink({ url: proxy.url, topicPrefix: prefix, maxInFlight: 100 });
+      const statuses: string[] = [];
+      const sink = new MqttSink({ url: proxy.url, topicPrefix: prefix, maxInFlight: 100, onStatus: (s) => statuses.push(s.state) });
       await sink.open(job.context);
       let cut = false;
       for (const { batch, info } of job.batches) {
@@ -209,6 +210,8 @@ describe.skipIf(!gate.run)(`MqttSink against Mosquitto at ${MQTT_URL}${gate.note
       const result = await sink.close();
       await sub.waitFor(job.rows);
       expect(proxy.connections).toBeGreaterThanOrEqual(2);
+      // The job is told: degraded while the client reconnects, recovered when it is back.
+      expect(statuses).toEqual(['degraded', 'recovered']);
       expect(result.rows).toBe(job.rows);
       const ids = new Set(sub.received.map((r) => r.message.header.message_id));
       expect(ids.size).toBe(job.rows);

@@ -205,7 +205,8 @@ describe.skipIf(!gate.run)(`NatsSink against NATS JetStream at ${NATS_URL}${gate
     const job = testJob({ scenario: testScenario({ meters: 40, days: 2 }) });
     const proxy = await tcpProxy(NATS_URL, 4222);
     try {
-      const sink = new NatsSink({ url: proxy.url, streamName, subjectPrefix, maxPending: 200, ackTimeoutMs: 2_000 });
+      const statuses: string[] = [];
+      const sink = new NatsSink({ url: proxy.url, streamName, subjectPrefix, maxPending: 200, ackTimeoutMs: 2_000, onStatus: (s) => statuses.push(s.state) });
       await sink.open(job.context);
       let cut = false;
       for (const { batch, info } of job.batches) {
@@ -220,6 +221,8 @@ describe.skipIf(!gate.run)(`NatsSink against NATS JetStream at ${NATS_URL}${gate
       }
       const result = await sink.close();
       expect(proxy.connections).toBeGreaterThanOrEqual(2);
+      // The job is told: degraded while the client reconnects, recovered when it is back.
+      expect(statuses).toEqual(['degraded', 'recovered']);
       expect(result.rows).toBe(job.rows);
       expect(result.retries).toBeGreaterThan(0);
       expectExactlyOnce(await readStream(streamName), job, `${subjectPrefix}.TEXAS_GULF_COAST`);

@@ -6,7 +6,7 @@ import { recordOf } from '../../generator/reading-records.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
 import { AckWindow } from '../ack-window.js';
 import { ForgeError } from '../../util/forge-error.js';
-import type { BatchInfo, Sink, SinkContext, SinkResult } from '../sink.js';
+import type { BatchInfo, Sink, SinkContext, SinkResult, SinkStatus } from '../sink.js';
 import { DEFAULT_MQTT_URL, checkMqttUrl } from './mqtt-options.js';
 import { checkTopicLevel, checkTopicPrefix, readingTopic } from './mqtt-topic.js';
 
@@ -27,6 +27,8 @@ export interface MqttSinkOptions {
   readonly connectTimeoutMs?: number;
   /** How long a lost connection may stay lost (MQTT.js reconnects every second) before writes fail. Default 30,000 ms. */
   readonly reconnectTimeoutMs?: number;
+  /** Told when the connection is lost ('degraded', the client reconnecting) and when it is back ('recovered'). */
+  readonly onStatus?: (status: SinkStatus) => void;
   /** Attempts for a publish the client rejects before the write fails. Default 5. */
   readonly maxAttempts?: number;
   /** MQTT client id. Default `forge-<job id>-<random>`: unique, so two jobs never take over each other's session. */
@@ -80,6 +82,7 @@ export class MqttSink implements Sink {
   private readonly window = new AckWindow();
   private lastError: Error | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  private readonly onStatus: ((status: SinkStatus) => void) | undefined;
 
   constructor(options: MqttSinkOptions = {}) {
     this.url = options.url ?? DEFAULT_MQTT_URL;
@@ -88,6 +91,7 @@ export class MqttSink implements Sink {
     this.maxInFlight = positiveInt(options.maxInFlight ?? 500, 'maxInFlight', 65_535);
     this.connectTimeoutMs = positiveInt(options.connectTimeoutMs ?? 10_000, 'connectTimeoutMs');
     this.reconnectTimeoutMs = positiveInt(options.reconnectTimeoutMs ?? 30_000, 'reconnectTimeoutMs');
+    this.onStatus = options.onStatus;
     this.maxAttempts = positiveInt(options.maxAttempts ?? 5, 'maxAttempts', 100);
     this.clientIdOption = options.clientId;
   }
@@ -230,13 +234,17 @@ export class MqttSink implements Sink {
   private watch(client: MqttClient): void {
     client.on('offline', () => {
       if (this.reconnectTimer || this.state !== 'open') return;
+      this.onStatus?.({ state: 'degraded', error: 'connection to the broker lost; reconnecting' });
       this.reconnectTimer = setTimeout(() => {
         this.reconnectTimer = null;
         const why = this.lastError ? `: ${errorText(this.lastError)}` : '';
         this.window.fail(new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, this.shownUrl, `connection lost and not back within ${this.reconnectTimeoutMs} ms${why}`]));
       }, this.reconnectTimeoutMs);
     });
-    client.on('connect', () => this.clearReconnectTimer());
+    client.on('connect', () => {
+      if (this.reconnectTimer) this.onStatus?.({ state: 'recovered' });
+      this.clearReconnectTimer();
+    });
   }
 
 

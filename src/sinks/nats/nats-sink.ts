@@ -6,7 +6,7 @@ import { messageId, recordOf } from '../../generator/reading-records.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
 import { AckWindow } from '../ack-window.js';
 import { ForgeError } from '../../util/forge-error.js';
-import type { BatchInfo, Sink, SinkContext, SinkResult } from '../sink.js';
+import type { BatchInfo, Sink, SinkContext, SinkResult, SinkStatus } from '../sink.js';
 import { DEFAULT_NATS_URL, checkNatsUrl } from './nats-options.js';
 import { checkStreamName, checkSubjectPrefix, checkSubjectToken, readingSubject, streamSubjects } from './nats-subject.js';
 
@@ -32,6 +32,8 @@ export interface NatsSinkOptions {
   readonly ackTimeoutMs?: number;
   /** How long a lost connection may stay lost (the client reconnects every second) before writes fail. Default 30,000 ms. */
   readonly reconnectTimeoutMs?: number;
+  /** Told when the connection is lost ('degraded', the client reconnecting) and when it is back ('recovered'). */
+  readonly onStatus?: (status: SinkStatus) => void;
   /** Attempts for one publish (timeouts, no responders, connection errors) before the write fails. Default 5. */
   readonly maxAttempts?: number;
 }
@@ -84,6 +86,7 @@ export class NatsSink implements Sink {
   /** Publishes awaiting their PubAck (at most maxPending) and the first failure. */
   private readonly window = new AckWindow();
   private reconnectTimer: NodeJS.Timeout | null = null;
+  private readonly onStatus: ((status: SinkStatus) => void) | undefined;
 
   constructor(options: NatsSinkOptions = {}) {
     this.url = options.url ?? DEFAULT_NATS_URL;
@@ -98,6 +101,7 @@ export class NatsSink implements Sink {
     this.connectTimeoutMs = positiveInt(options.connectTimeoutMs ?? 10_000, 'connectTimeoutMs');
     this.ackTimeoutMs = positiveInt(options.ackTimeoutMs ?? 10_000, 'ackTimeoutMs');
     this.reconnectTimeoutMs = positiveInt(options.reconnectTimeoutMs ?? 30_000, 'reconnectTimeoutMs');
+    this.onStatus = options.onStatus;
     this.maxAttempts = positiveInt(options.maxAttempts ?? 5, 'maxAttempts', 100);
   }
 
@@ -275,11 +279,13 @@ export class NatsSink implements Sink {
   private async watch(connection: NatsConnection): Promise<void> {
     for await (const status of connection.status()) {
       if (status.type === 'disconnect' && !this.reconnectTimer && this.state === 'open') {
+        this.onStatus?.({ state: 'degraded', error: 'connection to the server lost; reconnecting' });
         this.reconnectTimer = setTimeout(() => {
           this.reconnectTimer = null;
           this.window.fail(new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, this.shownUrl, `connection lost and not back within ${this.reconnectTimeoutMs} ms`]));
         }, this.reconnectTimeoutMs);
       } else if (status.type === 'reconnect') {
+        if (this.reconnectTimer) this.onStatus?.({ state: 'recovered' });
         this.clearReconnectTimer();
       }
     }
