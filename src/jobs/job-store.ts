@@ -19,6 +19,8 @@ export interface StreamWindow {
   readonly toUtc: string | null;
   /** Simulated seconds per wall second; null for `--speed max`. */
   readonly speed: number | null;
+  /** The stream started from "now": its simulated clock started at the wall clock, not at fromUtc. */
+  readonly fromNow?: boolean;
 }
 
 export interface SinkStats {

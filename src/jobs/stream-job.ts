@@ -15,6 +15,11 @@ export interface StreamJobOptions {
   readonly window: StreamWindow;
   /** Simulated milliseconds per wall millisecond (1 = real time); null = as fast as the sinks accept. */
   readonly speed: number | null;
+  /**
+   * What the simulated clock shows when the job starts. Default: the window's start. A stream from "now" starts its
+   * clock at the wall clock, so the readings of the interval that just ended arrive at once.
+   */
+  readonly clockStartUtcMs?: number;
   readonly emission: EmissionSettings;
   readonly sinks: readonly Sink[];
   readonly jobId: string;
@@ -121,7 +126,7 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
     };
   };
 
-  let clock = new StreamClock(speed, window.fromUtcMs);
+  let clock = new StreamClock(speed, options.clockStartUtcMs ?? window.fromUtcMs);
   try {
     for (const state of states) {
       await state.sink.open({ scenario, fleet, jobId });
@@ -199,7 +204,9 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
       firstRows = batch.length;
     }
     lastCommit = committed;
-    for (let i = 0; i < batch.length; i++) latency.add(committed - Math.min(released, clock.wallTimeOf(batch.emittedUtcMs[i]!)));
+    // From the reading's emission on the job's clock (no earlier than the job's start: a stream from "now" first
+    // delivers the interval that just ended, emitted before the job existed), or from its release at --speed max.
+    for (let i = 0; i < batch.length; i++) latency.add(committed - Math.max(clock.wallStart, Math.min(released, clock.wallTimeOf(batch.emittedUtcMs[i]!))));
     delivered += batch.length;
     checkpoint = lastTick;
     counts.late += taken.late;
@@ -214,7 +221,7 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
  * possible) simulated time is unbounded and readings leave when the sinks take them.
  */
 class StreamClock {
-  private readonly wallStart = Date.now();
+  readonly wallStart = Date.now();
 
   constructor(
     private readonly speed: number | null,

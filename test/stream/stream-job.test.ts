@@ -12,6 +12,7 @@ import { DuckDbSink } from '../../src/sinks/duckdb/duckdb-sink.js';
 import { redactPgUrl } from '../../src/sinks/postgres/postgres-options.js';
 import { PostgresSink } from '../../src/sinks/postgres/postgres-sink.js';
 import { resolveEmission } from '../../src/stream/emission-settings.js';
+import { streamPlan } from '../../src/stream/stream-window.js';
 import { Warehouse } from '../../src/warehouse/warehouse.js';
 import { runId } from '../support/brokers.js';
 import { PG_TEST_URL, postgresService, serviceGate } from '../support/services.js';
@@ -41,16 +42,11 @@ describe('stream job into DuckDB', () => {
       let writes = 0;
       // The DuckDB sink, stopping the job after its 10th batch (as Ctrl-C would, mid-stream).
       const stopping: Sink = {
-        name: duck.name,
-        open: (c) => duck.open(c),
+        ...bind(duck),
         write: async (b, i) => {
           await duck.write(b, i);
           if (++writes === 10) controller.abort();
         },
-        flush: () => duck.flush(),
-        close: (o) => duck.close(o),
-        abort: (r) => duck.abort(r),
-        checkpoint: (j) => duck.checkpoint(j),
       };
       const first = await runStreamJob({
         scenario, window, speed: null, emission: resolveEmission('DEGRADED_NETWORK'), jobId: 'job-s1', maxBatchRows: 500,
@@ -83,6 +79,47 @@ describe('stream job into DuckDB', () => {
     });
   }, 60_000);
 });
+
+describe('a real-time stream from now', () => {
+  it('starts its clock at the wall clock: the interval that just ended is delivered at once, nothing from the future', async () => {
+    await withTempDir(async (dir) => {
+      const base = resolveScenario({ area: 'ERCOT', meters: 100, seed: 4 });
+      const { scenario: live, window: w } = streamPlan(base, Date.now(), 3_600_000, true);
+      const controller = new AbortController();
+      const started = Date.now();
+      const duck = new DuckDbSink({ path: join(dir, 'live.duckdb') });
+      const summary = await runStreamJob({
+        scenario: live, window: w, speed: 1, clockStartUtcMs: Date.now(), emission: resolveEmission('UNIFORM'), jobId: 'job-live',
+        sinks: [{ ...bind(duck), write: async (b, i) => { await duck.write(b, i); controller.abort(); } }],
+        signal: controller.signal,
+      });
+      expect(summary.status).toBe('stopped');
+      expect(Date.now() - started).toBeLessThan(10_000);
+      // UNIFORM: the 100 meters reported together at the end of the interval that just ended.
+      expect(summary.stats.delivered).toBe(100);
+      const warehouse = await Warehouse.open(join(dir, 'live.duckdb'));
+      try {
+        expect(await warehouse.number(`SELECT count(*) FROM ami_fact WHERE epoch_ms(reading_ts_utc) = ${w.fromUtcMs}`)).toBe(100);
+        expect(await warehouse.number(`SELECT count(*) FROM ami_fact WHERE epoch_ms(emitted_at) > ${Date.now()}`)).toBe(0);
+      } finally {
+        warehouse.close();
+      }
+    });
+  }, 30_000);
+});
+
+/** A sink's methods bound to it, to wrap one of them in a test. */
+function bind(sink: DuckDbSink): Sink {
+  return {
+    name: sink.name,
+    open: (c) => sink.open(c),
+    write: (b, i) => sink.write(b, i),
+    flush: () => sink.flush(),
+    close: (o) => sink.close(o),
+    abort: (r) => sink.abort(r),
+    checkpoint: (j) => sink.checkpoint(j),
+  };
+}
 
 const service = await postgresService(PG_TEST_URL);
 const gate = serviceGate('Postgres', redactPgUrl(PG_TEST_URL), service);

@@ -73,6 +73,7 @@ async function newJob(flags: Record<string, unknown>): Promise<PlannedJob> {
       fromUtc: new Date(window.fromUtcMs).toISOString(),
       toUtc: duration === null ? null : new Date(window.toUtcMs).toISOString(),
       speed,
+      fromNow: fromText.trim().toLowerCase() === 'now',
     },
     emission: { ...emission, ...(batchRows !== undefined ? { batchRows } : {}) },
   });
@@ -120,6 +121,7 @@ async function runJob(store: JobStore, job: PlannedJob, flags: Record<string, un
       emission,
       sinks,
       jobId: first.jobId,
+      ...(!job.resume && first.stream!.fromNow ? { clockStartUtcMs: Date.now() } : {}),
       resume: job.resume,
       ...(job.resume && first.stats.checkpoint !== undefined ? { resumeAfterTick: first.stats.checkpoint } : {}),
       signal: controller.signal,
