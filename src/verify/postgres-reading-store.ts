@@ -4,6 +4,7 @@ import { parsePgTableName, pgUrlProblem, quotePgIdentifier, redactPgUrl } from '
 import { ForgeError } from '../util/forge-error.js';
 import { eventCodeOf, NULL_OUTAGE, NULL_POWER_FACTOR, NULL_QUALITY, NULL_TEMPERATURE, NULL_USAGE, NULL_VOLTAGE, qualityCode } from './reading-record.js';
 import { allocateSinkRows, type ReadingStore, type SinkRows } from './reading-store.js';
+import { errorText } from '../util/error-text.js';
 
 const CHUNK_ROWS = 4_096;
 const COLUMNS = ['meter_id', 'reading_ts_utc', 'usage_kwh', 'voltage', 'power_factor', 'temperature_c', 'is_outage', 'data_quality', 'event_type'] as const;
@@ -230,12 +231,3 @@ const readDouble = (buf: Buffer, start: number, length: number): number => (leng
 
 const FIELD_STARTS = new Int32Array(COLUMNS.length);
 const FIELD_LENGTHS = new Int32Array(COLUMNS.length);
-
-function errorText(e: unknown): string {
-  if (e instanceof AggregateError && e.errors.length > 0) return e.errors.map(errorText).join('; ');
-  if (e instanceof Error) {
-    const code = (e as { code?: unknown }).code;
-    return e.message ? (typeof code === 'string' && !e.message.includes(code) ? `${e.message} (${code})` : e.message) : String(code ?? e.name);
-  }
-  return String(e);
-}

@@ -30,20 +30,12 @@ export interface VerifyOptions {
 }
 
 /** A meter-day (a meter's readings of one local date of the service area) where the store does not hold what it should. */
-export interface MeterDayProblem {
+export interface MeterDayProblem extends MeterDayDiff {
   readonly meterId: string;
   /** Local date of the readings, YYYY-MM-DD. */
   readonly localDate: string;
   /** Readings expected in the window. */
   readonly expected: number;
-  /** Rows the store holds in the window, every copy. */
-  readonly found: number;
-  readonly missing: number;
-  readonly duplicates: number;
-  readonly differing: number;
-  readonly unexpected: number;
-  /** The first differing reading, field by field (expected -> found), or null. */
-  readonly firstDifference: string | null;
 }
 
 /**

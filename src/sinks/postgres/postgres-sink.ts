@@ -8,6 +8,7 @@ import { ForgeError, isForgeError } from '../../util/forge-error.js';
 import type { BatchInfo, Sink, SinkContext, SinkResult } from '../sink.js';
 import { CopyBinaryEncoder } from './copy-binary-encoder.js';
 import { DEFAULT_PG_TABLE, DEFAULT_PG_URL, parsePgTableName, pgUrlProblem, quotePgIdentifier, redactPgUrl } from './postgres-options.js';
+import { errorText } from '../../util/error-text.js';
 
 export interface PostgresSinkOptions {
   /** Connection URL, postgres://user[:password]@host[:port]/database[?...]. Default postgres://postgres@127.0.0.1:5432/postgres. */
@@ -515,13 +516,4 @@ export function isConnectionError(e: unknown): boolean {
   const code = errorCode(e);
   if (code !== undefined && (code.startsWith('08') || RETRY_SQLSTATES.has(code) || RETRY_ERRNOS.has(code))) return true;
   return /Connection terminated|not queryable|timeout expired|Connection ended/i.test(e.message);
-}
-
-function errorText(e: unknown): string {
-  if (e instanceof AggregateError && e.errors.length > 0) return e.errors.map(errorText).join('; ');
-  if (e instanceof Error) {
-    const code = (e as { code?: unknown }).code;
-    return e.message ? (typeof code === 'string' && !e.message.includes(code) ? `${e.message} (${code})` : e.message) : String(code ?? e.name);
-  }
-  return String(e);
 }
