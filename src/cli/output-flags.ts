@@ -12,13 +12,24 @@ export function addOutputFlags(command: Command): Command {
     .option('--pg-url <url>', 'Postgres connection URL for the postgres sink (default: $FORGE_PG_URL, $DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres)')
     .option('--pg-table <name>', 'table for the postgres sink, name or schema.name (default ami_readings)')
     .option('--mqtt-url <url>', 'MQTT broker for the mqtt sink (default: $FORGE_MQTT_URL or mqtt://127.0.0.1:1883)')
-    .option('--nats-url <url>', 'NATS server (JetStream) for the nats sink (default: $FORGE_NATS_URL or nats://127.0.0.1:4222)');
+    .option('--nats-url <url>', 'NATS server (JetStream) for the nats sink (default: $FORGE_NATS_URL or nats://127.0.0.1:4222)')
+    .option('--stage <url>', 'where the stage sink lands files: file:///dir, a path, or s3://bucket/prefix')
+    .option('--stage-format <format>', 'stage files: ndjson (raw head-end messages, default) or csv')
+    .option('--no-stage-gzip', 'write stage files uncompressed')
+    .option('--stage-roll-seconds <s>', 'a stage file rolls over after this many seconds (default 10) ...')
+    .option('--stage-roll-rows <n>', '... or rows (default 500000) ...')
+    .option('--stage-roll-mb <mb>', '... or MiB before compression (default 64)')
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint for an s3:// stage (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL or AWS)')
+    .option('--s3-region <region>', 'region for an s3:// stage (default: $AWS_REGION or us-east-1)');
 }
 
-const OUTPUT_KEYS = ['sink', 'out', 'shape', 'pgUrl', 'pgTable', 'mqttUrl', 'natsUrl', 'workers', 'batchSize'] as const;
+const OUTPUT_KEYS = [
+  'sink', 'out', 'shape', 'pgUrl', 'pgTable', 'mqttUrl', 'natsUrl', 'workers', 'batchSize',
+  'stage', 'stageFormat', 'stageRollSeconds', 'stageRollRows', 'stageRollMb', 's3Endpoint', 's3Region',
+] as const;
 
 export function outputFromFlags(flags: Record<string, unknown>): OutputOptions {
-  const input: Record<string, unknown> = { append: flags.append === true };
+  const input: Record<string, unknown> = { append: flags.append === true, stageGzip: flags.stageGzip !== false };
   for (const key of OUTPUT_KEYS) if (flags[key] !== undefined) input[key] = flags[key];
   // Absolute, so a job record names the same file wherever it is read from (verify, resume).
   if (typeof input.out === 'string' && input.out !== '') input.out = resolve(input.out);

@@ -3,11 +3,12 @@ import { SHAPES } from '../generator/reading-records.js';
 import { mqttUrlProblem } from '../sinks/mqtt/mqtt-options.js';
 import { natsUrlProblem } from '../sinks/nats/nats-options.js';
 import { pgTableProblem, pgUrlProblem } from '../sinks/postgres/postgres-options.js';
+import { parseStageLocation } from '../stage/stage-location.js';
 import { ForgeError } from '../util/forge-error.js';
 import { formatIssues } from '../util/format-zod-error.js';
 
 /** Where a job delivers: the one schema for output settings from CLI flags and (later) API bodies. */
-export const SINK_NAMES = ['duckdb', 'parquet', 'csv', 'ndjson', 'stdout', 'postgres', 'mqtt', 'nats'] as const;
+export const SINK_NAMES = ['duckdb', 'parquet', 'csv', 'ndjson', 'stdout', 'postgres', 'mqtt', 'nats', 'stage'] as const;
 export type SinkName = (typeof SINK_NAMES)[number];
 
 const sinkList = z.preprocess(
@@ -16,6 +17,7 @@ const sinkList = z.preprocess(
 );
 
 const intFromText = (v: unknown): unknown => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v);
+const numberFromText = (v: unknown): unknown => (typeof v === 'string' && /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v);
 
 export const outputOptionsSchema = z
   .strictObject({
@@ -41,6 +43,23 @@ export const outputOptionsSchema = z
       const problem = mqttUrlProblem(url);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
     }).optional(),
+    /** Where the stage sink lands files: file:///dir, a path, or s3://bucket/prefix. */
+    stage: z.string().superRefine((text, ctx) => {
+      try {
+        parseStageLocation(text);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      }
+    }).optional(),
+    stageFormat: z.enum(['ndjson', 'csv']).default('ndjson'),
+    stageGzip: z.boolean().default(true),
+    /** A stage file rolls over after this many seconds, rows or MiB (whichever first). */
+    stageRollSeconds: z.preprocess(numberFromText, z.number().positive().max(86_400)).optional(),
+    stageRollRows: z.preprocess(intFromText, z.int().min(1).max(100_000_000)).optional(),
+    stageRollMb: z.preprocess(numberFromText, z.number().positive().max(5_000)).optional(),
+    /** An S3-compatible endpoint for an s3:// stage (default: the AWS environment's). */
+    s3Endpoint: z.url({ protocol: /^https?$/ }).optional(),
+    s3Region: z.string().regex(/^[a-z0-9-]{2,32}$/).optional(),
     /** Server URL of the nats sink; when absent the sink factory uses FORGE_NATS_URL or nats://127.0.0.1:4222. */
     natsUrl: z.string().superRefine((url, ctx) => {
       const problem = natsUrlProblem(url);
@@ -48,7 +67,7 @@ export const outputOptionsSchema = z
     }).optional(),
   })
   .refine((o) => new Set(o.sink).size === o.sink.length, { message: 'a sink is listed twice', path: ['sink'] })
-  .refine((o) => o.out === undefined || o.sink.filter((s) => !['stdout', 'postgres', 'mqtt', 'nats'].includes(s)).length === 1, {
+  .refine((o) => o.out === undefined || o.sink.filter((s) => !['stdout', 'postgres', 'mqtt', 'nats', 'stage'].includes(s)).length === 1, {
     message: '--out names the path of a single sink; with several sinks each writes to its default path',
     path: ['out'],
   })
@@ -57,7 +76,9 @@ export const outputOptionsSchema = z
     path: ['pgUrl'],
   })
   .refine((o) => o.mqttUrl === undefined || o.sink.includes('mqtt'), { message: '--mqtt-url applies to the mqtt sink only; add mqtt to --sink', path: ['mqttUrl'] })
-  .refine((o) => o.natsUrl === undefined || o.sink.includes('nats'), { message: '--nats-url applies to the nats sink only; add nats to --sink', path: ['natsUrl'] });
+  .refine((o) => o.natsUrl === undefined || o.sink.includes('nats'), { message: '--nats-url applies to the nats sink only; add nats to --sink', path: ['natsUrl'] })
+  .refine((o) => o.stage !== undefined || !o.sink.includes('stage'), { message: 'the stage sink needs --stage file:///dir or s3://bucket/prefix', path: ['stage'] })
+  .refine((o) => o.stage === undefined || o.sink.includes('stage'), { message: '--stage applies to the stage sink only; add stage to --sink', path: ['stage'] });
 
 export type OutputOptions = z.output<typeof outputOptionsSchema>;
 

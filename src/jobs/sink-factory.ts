@@ -7,7 +7,9 @@ import { NatsSink } from '../sinks/nats/nats-sink.js';
 import { PostgresSink } from '../sinks/postgres/postgres-sink.js';
 import { DEFAULT_PG_TABLE, defaultPgUrl } from '../sinks/postgres/postgres-options.js';
 import type { Sink, SinkStatus } from '../sinks/sink.js';
+import { StageSink } from '../sinks/stage/stage-sink.js';
 import { StdoutSink } from '../sinks/stdout/stdout-sink.js';
+import { parseStageLocation } from '../stage/stage-location.js';
 import type { OutputOptions, SinkName } from './output-options.js';
 
 /** A sink losing its destination ('degraded', retrying) or getting it back ('recovered'). */
@@ -44,6 +46,16 @@ function createSink(name: SinkName, options: OutputOptions, hooks: SinkHooks): S
       });
     case 'mqtt':
       return new MqttSink({ url: options.mqttUrl ?? defaultMqttUrl(), ...statusHook('mqtt', hooks) });
+    case 'stage':
+      return new StageSink({
+        location: parseStageLocation(options.stage!),
+        format: options.stageFormat,
+        gzip: options.stageGzip,
+        ...(options.stageRollSeconds !== undefined ? { rollMs: Math.round(options.stageRollSeconds * 1000) } : {}),
+        ...(options.stageRollRows !== undefined ? { rollRows: options.stageRollRows } : {}),
+        ...(options.stageRollMb !== undefined ? { rollBytes: Math.round(options.stageRollMb * 2 ** 20) } : {}),
+        s3: { ...(options.s3Endpoint ? { endpoint: options.s3Endpoint } : {}), ...(options.s3Region ? { region: options.s3Region } : {}) },
+      });
     case 'nats':
       return new NatsSink({ url: options.natsUrl ?? defaultNatsUrl(), ...statusHook('nats', hooks) });
   }

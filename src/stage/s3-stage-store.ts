@@ -11,6 +11,8 @@ export interface S3StageOptions {
   /** Path-style addressing (bucket in the path), which most S3-compatible servers need. Default: true with an endpoint. */
   readonly forcePathStyle?: boolean;
   readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
+  /** Keys per listing page (S3's maximum and default: 1,000). */
+  readonly pageSize?: number;
 }
 
 /**
@@ -21,6 +23,7 @@ export interface S3StageOptions {
 export class S3StageStore implements StageStore {
   readonly description: string;
   private readonly client: S3Client;
+  private readonly pageSize: number;
 
   constructor(
     private readonly bucket: string,
@@ -36,7 +39,10 @@ export class S3StageStore implements StageStore {
       ...(options.credentials ? { credentials: { ...options.credentials } } : {}),
       maxAttempts: 5,
     };
+    // The SDK version pinned here supports Node 20; its notice about later versions needing Node 22 is not for users.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     this.client = new S3Client(config);
+    this.pageSize = options.pageSize ?? 1_000;
   }
 
   async prepare(): Promise<void> {
@@ -60,7 +66,7 @@ export class S3StageStore implements StageStore {
     const root = this.prefix ? `${this.prefix}/` : '';
     let token: string | undefined;
     do {
-      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: root + prefix, ContinuationToken: token }));
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: root + prefix, ContinuationToken: token, MaxKeys: this.pageSize }));
       for (const o of page.Contents ?? []) {
         if (o.Key) files.push({ key: o.Key.slice(root.length), size: o.Size ?? 0, modifiedMs: o.LastModified?.getTime() ?? 0 });
       }
