@@ -1,0 +1,114 @@
+import type { Warehouse } from '../warehouse/warehouse.js';
+
+/**
+ * Nameplate of a distribution transformer: the fleet carries no rating, so every transformer is taken as a 25 kVA
+ * pole-mounted unit (the common size for a handful of homes) at a power factor of about 0.9, i.e. 22.5 kW of real
+ * power. `gold_transformer_hourly.over_nameplate` is true when the hour's peak kW exceeds it.
+ */
+export const TRANSFORMER_NAMEPLATE_KVA = 25;
+export const NAMEPLATE_POWER_FACTOR = 0.9;
+export const TRANSFORMER_NAMEPLATE_KW = TRANSFORMER_NAMEPLATE_KVA * NAMEPLATE_POWER_FACTOR;
+
+/** The pipeline's tables, in dependency order (bronze, load history, silver, gold, bookkeeping). */
+export const GOLD_TABLES = [
+  'gold_usage_hourly',
+  'gold_usage_daily',
+  'gold_transformer_hourly',
+  'gold_feeder_hourly',
+  'gold_substation_hourly',
+  'gold_outage_summary',
+] as const;
+export type GoldTable = (typeof GOLD_TABLES)[number];
+
+/**
+ * DDL of the pipeline database. Bronze keeps each raw line as JSON with its file and line number; `bronze_id` (a
+ * sequence) orders rows for silver's watermark. The load history is keyed by file name, like Snowpipe's: a file with
+ * a row there (LOADED or QUARANTINED) is never loaded again. Gold tables have no primary key on purpose: a refresh
+ * deletes and re-inserts the keys it touches in one transaction, which DuckDB's eager unique checks would refuse.
+ */
+const DDL = [
+  `CREATE SEQUENCE IF NOT EXISTS bronze_ami_seq START 1`,
+  `CREATE TABLE IF NOT EXISTS bronze_ami (
+    bronze_id BIGINT NOT NULL DEFAULT nextval('bronze_ami_seq'),
+    raw JSON NOT NULL,
+    file_name VARCHAR NOT NULL,
+    row_number BIGINT NOT NULL,
+    loaded_at TIMESTAMPTZ NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS stage_load_history (
+    file_name VARCHAR PRIMARY KEY,
+    size BIGINT NOT NULL,
+    status VARCHAR NOT NULL CHECK (status IN ('LOADED', 'QUARANTINED')),
+    rows BIGINT NOT NULL,
+    error VARCHAR,
+    landed_at TIMESTAMPTZ,
+    first_emitted_at TIMESTAMPTZ,
+    loaded_at TIMESTAMPTZ NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS silver_ami (
+    meter_id VARCHAR NOT NULL,
+    reading_ts TIMESTAMP NOT NULL,
+    reading_ts_utc TIMESTAMPTZ NOT NULL,
+    interval_minutes INTEGER NOT NULL,
+    usage_kwh DOUBLE NOT NULL,
+    voltage DOUBLE,
+    power_factor DOUBLE,
+    temperature_c DOUBLE,
+    transformer_id VARCHAR,
+    circuit_id VARCHAR,
+    substation_id VARCHAR,
+    service_area VARCHAR,
+    customer_segment VARCHAR,
+    latitude DOUBLE,
+    longitude DOUBLE,
+    is_outage BOOLEAN NOT NULL,
+    data_quality VARCHAR NOT NULL,
+    event_type VARCHAR,
+    emission_pattern VARCHAR,
+    message_id VARCHAR,
+    emitted_at TIMESTAMPTZ,
+    loaded_at TIMESTAMPTZ NOT NULL,
+    file_name VARCHAR NOT NULL,
+    refresh_id BIGINT NOT NULL,
+    PRIMARY KEY (meter_id, reading_ts_utc)
+  )`,
+  `CREATE TABLE IF NOT EXISTS gold_usage_hourly (
+    meter_id VARCHAR NOT NULL, hour_utc TIMESTAMPTZ NOT NULL, usage_kwh DOUBLE NOT NULL, readings BIGINT NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS gold_usage_daily (
+    meter_id VARCHAR NOT NULL, service_area VARCHAR, local_date DATE NOT NULL, usage_kwh DOUBLE NOT NULL, readings BIGINT NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS gold_transformer_hourly (
+    transformer_id VARCHAR, hour_utc TIMESTAMPTZ NOT NULL, usage_kwh DOUBLE NOT NULL, peak_kw DOUBLE NOT NULL,
+    meters BIGINT NOT NULL, nameplate_kw DOUBLE NOT NULL, over_nameplate BOOLEAN NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS gold_feeder_hourly (
+    circuit_id VARCHAR, hour_utc TIMESTAMPTZ NOT NULL, usage_kwh DOUBLE NOT NULL, meters BIGINT NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS gold_substation_hourly (
+    substation_id VARCHAR, hour_utc TIMESTAMPTZ NOT NULL, usage_kwh DOUBLE NOT NULL, meters BIGINT NOT NULL
+  )`,
+  `CREATE TABLE IF NOT EXISTS gold_outage_summary (
+    service_area VARCHAR, local_date DATE NOT NULL, customers_served BIGINT NOT NULL, customers_out BIGINT NOT NULL,
+    customer_minutes_out DOUBLE NOT NULL, interruptions BIGINT NOT NULL, saifi DOUBLE, saidi_minutes DOUBLE
+  )`,
+  `CREATE TABLE IF NOT EXISTS pipeline_state (name VARCHAR PRIMARY KEY, value BIGINT NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS pipeline_refresh_history (
+    refresh_id BIGINT PRIMARY KEY,
+    started_at TIMESTAMPTZ NOT NULL,
+    finished_at TIMESTAMPTZ NOT NULL,
+    files_loaded BIGINT NOT NULL,
+    files_quarantined BIGINT NOT NULL,
+    bronze_rows BIGINT NOT NULL,
+    silver_rows BIGINT NOT NULL,
+    gold_hours BIGINT NOT NULL,
+    gold_days BIGINT NOT NULL,
+    duration_ms DOUBLE NOT NULL,
+    lag_ms DOUBLE
+  )`,
+];
+
+/** Creates whatever of the pipeline schema is missing (idempotent). */
+export async function ensurePipelineSchema(warehouse: Warehouse): Promise<void> {
+  for (const statement of DDL) await warehouse.run(statement);
+}

@@ -1,0 +1,102 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadStage } from '../../src/pipeline/stage-loader.js';
+import { LocalStageStore } from '../../src/stage/local-stage-store.js';
+import { stageKey } from '../../src/stage/stage-keys.js';
+import { Warehouse } from '../../src/warehouse/warehouse.js';
+import { byHour, engineReadings, ndjson, putStageFiles, type EngineReading } from './support.js';
+
+let readings: EngineReading[];
+let dir: string;
+let stage: LocalStageStore;
+let dbPath: string;
+
+beforeAll(async () => {
+  readings = await engineReadings();
+});
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'forge-pipeline-'));
+  stage = new LocalStageStore(join(dir, 'stage'));
+  dbPath = join(dir, 'pipeline.duckdb');
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function withWarehouse<T>(fn: (w: Warehouse) => Promise<T>): Promise<T> {
+  const w = await Warehouse.open(dbPath);
+  try {
+    return await fn(w);
+  } finally {
+    w.close();
+  }
+}
+
+describe('stage loader (bronze)', () => {
+  it('loads every file once, one bronze row per line, and a restarted loader loads nothing again', async () => {
+    const keys = await putStageFiles(stage, byHour(readings));
+    expect(keys).toHaveLength(24);
+    const first = await withWarehouse((w) => loadStage(w, stage));
+    expect(first.loaded.map((f) => f.key)).toEqual(keys);
+    expect(first.rows).toBe(readings.length);
+    expect(first.quarantined).toEqual([]);
+    await withWarehouse(async (w) => {
+      expect(await w.number(`SELECT count(*) FROM bronze_ami`)).toBe(readings.length);
+      expect(await w.number(`SELECT count(DISTINCT (file_name, row_number)) FROM bronze_ami`)).toBe(readings.length);
+      expect(await w.number(`SELECT count(*) FROM stage_load_history WHERE status = 'LOADED'`)).toBe(24);
+      expect(await w.number(`SELECT sum(rows) FROM stage_load_history`)).toBe(readings.length);
+      // Line numbers follow the file: line 1 of the first file is its first reading.
+      const raw = await w.rows(`SELECT raw FROM bronze_ami WHERE file_name = $1 AND row_number = 1`, [keys[0]!]);
+      expect(JSON.parse(String(raw[0]!.raw))).toEqual(byHour(readings)[0]![0]!.record);
+    });
+    const second = await withWarehouse((w) => loadStage(w, stage));
+    expect(second.loaded).toEqual([]);
+    expect(second.alreadyInHistory).toBe(24);
+    await withWarehouse(async (w) => expect(await w.number(`SELECT count(*) FROM bronze_ami`)).toBe(readings.length));
+  });
+
+  it('quarantines a corrupt gzip, invalid JSON and a line without the keys, loads the rest, and skips foreign files', async () => {
+    const hours = byHour(readings);
+    const good = await putStageFiles(stage, hours.slice(0, 3));
+    const t = hours[3]![0]!.tsUtcMs;
+    const badGzip = stageKey(t, 'bad', 1, 'json.gz');
+    await stage.put(badGzip, Buffer.from('this is not gzip'));
+    const truncated = stageKey(t, 'bad', 2, 'json.gz');
+    await stage.put(truncated, gzipSync(ndjson(hours[3]!)).subarray(0, 200));
+    const badJson = stageKey(t, 'bad', 3, 'json.gz');
+    await stage.put(badJson, gzipSync(`${hours[3]![0]!.line}\n{"header": {"message_id": \n`));
+    const noKeys = stageKey(t, 'bad', 4, 'json');
+    await stage.put(noKeys, Buffer.from(`${hours[3]![0]!.line}\n${JSON.stringify({ header: {}, meter: { meter_id: 'X' } })}\n`));
+    await stage.put('raw/ami/notes.txt', Buffer.from('hello'));
+    const later = await putStageFiles(stage, hours.slice(4, 6), 'test', 100);
+
+    const summary = await withWarehouse((w) => loadStage(w, stage));
+    expect(summary.loaded.map((f) => f.key).sort()).toEqual([...good, ...later].sort());
+    expect(summary.quarantined.map((f) => f.key).sort()).toEqual([badGzip, truncated, badJson, noKeys].sort());
+    expect(summary.skipped.map((f) => f.key)).toEqual(['raw/ami/notes.txt']);
+    const error = (key: string): string => summary.quarantined.find((f) => f.key === key)!.error;
+    expect(error(badGzip)).toMatch(/gzip/i);
+    expect(error(badJson)).toMatch(/malformed json/i);
+    expect(error(noKeys)).toMatch(/^line 2: missing or invalid reading_ts, reading_ts_utc, interval_minutes, usage_kwh, is_outage, data_quality$/);
+    expect(error(badGzip)).not.toContain(tmpdir());
+
+    const expected = [...hours.slice(0, 3), ...hours.slice(4, 6)].flat().length;
+    await withWarehouse(async (w) => {
+      expect(await w.number(`SELECT count(*) FROM bronze_ami`)).toBe(expected);
+      expect(await w.number(`SELECT count(*) FROM bronze_ami WHERE file_name IN ($1, $2, $3, $4)`, [badGzip, truncated, badJson, noKeys])).toBe(0);
+      const rows = await w.rows(`SELECT file_name, status, rows, error FROM stage_load_history WHERE status = 'QUARANTINED' ORDER BY file_name`);
+      expect(rows.map((r) => r.file_name)).toEqual([badGzip, truncated, badJson, noKeys].sort());
+      expect(rows.every((r) => Number(r.rows) === 0 && typeof r.error === 'string' && r.error.length > 0)).toBe(true);
+    });
+    // Quarantined files are in the history: not retried, not loaded by a restart.
+    const again = await withWarehouse((w) => loadStage(w, stage));
+    expect(again.loaded).toEqual([]);
+    expect(again.quarantined).toEqual([]);
+    expect(again.alreadyInHistory).toBe(good.length + later.length + 4);
+  });
+});
