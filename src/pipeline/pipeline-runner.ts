@@ -1,0 +1,104 @@
+import type { StageStore } from '../stage/stage-store.js';
+import type { Warehouse } from '../warehouse/warehouse.js';
+import { refreshGold } from './gold-refresh.js';
+import { ensurePipelineSchema } from './pipeline-schema.js';
+import { refreshSilver } from './silver-refresh.js';
+import { loadStage, type LoadSummary } from './stage-loader.js';
+
+/** One pass of the pipeline: what was loaded into bronze and what the refresh of silver and gold did. */
+export interface PipelineRun {
+  /** The refresh's id in `pipeline_refresh_history`, or null when there was nothing to refresh (nothing recorded). */
+  readonly refreshId: number | null;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly load: LoadSummary;
+  readonly bronzeRows: number;
+  readonly silverRows: number;
+  readonly goldHours: number;
+  readonly goldDays: number;
+  /**
+   * Freshness of what this refresh published: its end minus the oldest emission time (header.emitted_at, else the
+   * file's landing time) of the readings it added to silver and gold; null when it added none.
+   */
+  readonly lagMs: number | null;
+}
+
+export const DEFAULT_TARGET_LAG_MS = 10_000;
+
+/**
+ * One pass: loads the stage's new files into bronze (each file its own transaction), then refreshes silver and gold
+ * in one transaction, with the refresh's statistics row: a crash leaves silver, gold and the watermark as they were.
+ */
+export async function runPipelineOnce(warehouse: Warehouse, store: StageStore, options: { signal?: AbortSignal } = {}): Promise<PipelineRun> {
+  const started = Date.now();
+  await ensurePipelineSchema(warehouse);
+  const load = await loadStage(warehouse, store, options);
+  await warehouse.run('BEGIN TRANSACTION');
+  try {
+    const refreshId = (await warehouse.number(`SELECT coalesce(max(refresh_id), 0) FROM pipeline_refresh_history`)) + 1;
+    const silver = await refreshSilver(warehouse, refreshId);
+    const gold = silver.silverRows > 0 ? await refreshGold(warehouse, refreshId) : { hours: 0, days: 0 };
+    const finished = Date.now();
+    const oldest = await warehouse.number(
+      `SELECT coalesce(epoch_ms(min(coalesce(s.emitted_at, h.landed_at, s.loaded_at))), -1)
+       FROM silver_ami s LEFT JOIN stage_load_history h USING (file_name) WHERE s.refresh_id = $1`,
+      [refreshId],
+    );
+    const lagMs = oldest >= 0 ? Math.max(0, finished - oldest) : null;
+    const recorded = load.loaded.length + load.quarantined.length > 0 || silver.bronzeRows > 0;
+    if (recorded) {
+      await warehouse.run(
+        `INSERT INTO pipeline_refresh_history VALUES ($1, make_timestamptz($2::BIGINT * 1000), make_timestamptz($3::BIGINT * 1000), $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [refreshId, started, finished, load.loaded.length, load.quarantined.length, silver.bronzeRows, silver.silverRows, gold.hours, gold.days, finished - started, lagMs],
+      );
+    }
+    await warehouse.run('COMMIT');
+    return {
+      refreshId: recorded ? refreshId : null,
+      startedAt: new Date(started).toISOString(),
+      durationMs: finished - started,
+      load,
+      bronzeRows: silver.bronzeRows,
+      silverRows: silver.silverRows,
+      goldHours: gold.hours,
+      goldDays: gold.days,
+      lagMs,
+    };
+  } catch (e) {
+    await warehouse.run('ROLLBACK').catch(() => undefined);
+    throw e;
+  }
+}
+
+export interface WatchOptions {
+  /** Target lag: the stage is polled every half of it, so a file is in gold within about this long of landing. */
+  readonly targetLagMs?: number;
+  readonly signal: AbortSignal;
+  readonly onRun?: (run: PipelineRun) => void;
+}
+
+/** Runs the pipeline every `targetLagMs / 2` until the signal fires (the pass under way finishes first). */
+export async function watchPipeline(warehouse: Warehouse, store: StageStore, options: WatchOptions): Promise<number> {
+  const period = Math.max(50, (options.targetLagMs ?? DEFAULT_TARGET_LAG_MS) / 2);
+  let runs = 0;
+  while (!options.signal.aborted) {
+    const run = await runPipelineOnce(warehouse, store, { signal: options.signal });
+    runs++;
+    options.onRun?.(run);
+    await sleep(period, options.signal);
+  }
+  return runs;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
