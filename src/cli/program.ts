@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerDdlCommand } from './commands/ddl-command.js';
 import { registerGenerateCommand } from './commands/generate-command.js';
 import { registerJobsCommand } from './commands/jobs-command.js';
 import { registerPresetsCommand } from './commands/presets-command.js';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerStopCommand(program);
   registerJobsCommand(program);
   registerVerifyCommand(program);
+  registerDdlCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

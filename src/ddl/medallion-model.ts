@@ -1,0 +1,78 @@
+import { FLAT_COLUMNS } from '../generator/reading-records.js';
+import type { DdlTarget } from './sql-identifier.js';
+
+/** The reading's columns then emitted_at, with each target's type. */
+type Column = (typeof FLAT_COLUMNS)[number] | 'emitted_at';
+export const READING_COLUMNS: readonly Column[] = [...FLAT_COLUMNS, 'emitted_at'];
+
+type Kind = 'text' | 'local_ts' | 'utc_ts' | 'small' | 'double' | 'bool';
+const KIND: Readonly<Record<Column, Kind>> = {
+  meter_id: 'text', reading_ts: 'local_ts', reading_ts_utc: 'utc_ts', interval_minutes: 'small', usage_kwh: 'double', voltage: 'double',
+  power_factor: 'double', temperature_c: 'double', transformer_id: 'text', circuit_id: 'text', substation_id: 'text', service_area: 'text',
+  customer_segment: 'text', latitude: 'double', longitude: 'double', is_outage: 'bool', data_quality: 'text', event_type: 'text',
+  emission_pattern: 'text', emitted_at: 'utc_ts',
+};
+
+const TYPES: Readonly<Record<DdlTarget, Record<Kind, string>>> = {
+  snowflake: { text: 'VARCHAR', local_ts: 'TIMESTAMP_NTZ', utc_ts: 'TIMESTAMP_TZ', small: 'SMALLINT', double: 'FLOAT', bool: 'BOOLEAN' },
+  postgres: { text: 'text', local_ts: 'timestamp without time zone', utc_ts: 'timestamp with time zone', small: 'smallint', double: 'double precision', bool: 'boolean' },
+  duckdb: { text: 'VARCHAR', local_ts: 'TIMESTAMP', utc_ts: 'TIMESTAMP WITH TIME ZONE', small: 'SMALLINT', double: 'DOUBLE', bool: 'BOOLEAN' },
+};
+
+export const columnType = (target: DdlTarget, column: Column): string => TYPES[target][KIND[column]];
+
+/** Where each column sits in a raw head-end message (NestedReading). */
+export const MESSAGE_PATH: Readonly<Record<Column, string>> = {
+  meter_id: 'meter.meter_id', reading_ts: 'reading.reading_ts', reading_ts_utc: 'reading.reading_ts_utc', interval_minutes: 'reading.interval_minutes',
+  usage_kwh: 'reading.usage_kwh', voltage: 'reading.voltage', power_factor: 'reading.power_factor', temperature_c: 'reading.temperature_c',
+  transformer_id: 'meter.transformer_id', circuit_id: 'meter.circuit_id', substation_id: 'meter.substation_id', service_area: 'meter.service_area',
+  customer_segment: 'meter.customer_segment', latitude: 'meter.latitude', longitude: 'meter.longitude', is_outage: 'quality.is_outage',
+  data_quality: 'quality.data_quality', event_type: 'quality.event_type', emission_pattern: 'metadata.emission_pattern', emitted_at: 'header.emitted_at',
+};
+
+/**
+ * A transformer's nameplate for the over-nameplate flag of gold transformer loading: 25 kVA at a 0.9 power factor
+ * (the common pole-mounted size for a handful of US homes). The fleet has no per-transformer rating.
+ */
+export const TRANSFORMER_NAMEPLATE_KW = 22.5;
+
+/** Layer tables and views, in the order they are created. */
+export const MEDALLION = {
+  readings: 'ami_readings',
+  bronze: 'bronze_ami',
+  silver: 'silver_ami',
+  goldUsageHourly: 'gold_usage_hourly',
+  goldUsageDaily: 'gold_usage_daily',
+  goldTransformerHourly: 'gold_transformer_hourly',
+  goldFeederHourly: 'gold_feeder_hourly',
+  goldSubstationHourly: 'gold_substation_hourly',
+  goldOutageSummary: 'gold_outage_summary',
+} as const;
+
+/**
+ * The gold queries over silver, in portable SQL (each target quotes names its way through `q`). Hours are UTC;
+ * days are the service area's local dates (reading_ts is local wall-clock time).
+ */
+export function goldQueries(q: (name: string) => string, hourOf: (column: string) => string): Record<string, string> {
+  const silver = q(MEDALLION.silver);
+  const kw = `SUM(${q('usage_kwh')}) / (MAX(${q('interval_minutes')}) / 60.0)`;
+  return {
+    [MEDALLION.goldUsageHourly]: `SELECT ${q('meter_id')}, ${hourOf(q('reading_ts_utc'))} AS ${q('hour_utc')}, SUM(${q('usage_kwh')}) AS ${q('kwh')}, COUNT(*) AS ${q('readings')} FROM ${silver} GROUP BY 1, 2`,
+    [MEDALLION.goldUsageDaily]: `SELECT ${q('meter_id')}, CAST(${q('reading_ts')} AS DATE) AS ${q('local_date')}, SUM(${q('usage_kwh')}) AS ${q('kwh')}, COUNT(*) AS ${q('readings')} FROM ${silver} GROUP BY 1, 2`,
+    [MEDALLION.goldTransformerHourly]:
+      `SELECT ${q('transformer_id')}, ${q('hour_utc')}, SUM(${q('kwh')}) AS ${q('kwh')}, MAX(${q('kw')}) AS ${q('peak_kw')}, MAX(${q('meters')}) AS ${q('meters')}, ` +
+      `MAX(${q('kw')}) > ${TRANSFORMER_NAMEPLATE_KW} AS ${q('over_nameplate')} FROM (` +
+      `SELECT ${q('transformer_id')}, ${hourOf(q('reading_ts_utc'))} AS ${q('hour_utc')}, ${q('reading_ts_utc')}, SUM(${q('usage_kwh')}) AS ${q('kwh')}, ${kw} AS ${q('kw')}, ` +
+      `COUNT(DISTINCT ${q('meter_id')}) AS ${q('meters')} FROM ${silver} GROUP BY 1, 2, 3) AS ${q('intervals')} GROUP BY 1, 2`,
+    [MEDALLION.goldFeederHourly]: `SELECT ${q('circuit_id')}, ${hourOf(q('reading_ts_utc'))} AS ${q('hour_utc')}, SUM(${q('usage_kwh')}) AS ${q('kwh')}, COUNT(DISTINCT ${q('meter_id')}) AS ${q('meters')} FROM ${silver} GROUP BY 1, 2`,
+    [MEDALLION.goldSubstationHourly]: `SELECT ${q('substation_id')}, ${hourOf(q('reading_ts_utc'))} AS ${q('hour_utc')}, SUM(${q('usage_kwh')}) AS ${q('kwh')}, COUNT(DISTINCT ${q('meter_id')}) AS ${q('meters')} FROM ${silver} GROUP BY 1, 2`,
+    [MEDALLION.goldOutageSummary]:
+      `SELECT CAST(${q('reading_ts')} AS DATE) AS ${q('local_date')}, COUNT(DISTINCT ${q('meter_id')}) AS ${q('customers')}, ` +
+      `COUNT(DISTINCT CASE WHEN ${q('is_outage')} THEN ${q('meter_id')} END) AS ${q('customers_out')}, ` +
+      `SUM(CASE WHEN ${q('is_outage')} THEN ${q('interval_minutes')} ELSE 0 END) AS ${q('customer_minutes_out')}, ` +
+      `SUM(CASE WHEN ${q('event_type')} = 'LAST_GASP' THEN 1 ELSE 0 END) AS ${q('interruptions')}, ` +
+      `SUM(CASE WHEN ${q('event_type')} = 'LAST_GASP' THEN 1 ELSE 0 END) * 1.0 / COUNT(DISTINCT ${q('meter_id')}) AS ${q('saifi')}, ` +
+      `SUM(CASE WHEN ${q('is_outage')} THEN ${q('interval_minutes')} ELSE 0 END) * 1.0 / COUNT(DISTINCT ${q('meter_id')}) AS ${q('saidi_minutes')} ` +
+      `FROM ${silver} GROUP BY 1`,
+  };
+}
