@@ -1,0 +1,126 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { DEFAULT_TARGET_LAG_MS, runPipelineOnce, watchPipeline, type PipelineRun } from '../../pipeline/pipeline-runner.js';
+import { pipelineStatus } from '../../pipeline/pipeline-status.js';
+import { writeStatusFile } from '../../pipeline/status-file.js';
+import { openStageStore } from '../../stage/open-stage-store.js';
+import type { S3StageOptions } from '../../stage/s3-stage-store.js';
+import { parseStageLocation } from '../../stage/stage-location.js';
+import type { StageStore } from '../../stage/stage-store.js';
+import { parseDuration } from '../../stream/stream-window.js';
+import { ForgeError } from '../../util/forge-error.js';
+import { Warehouse } from '../../warehouse/warehouse.js';
+
+export const DEFAULT_PIPELINE_PATH = './forge-data/pipeline.duckdb';
+
+interface IngestFlags {
+  stage?: string;
+  out: string;
+  watch?: boolean;
+  lag?: string;
+  s3Endpoint?: string;
+  s3Region?: string;
+  json?: boolean;
+}
+
+const n = (v: number): string => v.toLocaleString('en-US');
+
+/** The stage store of `--stage` with the S3 flags (shared with `forge pipeline status`). */
+export function stageStoreFromFlags(flags: { stage?: string; s3Endpoint?: string; s3Region?: string }): StageStore {
+  if (!flags.stage) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['stage: --stage <file:///dir|s3://bucket/prefix> is required']);
+  const location = parseStageLocation(flags.stage);
+  if (location.kind === 'file' && (flags.s3Endpoint !== undefined || flags.s3Region !== undefined)) {
+    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['stage: --s3-endpoint and --s3-region apply to an s3:// stage only']);
+  }
+  if (flags.s3Endpoint !== undefined && !/^https?:\/\/[^/\s]+/.test(flags.s3Endpoint)) {
+    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`s3Endpoint: "${flags.s3Endpoint}" is not an http(s) URL`]);
+  }
+  const s3: S3StageOptions = {
+    ...(flags.s3Endpoint !== undefined ? { endpoint: flags.s3Endpoint } : {}),
+    ...(flags.s3Region !== undefined ? { region: flags.s3Region } : {}),
+  };
+  return openStageStore(location, s3);
+}
+
+export function registerIngestCommand(program: Command): void {
+  program
+    .command('ingest')
+    .description('load a stage\'s new raw files into bronze (exactly once), then refresh silver and gold in a DuckDB pipeline database; --watch keeps doing it')
+    .option('--stage <location>', 'the stage: file:///dir, a directory, or s3://bucket/prefix')
+    .option('--out <path>', 'the pipeline database (DuckDB file, created if absent)', DEFAULT_PIPELINE_PATH)
+    .option('--watch', 'keep polling the stage (every half of --lag) until Ctrl-C or SIGTERM')
+    .option('--lag <duration>', 'target lag with --watch: data is in gold within about this long of landing (e.g. 10s, 1m)', '10s')
+    .option('--s3-endpoint <url>', 'S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default: AWS or $AWS_ENDPOINT_URL_S3)')
+    .option('--s3-region <region>', 'S3 region (default: $AWS_REGION or us-east-1)')
+    .option('--json', 'print the summary (with --watch: one line per pass) as JSON')
+    .action(async (flags: IngestFlags) => {
+      const targetLagMs = flags.lag === undefined ? DEFAULT_TARGET_LAG_MS : parseDuration(flags.lag);
+      const store = stageStoreFromFlags(flags);
+      try {
+        await store.prepare();
+        const out = resolve(flags.out);
+        await mkdir(dirname(out), { recursive: true });
+        const warehouse = await Warehouse.open(out);
+        try {
+          if (!flags.watch) {
+            const run = await runPipelineOnce(warehouse, store);
+            process.stdout.write(flags.json ? `${JSON.stringify(run)}\n` : runText(run, store.description, out));
+            return;
+          }
+          await watch(warehouse, store, out, targetLagMs, flags.json === true);
+        } finally {
+          warehouse.close();
+        }
+      } finally {
+        store.close();
+      }
+    });
+}
+
+async function watch(warehouse: Warehouse, store: StageStore, out: string, targetLagMs: number, json: boolean): Promise<void> {
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  if (!json) process.stderr.write(`forge: ingesting ${store.description} into ${out} every ${targetLagMs / 2000} s (target lag ${targetLagMs / 1000} s); Ctrl-C stops\n`);
+  const totals = { passes: 0, files: 0, quarantined: 0, silverRows: 0 };
+  let writing = Promise.resolve();
+  try {
+    await watchPipeline(warehouse, store, {
+      targetLagMs,
+      signal: controller.signal,
+      onRun: (run) => {
+        totals.passes++;
+        totals.files += run.load.loaded.length;
+        totals.quarantined += run.load.quarantined.length;
+        totals.silverRows += run.silverRows;
+        if (run.refreshId !== null) process.stdout.write(json ? `${JSON.stringify(run)}\n` : passLine(run));
+        writing = writing.then(async () => writeStatusFile(out, await pipelineStatus(warehouse, store))).catch(() => undefined);
+      },
+    });
+    await writing;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+  if (!json) process.stdout.write(`Stopped after ${n(totals.passes)} passes: ${n(totals.files)} files loaded, ${n(totals.quarantined)} quarantined, ${n(totals.silverRows)} readings into silver\n`);
+}
+
+function passLine(run: PipelineRun): string {
+  const lag = run.lagMs === null ? '' : `, lag ${(run.lagMs / 1000).toFixed(1)} s`;
+  return `${run.startedAt} refresh ${run.refreshId}: ${n(run.load.loaded.length)} files (${n(run.load.quarantined.length)} quarantined), ${n(run.bronzeRows)} bronze rows, ${n(run.silverRows)} new readings, ${n(run.goldHours)} gold hours, ${run.durationMs} ms${lag}\n`;
+}
+
+function runText(run: PipelineRun, stage: string, out: string): string {
+  const { load } = run;
+  const lines = [
+    `Ingested ${stage} into ${out}`,
+    `  files: ${n(load.listed)} listed, ${n(load.loaded.length)} loaded, ${n(load.quarantined.length)} quarantined, ${n(load.skipped.length)} skipped, ${n(load.alreadyInHistory)} already in the load history`,
+    `  rows: ${n(load.rows)} into bronze, ${n(run.silverRows)} new readings in silver (of ${n(run.bronzeRows)} bronze rows read), ${n(run.goldHours)} hours and ${n(run.goldDays)} days refreshed in gold, ${run.durationMs} ms`,
+    ...load.quarantined.map((f) => `  QUARANTINED ${f.key}: ${f.error}`),
+    ...load.skipped.slice(0, 20).map((f) => `  skipped ${f.key}: ${f.reason}`),
+    ...(load.skipped.length > 20 ? [`  ... and ${n(load.skipped.length - 20)} more skipped`] : []),
+  ];
+  return `${lines.join('\n')}\n`;
+}
