@@ -75,16 +75,27 @@ export interface WatchOptions {
   readonly targetLagMs?: number;
   readonly signal: AbortSignal;
   readonly onRun?: (run: PipelineRun) => void;
+  /** A pass that failed (the stage unreachable, a refresh error): reported, and the next pass tries again. */
+  readonly onError?: (error: unknown) => void;
 }
 
-/** Runs the pipeline every `targetLagMs / 2` until the signal fires (the pass under way finishes first). */
+/**
+ * Runs the pipeline every `targetLagMs / 2` until the signal fires (the pass under way finishes first). A failed pass
+ * changes nothing (files and refreshes are transactions) and is tried again at the next tick, like a pipe that keeps
+ * running through an outage of its stage; without `onError` the error ends the loop.
+ */
 export async function watchPipeline(warehouse: Warehouse, store: StageStore, options: WatchOptions): Promise<number> {
   const period = Math.max(50, (options.targetLagMs ?? DEFAULT_TARGET_LAG_MS) / 2);
   let runs = 0;
   while (!options.signal.aborted) {
-    const run = await runPipelineOnce(warehouse, store, { signal: options.signal });
-    runs++;
-    options.onRun?.(run);
+    try {
+      const run = await runPipelineOnce(warehouse, store, { signal: options.signal });
+      runs++;
+      options.onRun?.(run);
+    } catch (e) {
+      if (!options.onError) throw e;
+      options.onError(e);
+    }
     await sleep(period, options.signal);
   }
   return runs;

@@ -14,7 +14,7 @@ export const READING_PROJECTION: readonly (readonly [column: string, sql: string
   ['transformer_id', `raw->>'$.meter.transformer_id'`, false],
   ['circuit_id', `raw->>'$.meter.circuit_id'`, false],
   ['substation_id', `raw->>'$.meter.substation_id'`, false],
-  ['service_area', `raw->>'$.meter.service_area'`, false],
+  ['service_area', `raw->>'$.meter.service_area'`, true],
   ['customer_segment', `raw->>'$.meter.customer_segment'`, false],
   ['latitude', `TRY_CAST(raw->>'$.meter.latitude' AS DOUBLE)`, false],
   ['longitude', `TRY_CAST(raw->>'$.meter.longitude' AS DOUBLE)`, false],

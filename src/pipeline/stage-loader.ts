@@ -31,6 +31,8 @@ export interface LoadSummary {
   readonly quarantined: readonly QuarantinedFile[];
   /** Files that are not stage files of ours (key layout) or in a format the loader does not read; not recorded. */
   readonly skipped: readonly SkippedFile[];
+  /** Files that could not be downloaded (the store failed, not the file): not recorded, tried again next pass. */
+  readonly deferred: readonly QuarantinedFile[];
   /** Bronze rows added. */
   readonly rows: number;
 }
@@ -52,7 +54,8 @@ class BadFile extends Error {}
  * leaves a file wholly loaded (and recorded) or not at all, and a restarted loader picks up where this one stopped.
  * A file DuckDB cannot read (bad gzip, malformed JSON) or with a line lacking the reading's required fields is
  * quarantined: a history row with the error, no bronze rows; the loader carries on with the next file.
- * Each file is downloaded (StageStore.get) to a temporary file that DuckDB's `read_ndjson_objects` reads.
+ * Each file is downloaded (StageStore.get) to a temporary file that DuckDB's `read_ndjson_objects` reads; a download
+ * that fails (the store's error, e.g. S3 unreachable) defers the file to the next pass instead of quarantining it.
  */
 export async function loadStage(warehouse: Warehouse, store: StageStore, options: { signal?: AbortSignal } = {}): Promise<LoadSummary> {
   await ensurePipelineSchema(warehouse);
@@ -61,6 +64,7 @@ export async function loadStage(warehouse: Warehouse, store: StageStore, options
   const loaded: LoadedFile[] = [];
   const quarantined: QuarantinedFile[] = [];
   const skipped: SkippedFile[] = [];
+  const deferred: QuarantinedFile[] = [];
   let alreadyInHistory = 0;
   let rows = 0;
   const fresh: StageFile[] = [];
@@ -77,7 +81,15 @@ export async function loadStage(warehouse: Warehouse, store: StageStore, options
     try {
       for (const [i, file] of fresh.entries()) {
         if (options.signal?.aborted) break;
-        const result = await loadFile(warehouse, store, file, join(dir, `file-${i}${file.key.endsWith('.gz') ? '.json.gz' : '.json'}`));
+        const path = join(dir, `file-${i}${file.key.endsWith('.gz') ? '.json.gz' : '.json'}`);
+        try {
+          await writeFile(path, await store.get(file.key));
+        } catch (e) {
+          deferred.push({ key: file.key, error: errorText(e) });
+          continue;
+        }
+        const result = await loadFile(warehouse, file, path);
+        await rm(path, { force: true });
         if ('error' in result) quarantined.push(result);
         else {
           loaded.push(result);
@@ -89,10 +101,10 @@ export async function loadStage(warehouse: Warehouse, store: StageStore, options
       await warehouse.run(`DROP TABLE IF EXISTS stage_file`);
     }
   }
-  return { listed: listing.length, alreadyInHistory, loaded, quarantined, skipped, rows };
+  return { listed: listing.length, alreadyInHistory, loaded, quarantined, skipped, deferred, rows };
 }
 
-async function loadFile(warehouse: Warehouse, store: StageStore, file: StageFile, path: string): Promise<LoadedFile | QuarantinedFile> {
+async function loadFile(warehouse: Warehouse, file: StageFile, path: string): Promise<LoadedFile | QuarantinedFile> {
   const firstEmittedMs = parseStageKey(file.key)!.firstEmittedMs;
   const history = (status: string, rows: number, error: string | null): Promise<void> =>
     warehouse.run(
@@ -101,9 +113,8 @@ async function loadFile(warehouse: Warehouse, store: StageStore, file: StageFile
       [file.key, file.size, status, rows, error, Math.round(file.modifiedMs), Math.round(firstEmittedMs)],
     );
   try {
-    // Reading the file happens outside the transaction: any error here is the file's, not the database's.
+    // Reading the file happens outside the transaction: an error here is the file's content (gzip, JSON).
     try {
-      await writeFile(path, await store.get(file.key));
       await warehouse.run(
         `CREATE OR REPLACE TEMP TABLE stage_file AS
          SELECT row_number() OVER () AS row_number, json AS raw

@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { watchPipeline, type PipelineRun } from '../../src/pipeline/pipeline-runner.js';
 import { loadStage } from '../../src/pipeline/stage-loader.js';
 import { LocalStageStore } from '../../src/stage/local-stage-store.js';
 import { stageKey } from '../../src/stage/stage-keys.js';
+import type { StageFile, StageStore } from '../../src/stage/stage-store.js';
 import { Warehouse } from '../../src/warehouse/warehouse.js';
 import { byHour, engineReadings, ndjson, putStageFiles, type EngineReading } from './support.js';
 
@@ -82,7 +84,7 @@ describe('stage loader (bronze)', () => {
     const error = (key: string): string => summary.quarantined.find((f) => f.key === key)!.error;
     expect(error(badGzip)).toMatch(/gzip/i);
     expect(error(badJson)).toMatch(/malformed json/i);
-    expect(error(noKeys)).toMatch(/^line 2: missing or invalid reading_ts, reading_ts_utc, interval_minutes, usage_kwh, is_outage, data_quality$/);
+    expect(error(noKeys)).toMatch(/^line 2: missing or invalid reading_ts, reading_ts_utc, interval_minutes, usage_kwh, service_area, is_outage, data_quality$/);
     expect(error(badGzip)).not.toContain(tmpdir());
 
     const expected = [...hours.slice(0, 3), ...hours.slice(4, 6)].flat().length;
@@ -99,4 +101,77 @@ describe('stage loader (bronze)', () => {
     expect(again.quarantined).toEqual([]);
     expect(again.alreadyInHistory).toBe(good.length + later.length + 4);
   });
+
+  it('defers a file whose download fails (the store, not the file) and loads it on the next pass', async () => {
+    const keys = await putStageFiles(stage, byHour(readings).slice(0, 4));
+    const flaky = new FlakyStore(stage, { getFailures: new Set([keys[1]!]) });
+    const first = await withWarehouse((w) => loadStage(w, flaky));
+    expect(first.deferred).toEqual([{ key: keys[1], error: 'connection reset by the test' }]);
+    expect(first.quarantined).toEqual([]);
+    expect(first.loaded.map((f) => f.key)).toEqual([keys[0], keys[2], keys[3]]);
+    await withWarehouse(async (w) => expect(await w.number(`SELECT count(*) FROM stage_load_history WHERE file_name = $1`, [keys[1]!])).toBe(0));
+    const second = await withWarehouse((w) => loadStage(w, flaky));
+    expect(second.loaded.map((f) => f.key)).toEqual([keys[1]]);
+    await withWarehouse(async (w) => expect(await w.number(`SELECT count(*) FROM bronze_ami`)).toBe(byHour(readings).slice(0, 4).flat().length));
+  });
+
+  it('the watch loop reports a failed pass (stage unreachable) and carries on', async () => {
+    await putStageFiles(stage, byHour(readings).slice(0, 2));
+    const flaky = new FlakyStore(stage, { listFailures: 2 });
+    const w = await Warehouse.open(dbPath);
+    const controller = new AbortController();
+    const errors: string[] = [];
+    const runs: PipelineRun[] = [];
+    try {
+      const watching = watchPipeline(w, flaky, {
+        targetLagMs: 100,
+        signal: controller.signal,
+        onRun: (r) => {
+          runs.push(r);
+          if (r.silverRows > 0) controller.abort();
+        },
+        onError: (e) => errors.push((e as Error).message),
+      });
+      const timer = setTimeout(() => controller.abort(), 20_000);
+      await watching;
+      clearTimeout(timer);
+      expect(errors).toEqual(['stage unreachable (test)', 'stage unreachable (test)']);
+      expect(runs.reduce((s, r) => s + r.silverRows, 0)).toBe(byHour(readings).slice(0, 2).flat().length);
+    } finally {
+      w.close();
+    }
+  });
 });
+
+/** A failure fixture: a stage whose listing fails the first N times and whose downloads of some keys fail once. */
+class FlakyStore implements StageStore {
+  readonly description: string;
+  private listFailures: number;
+  constructor(
+    private readonly inner: StageStore,
+    private readonly faults: { getFailures?: Set<string>; listFailures?: number },
+  ) {
+    this.description = inner.description;
+    this.listFailures = faults.listFailures ?? 0;
+  }
+  prepare(): Promise<void> {
+    return this.inner.prepare();
+  }
+  put(key: string, body: Buffer): Promise<void> {
+    return this.inner.put(key, body);
+  }
+  async list(prefix?: string): Promise<StageFile[]> {
+    if (this.listFailures > 0) {
+      this.listFailures--;
+      throw new Error('stage unreachable (test)');
+    }
+    return this.inner.list(prefix);
+  }
+  async get(key: string): Promise<Buffer> {
+    if (this.faults.getFailures?.delete(key)) throw new Error('connection reset by the test');
+    return this.inner.get(key);
+  }
+  close(): void {
+    this.inner.close();
+  }
+}

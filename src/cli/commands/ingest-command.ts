@@ -9,6 +9,7 @@ import type { S3StageOptions } from '../../stage/s3-stage-store.js';
 import { parseStageLocation } from '../../stage/stage-location.js';
 import type { StageStore } from '../../stage/stage-store.js';
 import { parseDuration } from '../../stream/stream-window.js';
+import { errorText } from '../../util/error-text.js';
 import { ForgeError } from '../../util/forge-error.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 
@@ -61,7 +62,7 @@ export function registerIngestCommand(program: Command): void {
         await store.prepare();
         const out = resolve(flags.out);
         await mkdir(dirname(out), { recursive: true });
-        const warehouse = await Warehouse.open(out);
+        const warehouse = await openPipeline(out);
         try {
           if (!flags.watch) {
             const run = await runPipelineOnce(warehouse, store);
@@ -84,7 +85,7 @@ async function watch(warehouse: Warehouse, store: StageStore, out: string, targe
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   if (!json) process.stderr.write(`forge: ingesting ${store.description} into ${out} every ${targetLagMs / 2000} s (target lag ${targetLagMs / 1000} s); Ctrl-C stops\n`);
-  const totals = { passes: 0, files: 0, quarantined: 0, silverRows: 0 };
+  const totals = { passes: 0, failed: 0, files: 0, quarantined: 0, silverRows: 0 };
   let writing = Promise.resolve();
   try {
     await watchPipeline(warehouse, store, {
@@ -95,8 +96,12 @@ async function watch(warehouse: Warehouse, store: StageStore, out: string, targe
         totals.files += run.load.loaded.length;
         totals.quarantined += run.load.quarantined.length;
         totals.silverRows += run.silverRows;
-        if (run.refreshId !== null) process.stdout.write(json ? `${JSON.stringify(run)}\n` : passLine(run));
+        if (run.refreshId !== null || run.load.deferred.length > 0) process.stdout.write(json ? `${JSON.stringify(run)}\n` : passLine(run));
         writing = writing.then(async () => writeStatusFile(out, await pipelineStatus(warehouse, store))).catch(() => undefined);
+      },
+      onError: (error) => {
+        totals.failed++;
+        process.stderr.write(`forge: ingest pass failed (${errorText(error)}); trying again in ${targetLagMs / 2000} s\n`);
       },
     });
     await writing;
@@ -104,12 +109,24 @@ async function watch(warehouse: Warehouse, store: StageStore, out: string, targe
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
   }
-  if (!json) process.stdout.write(`Stopped after ${n(totals.passes)} passes: ${n(totals.files)} files loaded, ${n(totals.quarantined)} quarantined, ${n(totals.silverRows)} readings into silver\n`);
+  if (!json) process.stdout.write(`Stopped after ${n(totals.passes)} passes${totals.failed > 0 ? ` (${n(totals.failed)} failed)` : ''}: ${n(totals.files)} files loaded, ${n(totals.quarantined)} quarantined, ${n(totals.silverRows)} readings into silver\n`);
+}
+
+/** Opens (creating) the pipeline database; one process at a time: another holding it is FORGE_ERR_SINK_CONNECT. */
+async function openPipeline(path: string): Promise<Warehouse> {
+  try {
+    return await Warehouse.open(path);
+  } catch (e) {
+    const reason = errorText(e);
+    if (/lock/i.test(reason)) throw new ForgeError('FORGE_ERR_SINK_CONNECT', ['pipeline', path, `${reason} (another forge ingest runs on this database?)`], { cause: e });
+    throw e;
+  }
 }
 
 function passLine(run: PipelineRun): string {
   const lag = run.lagMs === null ? '' : `, lag ${(run.lagMs / 1000).toFixed(1)} s`;
-  return `${run.startedAt} refresh ${run.refreshId}: ${n(run.load.loaded.length)} files (${n(run.load.quarantined.length)} quarantined), ${n(run.bronzeRows)} bronze rows, ${n(run.silverRows)} new readings, ${n(run.goldHours)} gold hours, ${run.durationMs} ms${lag}\n`;
+  const deferred = run.load.deferred.map((f) => `\n  deferred ${f.key}: ${f.error}`).join('');
+  return `${run.startedAt} refresh ${run.refreshId ?? '-'}: ${n(run.load.loaded.length)} files (${n(run.load.quarantined.length)} quarantined), ${n(run.bronzeRows)} bronze rows, ${n(run.silverRows)} new readings, ${n(run.goldHours)} gold hours, ${run.durationMs} ms${lag}${deferred}\n`;
 }
 
 function runText(run: PipelineRun, stage: string, out: string): string {
@@ -119,6 +136,7 @@ function runText(run: PipelineRun, stage: string, out: string): string {
     `  files: ${n(load.listed)} listed, ${n(load.loaded.length)} loaded, ${n(load.quarantined.length)} quarantined, ${n(load.skipped.length)} skipped, ${n(load.alreadyInHistory)} already in the load history`,
     `  rows: ${n(load.rows)} into bronze, ${n(run.silverRows)} new readings in silver (of ${n(run.bronzeRows)} bronze rows read), ${n(run.goldHours)} hours and ${n(run.goldDays)} days refreshed in gold, ${run.durationMs} ms`,
     ...load.quarantined.map((f) => `  QUARANTINED ${f.key}: ${f.error}`),
+    ...load.deferred.map((f) => `  deferred (download failed, tried again next run) ${f.key}: ${f.error}`),
     ...load.skipped.slice(0, 20).map((f) => `  skipped ${f.key}: ${f.reason}`),
     ...(load.skipped.length > 20 ? [`  ... and ${n(load.skipped.length - 20)} more skipped`] : []),
   ];
