@@ -134,7 +134,7 @@ function runText(run: PipelineRun, stage: string, out: string): string {
   const lines = [
     `Ingested ${stage} into ${out}`,
     `  files: ${n(load.listed)} listed, ${n(load.loaded.length)} loaded, ${n(load.quarantined.length)} quarantined, ${n(load.skipped.length)} skipped, ${n(load.alreadyInHistory)} already in the load history`,
-    `  rows: ${n(load.rows)} into bronze, ${n(run.silverRows)} new readings in silver (of ${n(run.bronzeRows)} bronze rows read), ${n(run.goldHours)} hours and ${n(run.goldDays)} days refreshed in gold, ${run.durationMs} ms`,
+    `  rows: ${n(load.rows)} into bronze, ${n(run.silverRows)} new readings in silver (of ${n(run.bronzeRows)} bronze rows read), ${n(run.goldHours)} hour(s) and ${n(run.goldDays)} day(s) refreshed in gold, ${run.durationMs} ms`,
     ...load.quarantined.map((f) => `  QUARANTINED ${f.key}: ${f.error}`),
     ...load.deferred.map((f) => `  deferred (download failed, tried again next run) ${f.key}: ${f.error}`),
     ...load.skipped.slice(0, 20).map((f) => `  skipped ${f.key}: ${f.reason}`),
