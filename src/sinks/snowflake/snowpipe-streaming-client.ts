@@ -118,7 +118,7 @@ export class SnowpipeStreamingClient {
     if (offsetToken !== undefined) query.offsetToken = offsetToken;
     const text = await this.call({
       operation: `append rows to channel ${ref.channel}`, method: 'POST', host: 'ingest', phase: 'write',
-      path: `/v2/streaming/data${channelPath(ref)}/rows`, query, contentType: 'application/x-ndjson', body: rows,
+      path: `${channelPath(ref, '/v2/streaming/data')}/rows`, query, contentType: 'application/x-ndjson', body: rows,
     });
     const next = (parseJson(text) as { next_continuation_token?: unknown } | null)?.next_continuation_token;
     if (typeof next !== 'string' || next === '') throw new ForgeError('FORGE_ERR_SINK_WRITE', [NAME, `append rows to channel ${ref.channel}: the answer has no next_continuation_token`]);
@@ -250,10 +250,10 @@ export class SnowpipeStreamingClient {
   }
 }
 
-/** /databases/{db}/schemas/{schema}/pipes/{pipe}, each name a path segment. */
-const pipePath = (ref: ChannelRef): string =>
-  `/v2/streaming/databases/${encodeURIComponent(ref.database)}/schemas/${encodeURIComponent(ref.schema)}/pipes/${encodeURIComponent(ref.pipe)}`;
-const channelPath = (ref: ChannelRef): string => `${pipePath(ref)}/channels/${encodeURIComponent(ref.channel)}`;
+/** /databases/{db}/schemas/{schema}/pipes/{pipe} under `prefix`, each name a path segment. */
+const pipePath = (ref: ChannelRef, prefix = '/v2/streaming'): string =>
+  `${prefix}/databases/${encodeURIComponent(ref.database)}/schemas/${encodeURIComponent(ref.schema)}/pipes/${encodeURIComponent(ref.pipe)}`;
+const channelPath = (ref: ChannelRef, prefix?: string): string => `${pipePath(ref, prefix)}/channels/${encodeURIComponent(ref.channel)}`;
 
 function parseJson(text: string): unknown {
   try {
