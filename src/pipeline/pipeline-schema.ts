@@ -25,6 +25,8 @@ export type GoldTable = (typeof GOLD_TABLES)[number];
  * sequence) orders rows for silver's watermark. The load history is keyed by file name, like Snowpipe's: a file with
  * a row there (LOADED or QUARANTINED) is never loaded again. Gold tables have no primary key on purpose: a refresh
  * deletes and re-inserts the keys it touches in one transaction, which DuckDB's eager unique checks would refuse.
+ * Gold column names follow the medallion model of `forge ddl` (src/ddl/medallion-model.ts): `kwh`, `customers`,
+ * plus `service_area` on the daily tables (one pipeline database may hold several areas).
  */
 const DDL = [
   `CREATE SEQUENCE IF NOT EXISTS bronze_ami_seq START 1`,
@@ -73,23 +75,23 @@ const DDL = [
     PRIMARY KEY (meter_id, reading_ts_utc)
   )`,
   `CREATE TABLE IF NOT EXISTS gold_usage_hourly (
-    meter_id VARCHAR NOT NULL, hour_utc TIMESTAMPTZ NOT NULL, usage_kwh DOUBLE NOT NULL, readings BIGINT NOT NULL
+    meter_id VARCHAR NOT NULL, hour_utc TIMESTAMPTZ NOT NULL, kwh DOUBLE NOT NULL, readings BIGINT NOT NULL
   )`,
   `CREATE TABLE IF NOT EXISTS gold_usage_daily (
-    meter_id VARCHAR NOT NULL, service_area VARCHAR, local_date DATE NOT NULL, usage_kwh DOUBLE NOT NULL, readings BIGINT NOT NULL
+    meter_id VARCHAR NOT NULL, service_area VARCHAR, local_date DATE NOT NULL, kwh DOUBLE NOT NULL, readings BIGINT NOT NULL
   )`,
   `CREATE TABLE IF NOT EXISTS gold_transformer_hourly (
-    transformer_id VARCHAR, hour_utc TIMESTAMPTZ NOT NULL, usage_kwh DOUBLE NOT NULL, peak_kw DOUBLE NOT NULL,
+    transformer_id VARCHAR, hour_utc TIMESTAMPTZ NOT NULL, kwh DOUBLE NOT NULL, peak_kw DOUBLE NOT NULL,
     meters BIGINT NOT NULL, nameplate_kw DOUBLE NOT NULL, over_nameplate BOOLEAN NOT NULL
   )`,
   `CREATE TABLE IF NOT EXISTS gold_feeder_hourly (
-    circuit_id VARCHAR, hour_utc TIMESTAMPTZ NOT NULL, usage_kwh DOUBLE NOT NULL, meters BIGINT NOT NULL
+    circuit_id VARCHAR, hour_utc TIMESTAMPTZ NOT NULL, kwh DOUBLE NOT NULL, meters BIGINT NOT NULL
   )`,
   `CREATE TABLE IF NOT EXISTS gold_substation_hourly (
-    substation_id VARCHAR, hour_utc TIMESTAMPTZ NOT NULL, usage_kwh DOUBLE NOT NULL, meters BIGINT NOT NULL
+    substation_id VARCHAR, hour_utc TIMESTAMPTZ NOT NULL, kwh DOUBLE NOT NULL, meters BIGINT NOT NULL
   )`,
   `CREATE TABLE IF NOT EXISTS gold_outage_summary (
-    service_area VARCHAR, local_date DATE NOT NULL, customers_served BIGINT NOT NULL, customers_out BIGINT NOT NULL,
+    service_area VARCHAR, local_date DATE NOT NULL, customers BIGINT NOT NULL, customers_out BIGINT NOT NULL,
     customer_minutes_out DOUBLE NOT NULL, interruptions BIGINT NOT NULL, saifi DOUBLE, saidi_minutes DOUBLE
   )`,
   `CREATE TABLE IF NOT EXISTS pipeline_state (name VARCHAR PRIMARY KEY, value BIGINT NOT NULL)`,

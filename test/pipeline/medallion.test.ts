@@ -55,7 +55,7 @@ const close = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-9 * Math.
 
 /** Gold hourly usage by hour (ISO), summed over meters. */
 async function goldHourly(w: Warehouse): Promise<Map<string, { kwh: number; readings: number }>> {
-  const rows = await w.rows(`SELECT epoch_ms(hour_utc) AS h, sum(usage_kwh) AS kwh, sum(readings) AS n FROM gold_usage_hourly GROUP BY 1 ORDER BY 1`);
+  const rows = await w.rows(`SELECT epoch_ms(hour_utc) AS h, sum(kwh) AS kwh, sum(readings) AS n FROM gold_usage_hourly GROUP BY 1 ORDER BY 1`);
   return new Map(rows.map((r) => [new Date(Number(r.h)).toISOString(), { kwh: Number(r.kwh), readings: Number(r.n) }]));
 }
 
@@ -141,7 +141,7 @@ describe('silver and gold', () => {
       }
       const silverSum = await w.number(`SELECT sum(usage_kwh) FROM silver_ami`);
       for (const table of ['gold_usage_hourly', 'gold_usage_daily', 'gold_transformer_hourly', 'gold_feeder_hourly', 'gold_substation_hourly']) {
-        expect(close(await w.number(`SELECT sum(usage_kwh) FROM ${table}`), silverSum)).toBe(true);
+        expect(close(await w.number(`SELECT sum(kwh) FROM ${table}`), silverSum)).toBe(true);
       }
       expect(await w.number(`SELECT count(*) FROM gold_usage_hourly`)).toBe(20 * 24);
       expect(await w.number(`SELECT sum(readings) FROM gold_usage_daily`)).toBe(readings.length);
@@ -188,13 +188,13 @@ describe('silver and gold', () => {
       }
       expect([...days.values()].some((v) => v.minutes > 0)).toBe(true);
       const orows = await w.rows(
-        `SELECT strftime(local_date, '%Y-%m-%d') AS d, customers_served, customers_out, customer_minutes_out, interruptions, saifi, saidi_minutes
+        `SELECT strftime(local_date, '%Y-%m-%d') AS d, customers, customers_out, customer_minutes_out, interruptions, saifi, saidi_minutes
          FROM gold_outage_summary ORDER BY d`,
       );
       expect(orows.map((r) => r.d)).toEqual([...days.keys()].sort());
       for (const r of orows) {
         const v = days.get(String(r.d))!;
-        expect([Number(r.customers_served), Number(r.customers_out), Number(r.customer_minutes_out), Number(r.interruptions)]).toEqual([
+        expect([Number(r.customers), Number(r.customers_out), Number(r.customer_minutes_out), Number(r.interruptions)]).toEqual([
           v.served.size, v.out.size, v.minutes, v.gasps,
         ]);
         expect(close(Number(r.saidi_minutes), v.minutes / v.served.size)).toBe(true);
@@ -225,8 +225,8 @@ describe('silver and gold', () => {
       const gold = await goldHourly(w);
       expect(gold.get(h)!.readings).toBe(lateHour.length);
       expect(close(gold.get(h)!.kwh, sum(lateHour))).toBe(true);
-      expect(close(await w.number(`SELECT sum(usage_kwh) FROM gold_usage_daily`), sum(readings))).toBe(true);
-      expect(close(await w.number(`SELECT sum(usage_kwh) FROM gold_transformer_hourly`), sum(readings))).toBe(true);
+      expect(close(await w.number(`SELECT sum(kwh) FROM gold_usage_daily`), sum(readings))).toBe(true);
+      expect(close(await w.number(`SELECT sum(kwh) FROM gold_transformer_hourly`), sum(readings))).toBe(true);
       expect(await w.number(`SELECT count(*) FROM gold_usage_hourly`)).toBe(20 * 24);
       expect(await w.number(`SELECT count(*) FROM silver_ami`)).toBe(readings.length);
     });

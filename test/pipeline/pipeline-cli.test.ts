@@ -159,7 +159,7 @@ describe('ingest from an S3-compatible stage (s3rver in process)', () => {
       expect(run.load.loaded.map((f) => f.key)).toEqual(keys);
       expect(run.silverRows).toBe(readings.length);
       expect(await w.number(`SELECT count(*) FROM bronze_ami`)).toBe(readings.length);
-      expect(Math.abs((await w.number(`SELECT sum(usage_kwh) FROM gold_usage_hourly`)) - usageSum(readings))).toBeLessThan(1e-9);
+      expect(Math.abs((await w.number(`SELECT sum(kwh) FROM gold_usage_hourly`)) - usageSum(readings))).toBeLessThan(1e-9);
       const again = await runPipelineOnce(w, store);
       expect(again.load.loaded).toEqual([]);
       expect(again.load.alreadyInHistory).toBe(25);

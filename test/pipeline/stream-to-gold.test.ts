@@ -59,7 +59,7 @@ describe('stream -> stage sink -> ingest -> silver and gold', () => {
         const h = Math.floor(r.tsUtcMs / HOUR_MS) * HOUR_MS;
         hourly.set(h, (hourly.get(h) ?? 0) + r.record.reading.usage_kwh);
       }
-      const gold = await w.rows(`SELECT epoch_ms(hour_utc) AS h, sum(usage_kwh) AS kwh, sum(readings) AS n FROM gold_usage_hourly GROUP BY 1`);
+      const gold = await w.rows(`SELECT epoch_ms(hour_utc) AS h, sum(kwh) AS kwh, sum(readings) AS n FROM gold_usage_hourly GROUP BY 1`);
       expect(gold).toHaveLength(hourly.size);
       for (const g of gold) expect(Math.abs(Number(g.kwh) - hourly.get(Number(g.h))!)).toBeLessThan(1e-9);
       expect(gold.reduce((s, g) => s + Number(g.n), 0)).toBe(expected.length);
