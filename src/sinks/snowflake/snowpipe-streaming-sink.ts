@@ -20,7 +20,10 @@ export interface SnowpipeStreamingSinkOptions {
   /** Channel name; default the job id (one channel per job, so a resumed job finds its offset token). */
   readonly channel?: string;
   readonly auth: SnowflakeAuthOptions;
-  /** Account URL; default https://<account>.snowflakecomputing.com (inside SPCS: https://$SNOWFLAKE_HOST). */
+  /**
+   * Account URL; default https://<account>.snowflakecomputing.com, or with spcs auth https://$SNOWFLAKE_HOST when
+   * that is set (the SPCS docs: the service's OAuth token is for the host Snowflake gives the container).
+   */
   readonly url?: string;
   /** For tests only: the fetch to use instead of the global one. */
   readonly fetch?: typeof fetch;
@@ -70,7 +73,8 @@ const SNOWFLAKE_COLUMNS = [...FLAT_COLUMNS.map((c) => c.toUpperCase()), 'EMITTED
  */
 export class SnowpipeStreamingSink implements Sink {
   readonly name = 'snowflake';
-  private readonly accountUrl: string;
+  /** The account URL the sink calls (errors and summaries name it; it holds no secret). */
+  readonly accountUrl: string;
   private readonly auth: SnowflakeAuth;
   private readonly client: SnowpipeStreamingClient;
   private readonly flushTimeoutMs: number;
@@ -99,7 +103,7 @@ export class SnowpipeStreamingSink implements Sink {
     if (o.auth.kind === 'keypair' && (typeof o.user !== 'string' || !/^[^\s.]+$/.test(o.user))) {
       throw invalid('user is required for key-pair auth (a Snowflake user name without spaces or periods)');
     }
-    this.accountUrl = checkUrl(o.url ?? `https://${o.account.toLowerCase()}.snowflakecomputing.com`);
+    this.accountUrl = checkUrl(o.url ?? defaultAccountUrl(o));
     this.auth = new SnowflakeAuth(o.auth, o.account, o.user ?? '');
     this.flushTimeoutMs = positiveInt(o.flushTimeoutMs ?? 120_000, 'flushTimeoutMs');
     this.maxRequestBytes = positiveInt(o.maxRequestBytes ?? MAX_APPEND_BYTES, 'maxRequestBytes', MAX_APPEND_BYTES);
@@ -245,6 +249,12 @@ export function snowflakeRow(batch: ReadingBatch, row: number, fleet: Fleet, are
   for (let i = 0; i < FLAT_COLUMNS.length; i++) out[SNOWFLAKE_COLUMNS[i]!] = flat[FLAT_COLUMNS[i]!];
   if (batch.emittedUtcMs) out.EMITTED_AT = new Date(batch.emittedUtcMs[row]!).toISOString();
   return out;
+}
+
+function defaultAccountUrl(o: SnowpipeStreamingSinkOptions, env: NodeJS.ProcessEnv = process.env): string {
+  const spcsHost = env.SNOWFLAKE_HOST;
+  if (o.auth.kind === 'spcs' && spcsHost) return `https://${spcsHost}`;
+  return `https://${o.account.toLowerCase()}.snowflakecomputing.com`;
 }
 
 const invalid = (problem: string): ForgeError => new ForgeError('FORGE_ERR_INVALID_CONFIG', [`snowflake ${problem}`]);

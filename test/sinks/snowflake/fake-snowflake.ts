@@ -44,7 +44,8 @@ export interface FakeChannel {
 
 export interface Fault {
   readonly match: (r: { host: 'account' | 'ingest'; method: string; path: string }) => boolean;
-  readonly status: number;
+  /** An HTTP status to answer, 'reset' to destroy the connection unanswered, 'hang' never to answer. */
+  readonly status: number | 'reset' | 'hang';
   readonly body?: unknown;
   readonly headers?: Record<string, string>;
   times: number;
@@ -137,6 +138,11 @@ export class FakeSnowflake {
     const fault = this.faults.find((f) => f.times > 0 && f.match({ host, method, path }));
     if (fault) {
       fault.times--;
+      if (fault.status === 'reset' || fault.status === 'hang') {
+        this.requests.push({ host, method, rawPath, query, headers: req.headers, body, status: 0 });
+        if (fault.status === 'reset') req.socket.destroy();
+        return;
+      }
       answer(fault.status, fault.body, fault.headers);
       return;
     }

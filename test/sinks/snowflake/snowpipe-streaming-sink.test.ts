@@ -215,7 +215,7 @@ describe('SnowpipeStreamingSink against a documented fake', () => {
     await sink.close('completed');
   });
 
-  it('retries a 429 (honouring Retry-After) and a 503, then succeeds', async () => {
+  it('retries a 429 (with a Retry-After) and a 503, then succeeds', async () => {
     const f = await fake();
     f.faults.push({ match: (r) => r.path.endsWith('/rows'), status: 429, body: { code: 'TOO_MANY_REQUESTS', message: 'slow down' }, headers: { 'Retry-After': '0' }, times: 1 });
     f.faults.push({ match: (r) => r.path.endsWith(':bulk-channel-status'), status: 503, body: { code: 'SERVICE_UNAVAILABLE', message: 'try again' }, times: 1 });
@@ -232,6 +232,65 @@ describe('SnowpipeStreamingSink against a documented fake', () => {
     expect(result.retries).toBe(2);
     expect(f.channel('job-429')).toBeUndefined();
     expect(result.rows).toBe(job.batches[0]!.batch.length);
+  });
+
+  it('retries a reset connection and a request that times out, with the same tokens', async () => {
+    const f = await fake();
+    f.faults.push({ match: (r) => r.path.endsWith('/rows'), status: 'reset', times: 1 });
+    f.faults.push({ match: (r) => r.path.endsWith('/rows'), status: 'hang', times: 1 });
+    const job = testJob({ jobId: 'job-net' });
+    const sink = sinkFor(f, { requestTimeoutMs: 300 });
+    await sink.open(job.context);
+    await sink.write(job.batches[0]!.batch, job.batches[0]!.info);
+    await sink.flush();
+    const rows = f.requests.filter((r) => r.rawPath.endsWith('/rows'));
+    expect(rows.map((r) => r.status)).toEqual([0, 0, 200]);
+    expect(new Set(rows.map((r) => JSON.stringify(r.query))).size).toBe(1);
+    expect(f.channel('job-net')!.rows).toHaveLength(job.batches[0]!.batch.length);
+    expect((await sink.close('completed')).retries).toBe(2);
+  });
+
+  it('renews an expired scoped token (new JWT, new exchange) and carries on', async () => {
+    const f = await fake();
+    const job = testJob({ jobId: 'job-renew' });
+    const sink = sinkFor(f);
+    await sink.open(job.context);
+    await sink.write(job.batches[0]!.batch, job.batches[0]!.info);
+    await sink.flush();
+    f.scopedTokens.clear();
+    await sink.write(job.batches[1]!.batch, job.batches[1]!.info);
+    await sink.flush();
+    const exchanges = f.requests.filter((r) => r.rawPath === '/oauth/token');
+    expect(exchanges).toHaveLength(2);
+    const rows = f.requests.filter((r) => r.rawPath.endsWith('/rows'));
+    expect(rows.map((r) => r.status)).toEqual([200, 401, 200]);
+    expect(f.channel('job-renew')!.committed).toBe(String(job.batches[1]!.info.sequence));
+    await sink.close('completed');
+  });
+
+  it('abort cancels a request under way without throwing; the write fails', async () => {
+    const f = await fake();
+    f.faults.push({ match: (r) => r.path.endsWith('/rows'), status: 'hang', times: 1 });
+    const job = testJob({ jobId: 'job-abort' });
+    const sink = sinkFor(f);
+    await sink.open(job.context);
+    const writing = sink.write(job.batches[0]!.batch, job.batches[0]!.info).then(() => null, (e: unknown) => e);
+    while (!f.requests.some((r) => r.rawPath.endsWith('/rows'))) await new Promise((r) => setTimeout(r, 10));
+    await expect(sink.abort(new Error('stop'))).resolves.toBeUndefined();
+    expect(await writing).toMatchObject({ code: 'FORGE_ERR_SINK_STATE', message: /aborted/ });
+    // Aborting again, or after a failure, stays quiet.
+    await expect(sink.abort(new Error('again'))).resolves.toBeUndefined();
+  });
+
+  it('never repeats a token Snowflake echoes in an error message', async () => {
+    const f = await fake({ kind: 'oauth', token: OAUTH_TOKEN });
+    f.faults.push({ match: (r) => r.path.endsWith('/rows'), status: 400, body: { code: 'INVALID_ROW', message: `bad row sent with Bearer ${OAUTH_TOKEN}` }, times: 1 });
+    const job = testJob({ jobId: 'job-echo' });
+    const sink = sinkFor(f, { user: undefined, auth: { kind: 'oauth', token: OAUTH_TOKEN } });
+    await sink.open(job.context);
+    const error = await sink.write(job.batches[0]!.batch, job.batches[0]!.info).then(() => null, (e: unknown) => e);
+    expect(error).toMatchObject({ code: 'FORGE_ERR_SINK_WRITE', message: 'Sink snowflake failed: append rows to channel job-echo: HTTP 400 INVALID_ROW: bad row sent with Bearer ***' });
+    await sink.abort(error);
   });
 
   it('gives up after maxAttempts with FORGE_ERR_SINK_WRITE naming Snowflake\'s code and message', async () => {
@@ -290,6 +349,22 @@ describe('SnowpipeStreamingSink against a documented fake', () => {
     const sink = sinkFor(f, { pipe: 'NO_SUCH_PIPE' });
     await expect(sink.open(testJob().context)).rejects.toMatchObject({ code: 'FORGE_ERR_SINK_WRITE', message: /open channel job-test-1: HTTP 404 ERR_PIPE_DOES_NOT_EXIST_OR_NOT_AUTHORIZED/ });
     expect(f.requests.some((r) => r.rawPath.endsWith('/rows'))).toBe(false);
+  });
+
+  it('defaults the account URL from the account, or from SNOWFLAKE_HOST inside SPCS', () => {
+    const base: SnowpipeStreamingSinkOptions = { account: 'MyOrg-MyAccount', database: 'D', schema: 'S', pipe: 'P', auth: { kind: 'oauth', token: 'tok' } };
+    const saved = process.env.SNOWFLAKE_HOST;
+    try {
+      process.env.SNOWFLAKE_HOST = 'abc123.internal.snowflakecomputing.com';
+      expect(new SnowpipeStreamingSink(base).accountUrl).toBe('https://myorg-myaccount.snowflakecomputing.com');
+      expect(new SnowpipeStreamingSink({ ...base, auth: { kind: 'spcs' } }).accountUrl).toBe('https://abc123.internal.snowflakecomputing.com');
+      expect(new SnowpipeStreamingSink({ ...base, auth: { kind: 'spcs' }, url: 'https://x.example.com/' }).accountUrl).toBe('https://x.example.com');
+      delete process.env.SNOWFLAKE_HOST;
+      expect(new SnowpipeStreamingSink({ ...base, auth: { kind: 'spcs' } }).accountUrl).toBe('https://myorg-myaccount.snowflakecomputing.com');
+    } finally {
+      if (saved === undefined) delete process.env.SNOWFLAKE_HOST;
+      else process.env.SNOWFLAKE_HOST = saved;
+    }
   });
 
   it('rejects bad options at construction with FORGE_ERR_INVALID_CONFIG', () => {
