@@ -1,7 +1,9 @@
 import { Command } from 'commander';
 import { registerDdlCommand } from './commands/ddl-command.js';
 import { registerGenerateCommand } from './commands/generate-command.js';
+import { registerIngestCommand } from './commands/ingest-command.js';
 import { registerJobsCommand } from './commands/jobs-command.js';
+import { registerPipelineCommand } from './commands/pipeline-command.js';
 import { registerPresetsCommand } from './commands/presets-command.js';
 import { registerPreviewCommand } from './commands/preview-command.js';
 import { registerStopCommand } from './commands/stop-command.js';
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerJobsCommand(program);
   registerVerifyCommand(program);
   registerDdlCommand(program);
+  registerIngestCommand(program);
+  registerPipelineCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

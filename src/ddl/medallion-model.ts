@@ -56,23 +56,30 @@ export const MEDALLION = {
 export function goldQueries(q: (name: string) => string, hourOf: (column: string) => string): Record<string, string> {
   const silver = q(MEDALLION.silver);
   const kw = `SUM(${q('usage_kwh')}) / (MAX(${q('interval_minutes')}) / 60.0)`;
+  const lastGasps = `SUM(CASE WHEN ${q('event_type')} = 'LAST_GASP' THEN 1 ELSE 0 END)`;
+  const minutesOut = `SUM(CASE WHEN ${q('is_outage')} THEN ${q('interval_minutes')} ELSE 0 END)`;
+  const customers = `COUNT(DISTINCT ${q('meter_id')})`;
   return {
     [MEDALLION.goldUsageHourly]: `SELECT ${q('meter_id')}, ${hourOf(q('reading_ts_utc'))} AS ${q('hour_utc')}, SUM(${q('usage_kwh')}) AS ${q('kwh')}, COUNT(*) AS ${q('readings')} FROM ${silver} GROUP BY 1, 2`,
-    [MEDALLION.goldUsageDaily]: `SELECT ${q('meter_id')}, CAST(${q('reading_ts')} AS DATE) AS ${q('local_date')}, SUM(${q('usage_kwh')}) AS ${q('kwh')}, COUNT(*) AS ${q('readings')} FROM ${silver} GROUP BY 1, 2`,
+    [MEDALLION.goldUsageDaily]:
+      `SELECT ${q('meter_id')}, ${q('service_area')}, CAST(${q('reading_ts')} AS DATE) AS ${q('local_date')}, SUM(${q('usage_kwh')}) AS ${q('kwh')}, ` +
+      `COUNT(*) AS ${q('readings')} FROM ${silver} GROUP BY 1, 2, 3`,
+    // Peak kW: the hour's highest interval load (the sum of its meters' interval kWh over the interval's hours).
     [MEDALLION.goldTransformerHourly]:
-      `SELECT ${q('transformer_id')}, ${q('hour_utc')}, SUM(${q('kwh')}) AS ${q('kwh')}, MAX(${q('kw')}) AS ${q('peak_kw')}, MAX(${q('meters')}) AS ${q('meters')}, ` +
-      `MAX(${q('kw')}) > ${TRANSFORMER_NAMEPLATE_KW} AS ${q('over_nameplate')} FROM (` +
-      `SELECT ${q('transformer_id')}, ${hourOf(q('reading_ts_utc'))} AS ${q('hour_utc')}, ${q('reading_ts_utc')}, SUM(${q('usage_kwh')}) AS ${q('kwh')}, ${kw} AS ${q('kw')}, ` +
-      `COUNT(DISTINCT ${q('meter_id')}) AS ${q('meters')} FROM ${silver} GROUP BY 1, 2, 3) AS ${q('intervals')} GROUP BY 1, 2`,
-    [MEDALLION.goldFeederHourly]: `SELECT ${q('circuit_id')}, ${hourOf(q('reading_ts_utc'))} AS ${q('hour_utc')}, SUM(${q('usage_kwh')}) AS ${q('kwh')}, COUNT(DISTINCT ${q('meter_id')}) AS ${q('meters')} FROM ${silver} GROUP BY 1, 2`,
-    [MEDALLION.goldSubstationHourly]: `SELECT ${q('substation_id')}, ${hourOf(q('reading_ts_utc'))} AS ${q('hour_utc')}, SUM(${q('usage_kwh')}) AS ${q('kwh')}, COUNT(DISTINCT ${q('meter_id')}) AS ${q('meters')} FROM ${silver} GROUP BY 1, 2`,
+      `SELECT ${q('i')}.${q('transformer_id')}, ${q('i')}.${q('hour_utc')}, SUM(${q('i')}.${q('kwh')}) AS ${q('kwh')}, MAX(${q('i')}.${q('kw')}) AS ${q('peak_kw')}, ` +
+      `MAX(${q('m')}.${q('meters')}) AS ${q('meters')}, ${TRANSFORMER_NAMEPLATE_KW} AS ${q('nameplate_kw')}, MAX(${q('i')}.${q('kw')}) > ${TRANSFORMER_NAMEPLATE_KW} AS ${q('over_nameplate')} ` +
+      `FROM (SELECT ${q('transformer_id')}, ${hourOf(q('reading_ts_utc'))} AS ${q('hour_utc')}, ${q('reading_ts_utc')}, SUM(${q('usage_kwh')}) AS ${q('kwh')}, ${kw} AS ${q('kw')} ` +
+      `FROM ${silver} GROUP BY 1, 2, 3) AS ${q('i')} ` +
+      `JOIN (SELECT ${q('transformer_id')}, ${hourOf(q('reading_ts_utc'))} AS ${q('hour_utc')}, ${customers} AS ${q('meters')} FROM ${silver} GROUP BY 1, 2) AS ${q('m')} ` +
+      `ON ${q('m')}.${q('transformer_id')} = ${q('i')}.${q('transformer_id')} AND ${q('m')}.${q('hour_utc')} = ${q('i')}.${q('hour_utc')} ` +
+      `GROUP BY 1, 2`,
+    [MEDALLION.goldFeederHourly]: `SELECT ${q('circuit_id')}, ${hourOf(q('reading_ts_utc'))} AS ${q('hour_utc')}, SUM(${q('usage_kwh')}) AS ${q('kwh')}, ${customers} AS ${q('meters')} FROM ${silver} GROUP BY 1, 2`,
+    [MEDALLION.goldSubstationHourly]: `SELECT ${q('substation_id')}, ${hourOf(q('reading_ts_utc'))} AS ${q('hour_utc')}, SUM(${q('usage_kwh')}) AS ${q('kwh')}, ${customers} AS ${q('meters')} FROM ${silver} GROUP BY 1, 2`,
+    // Per area and local day: interruptions are LAST_GASP labels; SAIFI- and SAIDI-style figures per customer.
     [MEDALLION.goldOutageSummary]:
-      `SELECT CAST(${q('reading_ts')} AS DATE) AS ${q('local_date')}, COUNT(DISTINCT ${q('meter_id')}) AS ${q('customers')}, ` +
-      `COUNT(DISTINCT CASE WHEN ${q('is_outage')} THEN ${q('meter_id')} END) AS ${q('customers_out')}, ` +
-      `SUM(CASE WHEN ${q('is_outage')} THEN ${q('interval_minutes')} ELSE 0 END) AS ${q('customer_minutes_out')}, ` +
-      `SUM(CASE WHEN ${q('event_type')} = 'LAST_GASP' THEN 1 ELSE 0 END) AS ${q('interruptions')}, ` +
-      `SUM(CASE WHEN ${q('event_type')} = 'LAST_GASP' THEN 1 ELSE 0 END) * 1.0 / COUNT(DISTINCT ${q('meter_id')}) AS ${q('saifi')}, ` +
-      `SUM(CASE WHEN ${q('is_outage')} THEN ${q('interval_minutes')} ELSE 0 END) * 1.0 / COUNT(DISTINCT ${q('meter_id')}) AS ${q('saidi_minutes')} ` +
-      `FROM ${silver} GROUP BY 1`,
+      `SELECT ${q('service_area')}, CAST(${q('reading_ts')} AS DATE) AS ${q('local_date')}, ${customers} AS ${q('customers')}, ` +
+      `COUNT(DISTINCT CASE WHEN ${q('is_outage')} THEN ${q('meter_id')} END) AS ${q('customers_out')}, ${minutesOut} AS ${q('customer_minutes_out')}, ` +
+      `${lastGasps} AS ${q('interruptions')}, ${lastGasps} * 1.0 / ${customers} AS ${q('saifi')}, ${minutesOut} * 1.0 / ${customers} AS ${q('saidi_minutes')} ` +
+      `FROM ${silver} GROUP BY 1, 2`,
   };
 }
