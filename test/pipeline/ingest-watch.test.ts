@@ -11,7 +11,7 @@ import { readStatusFile } from '../../src/pipeline/status-file.js';
 import { LocalStageStore } from '../../src/stage/local-stage-store.js';
 import { byHour, engineReadings, putStageFiles } from './support.js';
 
-const ENTRY = fileURLToPath(new URL('./forge-entry.ts', import.meta.url));
+const ENTRY = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 
 async function status(db: string): Promise<PipelineStatus & { source: string }> {
