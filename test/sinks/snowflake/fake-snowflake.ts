@@ -67,7 +67,10 @@ export class FakeSnowflake {
   plainTextAnswers = false;
   readonly scopedTokens = new Set<string>();
   accountUrl = '';
+  /** The ingest host as the client reaches it (127.0.0.1:<port>). */
   ingestHost = '';
+  /** The host name the hostname call answers, when not ingestHost (e.g. one with underscores, the docs' known issue). */
+  advertisedHost: string | null = null;
   private readonly fingerprint: string | null = null;
   private readonly publicKey: KeyObject | null = null;
 
@@ -158,13 +161,16 @@ export class FakeSnowflake {
     if (host === 'account') {
       if (method === 'GET' && path === '/v2/streaming/hostname') {
         if (body !== '') return reject(400, 'BAD_REQUEST', 'get hostname takes no body');
-        return answer(200, this.plainTextAnswers ? this.ingestHost : { hostname: this.ingestHost });
+        const hostname = this.advertisedHost ?? this.ingestHost;
+        return answer(200, this.plainTextAnswers ? hostname : { hostname });
       }
       if (method === 'POST' && path === '/oauth/token') {
         if (contentType !== 'application/x-www-form-urlencoded') return reject(400, 'BAD_REQUEST', `token exchange needs application/x-www-form-urlencoded, not ${contentType}`);
         const form = new URLSearchParams(body);
         if (form.get('grant_type') !== 'urn:ietf:params:oauth:grant-type:jwt-bearer') return reject(400, 'BAD_REQUEST', 'grant_type must be urn:ietf:params:oauth:grant-type:jwt-bearer');
-        if (form.get('scope') !== this.ingestHost) return reject(400, 'BAD_REQUEST', `scope must be the ingest host ${this.ingestHost}, not ${form.get('scope')}`);
+        // The docs: an ingest host with underscores is used with hyphens instead, the scope included.
+        const scope = (this.advertisedHost ?? this.ingestHost).replace(/_/g, '-');
+        if (form.get('scope') !== scope) return reject(400, 'BAD_REQUEST', `scope must be the ingest host ${scope}, not ${form.get('scope')}`);
         if (this.auth.kind !== 'keypair') return reject(400, 'BAD_REQUEST', 'scoped tokens are exchanged for key-pair JWTs');
         const token = `scoped-${randomUUID()}`;
         this.scopedTokens.add(token);

@@ -112,6 +112,30 @@ describe('SnowpipeStreamingSink against a documented fake', () => {
     await sink.close('completed');
   });
 
+  it('uses an ingest host with underscores as hyphens, for the scoped token and every ingest call (the docs\' known issue)', async () => {
+    const f = await fake();
+    const port = f.ingestHost.split(':')[1]!;
+    f.advertisedHost = `my_account.ingest.test:${port}`;
+    const hostsSeen: string[] = [];
+    // The test's fetch resolves the advertised name to the local fake, as DNS would.
+    const viaDns: typeof fetch = (input, init) => {
+      const url = new URL(String(input));
+      hostsSeen.push(url.host);
+      if (url.hostname.endsWith('.ingest.test')) url.hostname = '127.0.0.1';
+      return fetch(url, init);
+    };
+    const job = testJob({ jobId: 'job-dns' });
+    const sink = sinkFor(f, { fetch: viaDns });
+    await sink.open(job.context);
+    await sink.write(job.batches[0]!.batch, job.batches[0]!.info);
+    await sink.flush();
+    await sink.close('completed');
+    expect(f.violations).toEqual([]);
+    const accountHost = new URL(f.accountUrl).host;
+    expect(hostsSeen.slice(0, 2)).toEqual([accountHost, accountHost]);
+    expect(new Set(hostsSeen.slice(2))).toEqual(new Set([`my-account.ingest.test:${port}`]));
+  });
+
   it('sends an OAuth token typed OAUTH to both hosts, without a scoped-token exchange', async () => {
     const f = await fake({ kind: 'oauth', token: OAUTH_TOKEN });
     const job = testJob({ jobId: 'job-oauth' });
