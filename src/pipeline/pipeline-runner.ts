@@ -71,7 +71,10 @@ export async function runPipelineOnce(warehouse: Warehouse, store: StageStore, o
 }
 
 export interface WatchOptions {
-  /** Target lag: the stage is polled every half of it, so a file is in gold within about this long of landing. */
+  /**
+   * Target lag: passes start every quarter of it (a slow pass delays the next, never overlaps it), so a reading is in
+   * gold within about this long of its file landing: a file waits at most a quarter lag for the next pass.
+   */
   readonly targetLagMs?: number;
   readonly signal: AbortSignal;
   readonly onRun?: (run: PipelineRun) => void;
@@ -80,14 +83,15 @@ export interface WatchOptions {
 }
 
 /**
- * Runs the pipeline every `targetLagMs / 2` until the signal fires (the pass under way finishes first). A failed pass
- * changes nothing (files and refreshes are transactions) and is tried again at the next tick, like a pipe that keeps
+ * Runs the pipeline every `targetLagMs / 4` (from one pass's start to the next) until the signal fires (the pass under
+ * way finishes first). A failed pass changes nothing (files and refreshes are transactions) and is tried again at the next tick, like a pipe that keeps
  * running through an outage of its stage; without `onError` the error ends the loop.
  */
 export async function watchPipeline(warehouse: Warehouse, store: StageStore, options: WatchOptions): Promise<number> {
-  const period = Math.max(50, (options.targetLagMs ?? DEFAULT_TARGET_LAG_MS) / 2);
+  const period = watchPeriodMs(options.targetLagMs ?? DEFAULT_TARGET_LAG_MS);
   let runs = 0;
   while (!options.signal.aborted) {
+    const started = Date.now();
     try {
       const run = await runPipelineOnce(warehouse, store, { signal: options.signal });
       runs++;
@@ -96,7 +100,7 @@ export async function watchPipeline(warehouse: Warehouse, store: StageStore, opt
       if (!options.onError) throw e;
       options.onError(e);
     }
-    await sleep(period, options.signal);
+    await sleep(Math.max(0, period - (Date.now() - started)), options.signal);
   }
   return runs;
 }
@@ -113,3 +117,6 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener('abort', done, { once: true });
   });
 }
+
+/** Time between the starts of two passes for a target lag: a quarter of it (at least 50 ms). */
+export const watchPeriodMs = (targetLagMs: number): number => Math.max(50, targetLagMs / 4);

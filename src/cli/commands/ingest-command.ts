@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_TARGET_LAG_MS, runPipelineOnce, watchPipeline, type PipelineRun } from '../../pipeline/pipeline-runner.js';
+import { DEFAULT_TARGET_LAG_MS, runPipelineOnce, watchPeriodMs, watchPipeline, type PipelineRun } from '../../pipeline/pipeline-runner.js';
 import { pipelineStatus } from '../../pipeline/pipeline-status.js';
 import { writeStatusFile } from '../../pipeline/status-file.js';
 import { openStageStore } from '../../stage/open-stage-store.js';
@@ -50,7 +50,7 @@ export function registerIngestCommand(program: Command): void {
     .description('load a stage\'s new raw files into bronze (exactly once), then refresh silver and gold in a DuckDB pipeline database; --watch keeps doing it')
     .option('--stage <location>', 'the stage: file:///dir, a directory, or s3://bucket/prefix')
     .option('--out <path>', 'the pipeline database (DuckDB file, created if absent)', DEFAULT_PIPELINE_PATH)
-    .option('--watch', 'keep polling the stage (every half of --lag) until Ctrl-C or SIGTERM')
+    .option('--watch', 'keep polling the stage (a pass every quarter of --lag) until Ctrl-C or SIGTERM')
     .option('--lag <duration>', 'target lag with --watch: data is in gold within about this long of landing (e.g. 10s, 1m)', '10s')
     .option('--s3-endpoint <url>', 'S3-compatible endpoint, e.g. http://127.0.0.1:9000 (default: AWS or $AWS_ENDPOINT_URL_S3)')
     .option('--s3-region <region>', 'S3 region (default: $AWS_REGION or us-east-1)')
@@ -84,7 +84,7 @@ async function watch(warehouse: Warehouse, store: StageStore, out: string, targe
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  if (!json) process.stderr.write(`forge: ingesting ${store.description} into ${out} every ${targetLagMs / 2000} s (target lag ${targetLagMs / 1000} s); Ctrl-C stops\n`);
+  if (!json) process.stderr.write(`forge: ingesting ${store.description} into ${out} every ${watchPeriodMs(targetLagMs) / 1000} s (target lag ${targetLagMs / 1000} s); Ctrl-C stops\n`);
   const totals = { passes: 0, failed: 0, files: 0, quarantined: 0, silverRows: 0 };
   let writing = Promise.resolve();
   try {
@@ -101,7 +101,7 @@ async function watch(warehouse: Warehouse, store: StageStore, out: string, targe
       },
       onError: (error) => {
         totals.failed++;
-        process.stderr.write(`forge: ingest pass failed (${errorText(error)}); trying again in ${targetLagMs / 2000} s\n`);
+        process.stderr.write(`forge: ingest pass failed (${errorText(error)}); trying again in ${watchPeriodMs(targetLagMs) / 1000} s\n`);
       },
     });
     await writing;
