@@ -84,8 +84,8 @@ export interface WatchOptions {
 
 /**
  * Runs the pipeline every `targetLagMs / 4` (from one pass's start to the next) until the signal fires (the pass under
- * way finishes first). A failed pass changes nothing (files and refreshes are transactions) and is tried again at the next tick, like a pipe that keeps
- * running through an outage of its stage; without `onError` the error ends the loop.
+ * way finishes first). A failed pass changes nothing (files and refreshes are transactions) and is tried again at the
+ * next tick, like a pipe that keeps running through an outage of its stage; without `onError` the error ends the loop.
  */
 export async function watchPipeline(warehouse: Warehouse, store: StageStore, options: WatchOptions): Promise<number> {
   const period = watchPeriodMs(options.targetLagMs ?? DEFAULT_TARGET_LAG_MS);
