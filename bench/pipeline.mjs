@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 
-const seconds = Number(process.argv[2] ?? 60);
-const meters = process.argv[3] ?? '50000';
+const [seconds = 60, meterCount = 50_000] = process.argv.slice(2).filter((a) => /^\d+$/.test(a)).map(Number);
+const meters = String(meterCount);
 const FORGE = new URL('../dist/cli/main.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'forge-bench-pipeline-'));
 const run = (args) => spawn(process.execPath, [FORGE, ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });

@@ -35,5 +35,6 @@ for (const c of cases) {
   );
 }
 
-// Streams run after the batch cases (the CLI end to end, one process per case).
+// Streams and the pipeline run after the batch cases (the CLI end to end, one process per case).
 await import('./stream.mjs');
+await import('./pipeline.mjs');
