@@ -20,12 +20,21 @@ export function addOutputFlags(command: Command): Command {
     .option('--stage-roll-rows <n>', '... or rows (default 500000) ...')
     .option('--stage-roll-mb <mb>', '... or MiB before compression (default 64)')
     .option('--s3-endpoint <url>', 'S3-compatible endpoint for an s3:// stage (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL or AWS)')
-    .option('--s3-region <region>', 'region for an s3:// stage (default: $AWS_REGION or us-east-1)');
+    .option('--s3-region <region>', 'region for an s3:// stage (default: $AWS_REGION or us-east-1)')
+    .option('--snowflake-account <id>', 'snowflake sink: account identifier, e.g. myorg-myaccount (default $SNOWFLAKE_ACCOUNT)')
+    .option('--snowflake-user <user>', 'snowflake sink: user for key-pair authentication (default $SNOWFLAKE_USER)')
+    .option('--snowflake-database <name>', 'snowflake sink: database (default FORGE)')
+    .option('--snowflake-schema <name>', 'snowflake sink: schema (default AMI)')
+    .option('--snowflake-pipe <name>', 'snowflake sink: the streaming pipe of forge ddl (default AMI_STREAMING_PIPE)')
+    .option('--snowflake-auth <kind>', 'snowflake sink: keypair, oauth ($SNOWFLAKE_OAUTH_TOKEN) or spcs (default: what is available)')
+    .option('--snowflake-private-key <file>', 'snowflake sink: PKCS#8 PEM private key for key-pair authentication (default $SNOWFLAKE_PRIVATE_KEY_PATH)')
+    .option('--snowflake-url <url>', 'snowflake sink: account URL (default https://<account>.snowflakecomputing.com)');
 }
 
 const OUTPUT_KEYS = [
   'sink', 'out', 'shape', 'pgUrl', 'pgTable', 'mqttUrl', 'natsUrl', 'workers', 'batchSize',
   'stage', 'stageFormat', 'stageRollSeconds', 'stageRollRows', 'stageRollMb', 's3Endpoint', 's3Region',
+  'snowflakeAccount', 'snowflakeUser', 'snowflakeDatabase', 'snowflakeSchema', 'snowflakePipe', 'snowflakeAuth', 'snowflakePrivateKey', 'snowflakeUrl',
 ] as const;
 
 export function outputFromFlags(flags: Record<string, unknown>): OutputOptions {
@@ -33,5 +42,6 @@ export function outputFromFlags(flags: Record<string, unknown>): OutputOptions {
   for (const key of OUTPUT_KEYS) if (flags[key] !== undefined) input[key] = flags[key];
   // Absolute, so a job record names the same file wherever it is read from (verify, resume).
   if (typeof input.out === 'string' && input.out !== '') input.out = resolve(input.out);
+  if (typeof input.snowflakePrivateKey === 'string' && input.snowflakePrivateKey !== '') input.snowflakePrivateKey = resolve(input.snowflakePrivateKey);
   return parseOutputOptions(input);
 }

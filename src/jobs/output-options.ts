@@ -8,7 +8,7 @@ import { ForgeError } from '../util/forge-error.js';
 import { formatIssues } from '../util/format-zod-error.js';
 
 /** Where a job delivers: the one schema for output settings from CLI flags and (later) API bodies. */
-export const SINK_NAMES = ['duckdb', 'parquet', 'csv', 'ndjson', 'stdout', 'postgres', 'mqtt', 'nats', 'stage'] as const;
+export const SINK_NAMES = ['duckdb', 'parquet', 'csv', 'ndjson', 'stdout', 'postgres', 'mqtt', 'nats', 'stage', 'snowflake'] as const;
 export type SinkName = (typeof SINK_NAMES)[number];
 
 const sinkList = z.preprocess(
@@ -60,6 +60,21 @@ export const outputOptionsSchema = z
     /** An S3-compatible endpoint for an s3:// stage (default: the AWS environment's). */
     s3Endpoint: z.url({ protocol: /^https?$/ }).optional(),
     s3Region: z.string().regex(/^[a-z0-9-]{2,32}$/).optional(),
+    /**
+     * The snowflake sink (Snowpipe Streaming). Account and user default to $SNOWFLAKE_ACCOUNT and $SNOWFLAKE_USER;
+     * secrets never come from flags or job records: a key pair's private key from the file `snowflakePrivateKey`
+     * ($SNOWFLAKE_PRIVATE_KEY_PATH, passphrase $SNOWFLAKE_PRIVATE_KEY_PASSPHRASE), an OAuth token from
+     * $SNOWFLAKE_OAUTH_TOKEN, or inside Snowpark Container Services the token file /snowflake/session/token.
+     */
+    snowflakeAccount: z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, 'expected an account identifier such as myorg-myaccount').optional(),
+    snowflakeUser: z.string().regex(/^[A-Za-z0-9_.$@-]{1,255}$/).optional(),
+    snowflakeDatabase: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/).default('FORGE'),
+    snowflakeSchema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/).default('AMI'),
+    snowflakePipe: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/).default('AMI_STREAMING_PIPE'),
+    snowflakeAuth: z.enum(['keypair', 'oauth', 'spcs']).optional(),
+    snowflakePrivateKey: z.string().min(1).optional(),
+    /** The account URL, for private connectivity (default https://<account>.snowflakecomputing.com). */
+    snowflakeUrl: z.url({ protocol: /^https?$/ }).optional(),
     /** Server URL of the nats sink; when absent the sink factory uses FORGE_NATS_URL or nats://127.0.0.1:4222. */
     natsUrl: z.string().superRefine((url, ctx) => {
       const problem = natsUrlProblem(url);
@@ -78,7 +93,8 @@ export const outputOptionsSchema = z
   .refine((o) => o.mqttUrl === undefined || o.sink.includes('mqtt'), { message: '--mqtt-url applies to the mqtt sink only; add mqtt to --sink', path: ['mqttUrl'] })
   .refine((o) => o.natsUrl === undefined || o.sink.includes('nats'), { message: '--nats-url applies to the nats sink only; add nats to --sink', path: ['natsUrl'] })
   .refine((o) => o.stage !== undefined || !o.sink.includes('stage'), { message: 'the stage sink needs --stage file:///dir or s3://bucket/prefix', path: ['stage'] })
-  .refine((o) => o.stage === undefined || o.sink.includes('stage'), { message: '--stage applies to the stage sink only; add stage to --sink', path: ['stage'] });
+  .refine((o) => o.stage === undefined || o.sink.includes('stage'), { message: '--stage applies to the stage sink only; add stage to --sink', path: ['stage'] })
+  .refine((o) => o.snowflakeAccount === undefined || o.sink.includes('snowflake'), { message: '--snowflake-* apply to the snowflake sink only; add snowflake to --sink', path: ['snowflakeAccount'] });
 
 export type OutputOptions = z.output<typeof outputOptionsSchema>;
 

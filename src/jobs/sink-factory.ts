@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { DuckDbSink } from '../sinks/duckdb/duckdb-sink.js';
 import { FileSink } from '../sinks/files/file-sink.js';
 import { defaultMqttUrl } from '../sinks/mqtt/mqtt-options.js';
@@ -7,6 +8,9 @@ import { NatsSink } from '../sinks/nats/nats-sink.js';
 import { PostgresSink } from '../sinks/postgres/postgres-sink.js';
 import { DEFAULT_PG_TABLE, defaultPgUrl } from '../sinks/postgres/postgres-options.js';
 import type { Sink, SinkStatus } from '../sinks/sink.js';
+import type { SnowflakeAuthOptions } from '../sinks/snowflake/snowflake-auth.js';
+import { ForgeError } from '../util/forge-error.js';
+import { SnowpipeStreamingSink } from '../sinks/snowflake/snowpipe-streaming-sink.js';
 import { StageSink } from '../sinks/stage/stage-sink.js';
 import { StdoutSink } from '../sinks/stdout/stdout-sink.js';
 import { parseStageLocation } from '../stage/stage-location.js';
@@ -56,6 +60,8 @@ function createSink(name: SinkName, options: OutputOptions, hooks: SinkHooks): S
         ...(options.stageRollMb !== undefined ? { rollBytes: Math.round(options.stageRollMb * 2 ** 20) } : {}),
         s3: { ...(options.s3Endpoint ? { endpoint: options.s3Endpoint } : {}), ...(options.s3Region ? { region: options.s3Region } : {}) },
       });
+    case 'snowflake':
+      return snowflakeSink(options);
     case 'nats':
       return new NatsSink({ url: options.natsUrl ?? defaultNatsUrl(), ...statusHook('nats', hooks) });
   }
@@ -66,4 +72,53 @@ function statusHook(sink: string, hooks: SinkHooks): { onStatus?: (status: SinkS
   const report = hooks.onStatus;
   if (!report) return {};
   return { onStatus: (s) => report({ sink, state: s.state, ...(s.state === 'degraded' ? { error: s.error } : {}) }) };
+}
+
+/** The SPCS service token (Snowpark Container Services mounts it here). */
+const SPCS_TOKEN_FILE = '/snowflake/session/token';
+
+/**
+ * The Snowpipe Streaming sink. Authentication, first match: the chosen `snowflakeAuth`; a private key file (key
+ * pair); $SNOWFLAKE_OAUTH_TOKEN (OAuth); the SPCS token file. Secrets are read here, never taken from flags.
+ */
+function snowflakeSink(options: OutputOptions, env: NodeJS.ProcessEnv = process.env): Sink {
+  const account = options.snowflakeAccount ?? env.SNOWFLAKE_ACCOUNT;
+  if (!account) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['snowflakeAccount: the snowflake sink needs --snowflake-account or $SNOWFLAKE_ACCOUNT']);
+  const keyPath = options.snowflakePrivateKey ?? env.SNOWFLAKE_PRIVATE_KEY_PATH;
+  const kind = options.snowflakeAuth ?? (keyPath ? 'keypair' : env.SNOWFLAKE_OAUTH_TOKEN ? 'oauth' : existsSync(SPCS_TOKEN_FILE) ? 'spcs' : undefined);
+  let auth: SnowflakeAuthOptions;
+  switch (kind) {
+    case 'keypair': {
+      if (!keyPath) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['snowflakePrivateKey: key-pair authentication needs --snowflake-private-key or $SNOWFLAKE_PRIVATE_KEY_PATH']);
+      let privateKeyPem: string;
+      try {
+        privateKeyPem = readFileSync(keyPath, 'utf8');
+      } catch (e) {
+        throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`snowflakePrivateKey: cannot read ${keyPath} (${(e as NodeJS.ErrnoException).code ?? 'error'})`]);
+      }
+      auth = { kind, privateKeyPem, ...(env.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE ? { passphrase: env.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE } : {}) };
+      break;
+    }
+    case 'oauth':
+      if (!env.SNOWFLAKE_OAUTH_TOKEN) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['snowflakeAuth: OAuth needs the token in $SNOWFLAKE_OAUTH_TOKEN']);
+      auth = { kind, token: env.SNOWFLAKE_OAUTH_TOKEN };
+      break;
+    case 'spcs':
+      auth = { kind };
+      break;
+    default:
+      throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [
+        'snowflakeAuth: no credentials: give --snowflake-private-key (key pair), set $SNOWFLAKE_OAUTH_TOKEN, or run inside Snowpark Container Services',
+      ]);
+  }
+  const user = options.snowflakeUser ?? env.SNOWFLAKE_USER;
+  return new SnowpipeStreamingSink({
+    account,
+    ...(user ? { user } : {}),
+    database: options.snowflakeDatabase,
+    schema: options.snowflakeSchema,
+    pipe: options.snowflakePipe,
+    auth,
+    ...(options.snowflakeUrl ? { url: options.snowflakeUrl } : {}),
+  });
 }
