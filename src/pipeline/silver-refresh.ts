@@ -1,5 +1,5 @@
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { projectionSelect, READING_PROJECTION } from './reading-projection.js';
+import { projectionSelect, READING_PROJECTION, withMessage } from './reading-projection.js';
 
 export interface SilverRefresh {
   /** Bronze rows read (those above the watermark). */
@@ -25,7 +25,8 @@ export async function refreshSilver(warehouse: Warehouse, refreshId: number): Pr
   await warehouse.run(
     `INSERT INTO silver_ami (${columns}, loaded_at, file_name, refresh_id)
      SELECT ${columns}, loaded_at, file_name, $3 FROM (
-       SELECT ${projectionSelect()}, loaded_at, file_name, bronze_id FROM bronze_ami WHERE bronze_id > $1 AND bronze_id <= $2
+       SELECT ${projectionSelect()}, loaded_at, file_name, bronze_id
+       FROM ${withMessage('(SELECT * FROM bronze_ami WHERE bronze_id > $1 AND bronze_id <= $2)')}
      )
      QUALIFY row_number() OVER (PARTITION BY meter_id, reading_ts_utc ORDER BY bronze_id) = 1
      ON CONFLICT DO NOTHING`,

@@ -7,7 +7,7 @@ import { errorText } from '../util/error-text.js';
 import { quoteLiteral } from '../warehouse/sql-quote.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { ensurePipelineSchema } from './pipeline-schema.js';
-import { missingRequiredSql } from './reading-projection.js';
+import { missingRequiredSql, withMessage } from './reading-projection.js';
 
 export interface LoadedFile {
   readonly key: string;
@@ -124,7 +124,7 @@ async function loadFile(warehouse: Warehouse, file: StageFile, path: string): Pr
       throw new BadFile(errorText(e).split(path).join(file.key).split('\n')[0]);
     }
     const bad = await warehouse.rows(
-      `SELECT row_number, missing FROM (SELECT row_number, ${missingRequiredSql()} AS missing FROM stage_file) WHERE len(missing) > 0 ORDER BY row_number LIMIT 1`,
+      `SELECT row_number, missing FROM (SELECT row_number, ${missingRequiredSql()} AS missing FROM ${withMessage('stage_file')}) WHERE len(missing) > 0 ORDER BY row_number LIMIT 1`,
     );
     if (bad.length > 0) {
       const missing = bad[0]!.missing as string[];
