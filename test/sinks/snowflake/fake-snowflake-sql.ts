@@ -123,6 +123,11 @@ export class FakeSnowflakeSql {
   readonly faults: SqlFault[] = [];
   /** Answer logins with this HTTP status (e.g. 401) and a JSON error instead of checking credentials. */
   loginStatus: number | null = null;
+  /**
+   * Quote the submitted PASSWORD or TOKEN in the login error message (no real server should; this lets a test prove
+   * the sink scrubs secrets from whatever text it is given).
+   */
+  echoSecretsInLoginErrors = false;
   /** Login bodies as received, for assertions on their fields. */
   readonly logins: Record<string, unknown>[] = [];
   url = '';
@@ -218,12 +223,13 @@ export class FakeSnowflakeSql {
     const data = ((body as { data?: Record<string, unknown> } | null)?.data ?? {}) as Record<string, unknown>;
     this.logins.push(data);
     if (!record.query.requestId) this.violations.push('login-request without requestId');
+    const echo = this.echoSecretsInLoginErrors ? ` (received ${String(data.PASSWORD ?? data.TOKEN)})` : '';
     if (this.loginStatus !== null) {
-      return send(this.loginStatus, { success: false, code: '390100', message: 'Incorrect username or password was specified.', data: null });
+      return send(this.loginStatus, { success: false, code: '390100', message: `Incorrect username or password was specified.${echo}`, data: null });
     }
     const problem = this.checkLogin(data);
     if (problem) {
-      return send(200, { success: false, code: problem.code, message: problem.message, data: { nextAction: 'RETRY_LOGIN', authnMethod: 'PASSWORD' } });
+      return send(200, { success: false, code: problem.code, message: `${problem.message}${echo}`, data: { nextAction: 'RETRY_LOGIN', authnMethod: 'PASSWORD' } });
     }
     const session: Session = { id: String(this.sessions.size + 1_000), token: `session-${randomUUID()}`, deleted: false, txn: null };
     this.sessions.set(session.token, session);

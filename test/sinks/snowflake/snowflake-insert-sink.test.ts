@@ -87,7 +87,25 @@ describe('SnowflakeInsertSink login', () => {
     expect(typeof f.logins[0]!.CLIENT_APP_ID).toBe('string');
     expect(f.requests.some((r) => r.path === '/session' && r.query.delete === 'true')).toBe(true);
     expect(f.openSessions).toBe(0);
+    // Telemetry is off for the fake (see the top of this file): nothing but login, queries and the session's end.
+    expect(f.requests.map((r) => r.path).filter((p) => p !== '/queries/v1/query-request')).toEqual(['/session/v1/login-request', '/session']);
     expect(f.violations).toEqual([]);
+  });
+
+  it('logs in with an encrypted private key and its passphrase', async () => {
+    const passphrase = 'key-passphrase-123';
+    const encrypted = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    const f = await fake({ kind: 'keypair', publicKeyPem: encrypted.publicKey });
+    const sink = sinkFor(f, { auth: { kind: 'keypair', privateKeyPem: encrypted.privateKey, passphrase } });
+    await sink.open(testJob().context);
+    await sink.close();
+    expect(f.logins[0]).toMatchObject({ AUTHENTICATOR: 'SNOWFLAKE_JWT' });
+    expect(f.violations).toEqual([]);
+    expect(() => sinkFor(f, { auth: { kind: 'keypair', privateKeyPem: encrypted.privateKey, passphrase: 'wrong' } })).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_CONFIG' }));
   });
 
   it('logs in with a key-pair JWT that the fake verifies against the public key', async () => {
@@ -114,9 +132,13 @@ describe('SnowflakeInsertSink login', () => {
 
   it('a wrong password gives FORGE_ERR_SINK_CONNECT with Snowflake\'s code, naming the account, without the password', async () => {
     const f = await fake({ kind: 'password', password: 'the-real-one' });
+    f.echoSecretsInLoginErrors = true;
     const e = await expectForgeError(sinkFor(f).open(testJob().context), 'FORGE_ERR_SINK_CONNECT');
     expect(e.message).toContain(ACCOUNT);
     expect(e.message).toContain('390100');
+    expect(e.message).toContain('Incorrect username or password');
+    // The fake quoted the password back; the sink's message does not.
+    expect(e.message).toContain('(received ***)');
     expect(e.message).not.toContain(PASSWORD);
     expect(JSON.stringify(e)).not.toContain(PASSWORD);
     expect(f.sql('')).toHaveLength(0);
@@ -125,6 +147,7 @@ describe('SnowflakeInsertSink login', () => {
   it('a 401 answer to the login gives FORGE_ERR_SINK_CONNECT without the secret', async () => {
     const f = await fake();
     f.loginStatus = 401;
+    f.echoSecretsInLoginErrors = true;
     const e = await expectForgeError(sinkFor(f).open(testJob().context), 'FORGE_ERR_SINK_CONNECT');
     expect(e.message).toContain(ACCOUNT);
     expect(e.message).not.toContain(PASSWORD);
@@ -134,6 +157,7 @@ describe('SnowflakeInsertSink login', () => {
   it('an OAuth token is sent as TOKEN with the OAUTH authenticator and never shown in errors', async () => {
     const token = 'oauth-token-abcdef-0123456789';
     const f = await fake({ kind: 'oauth', token: 'another-token-xyz-0000' });
+    f.echoSecretsInLoginErrors = true;
     const e = await expectForgeError(sinkFor(f, { auth: { kind: 'oauth', token } }).open(testJob().context), 'FORGE_ERR_SINK_CONNECT');
     expect(f.logins[0]).toMatchObject({ AUTHENTICATOR: 'OAUTH', TOKEN: token });
     expect(e.message).not.toContain(token);
