@@ -150,8 +150,14 @@ export class SnowflakeInsertSink implements Sink {
       this.inTransaction = true;
       await this.exec('BEGIN');
       for (let from = 0; from < batch.length; from += this.o.batchRows) {
-        await this.exec(this.insertSql, this.rowsOf(batch, from, Math.min(batch.length, from + this.o.batchRows)));
+        const to = Math.min(batch.length, from + this.o.batchRows);
+        const result = await this.exec(this.insertSql, this.rowsOf(batch, from, to));
         this.inserts++;
+        // Snowflake answers an INSERT with the rows it inserted; fewer than sent would be readings lost.
+        const inserted = Number(result[0]?.['number of rows inserted']);
+        if (inserted !== to - from) {
+          throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `INSERT into ${this.target} reported ${Number.isNaN(inserted) ? 'no row count' : inserted} rows inserted for ${to - from} sent`]);
+        }
       }
       await this.exec(
         `MERGE INTO ${this.checkpoints} AS "T" USING (SELECT ? AS "JOB_ID", ? AS "TABLE_NAME", ? AS "SEQUENCE", ? AS "ROWS") AS "S" ` +

@@ -128,6 +128,8 @@ export class FakeSnowflakeSql {
    * the sink scrubs secrets from whatever text it is given).
    */
   echoSecretsInLoginErrors = false;
+  /** Report this many rows inserted instead of the true count (a test of the sink's check), once set. */
+  reportInserted: number | null = null;
   /** Login bodies as received, for assertions on their fields. */
   readonly logins: Record<string, unknown>[] = [];
   url = '';
@@ -243,7 +245,9 @@ export class FakeSnowflakeSql {
         validityInSeconds: 3600,
         masterValidityInSeconds: 14400,
         sessionId: Number(session.id),
-        parameters: [{ name: 'CLIENT_TELEMETRY_ENABLED', value: false }],
+        // A stage-binding threshold below a default INSERT's bind count (10,000 rows x 20 columns), so a test shows
+        // the sink's own arrayBindingThreshold is what keeps binds inline.
+        parameters: [{ name: 'CLIENT_TELEMETRY_ENABLED', value: false }, { name: 'CLIENT_STAGE_ARRAY_BINDING_THRESHOLD', value: 65_280 }],
         sessionInfo: { databaseName: record.query.databaseName ?? null, schemaName: record.query.schemaName ?? null, warehouseName: record.query.warehouse ?? null, roleName: 'PUBLIC' },
       },
     });
@@ -381,7 +385,7 @@ export class FakeSnowflakeSql {
       }
       if (session.txn) session.txn.inserts.push({ table, rows: result });
       else this.tables.get(table)!.push(...result);
-      return ok([{ name: 'number of rows inserted', type: 'fixed' }], [[String(result.length)]]);
+      return ok([{ name: 'number of rows inserted', type: 'fixed' }], [[String(this.reportInserted ?? result.length)]]);
     }
     if ((m = RE.mergeCheckpoint.exec(txt))) {
       if (`${m[1]}.${m[2]}.${m[3]}` !== this.checkpointTable) return fail('002003', `SQL compilation error:\nObject '${m[1]}.${m[2]}.${m[3]}' does not exist or not authorized.`, '42S02');

@@ -7,7 +7,7 @@ import type { Sink } from '../../../src/sinks/sink.js';
 import { INSERT_COLUMNS, SnowflakeInsertSink, type SnowflakeInsertSinkOptions } from '../../../src/sinks/snowflake/snowflake-insert-sink.js';
 import { resolveEmission } from '../../../src/stream/emission-settings.js';
 import { isForgeError } from '../../../src/util/forge-error.js';
-import { testJob } from '../../warehouse/fixtures.js';
+import { testJob, testScenario } from '../../warehouse/fixtures.js';
 import { FakeSnowflakeSql, type Binding, type Cell, type FakeSqlAuth } from './fake-snowflake-sql.js';
 
 // No network here: the driver's cloud-platform probes (AWS/Azure/GCP metadata endpoints) and its connection-shape
@@ -277,6 +277,35 @@ describe('SnowflakeInsertSink write', () => {
     expect(kinds).toEqual(['BEGIN', ...expected.map(() => 'INSERT'), 'MERGE', 'COMMIT']);
     expect(f.tables.get(TABLE)).toHaveLength(batch.length);
     expect(f.violations).toEqual([]);
+  });
+
+  it('keeps a default-sized INSERT\'s binds inline (no stage binding), above the server\'s stage threshold', async () => {
+    const f = await fake();
+    const job = testJob({ scenario: testScenario({ meters: 40 }), batchesPerDate: 1 });
+    const { batch, info } = job.batches[0]!;
+    expect(batch.length * INSERT_COLUMNS.length).toBeGreaterThan(65_280);
+    expect(batch.length).toBeLessThanOrEqual(10_000);
+    const sink = sinkFor(f);
+    await sink.open(job.context);
+    await sink.write(batch, info);
+    await sink.close();
+    expect(f.sql('INSERT')).toHaveLength(1);
+    expect((f.sql('INSERT')[0]!.bindings!['1']!.value as string[]).length).toBe(batch.length);
+    expect(f.violations).toEqual([]);
+    expect(f.tables.get(TABLE)).toHaveLength(batch.length);
+  });
+
+  it('an INSERT reporting fewer rows than sent fails the batch and rolls it back', async () => {
+    const f = await fake();
+    const job = testJob();
+    const sink = sinkFor(f);
+    await sink.open(job.context);
+    f.reportInserted = 1;
+    const e = await expectForgeError(sink.write(job.batches[0]!.batch, job.batches[0]!.info), 'FORGE_ERR_SINK_WRITE');
+    expect(e.message).toContain(`reported 1 rows inserted for ${job.batches[0]!.batch.length} sent`);
+    expect(f.sql('ROLLBACK')).toHaveLength(1);
+    expect(f.tables.get(TABLE)).toHaveLength(0);
+    await sink.abort(e);
   });
 
   it('skips batches at or below the checkpoint read at open (a resumed job inserts nothing twice)', async () => {
