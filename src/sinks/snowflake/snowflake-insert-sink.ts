@@ -95,7 +95,8 @@ export class SnowflakeInsertSink implements Sink {
   constructor(options: SnowflakeInsertSinkOptions) {
     const o = options;
     if (!o || typeof o !== 'object') throw invalid('options are required');
-    if (typeof o.account !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/.test(o.account)) {
+    // The driver's own rule for an account (word characters, single '.' or '-' between them), checked here first.
+    if (typeof o.account !== 'string' || o.account.length > 255 || !/^\w+([.-]\w+)*$/.test(o.account)) {
       throw invalid('account must be an account identifier such as myorg-myaccount or xy12345.us-east-1');
     }
     if (typeof o.user !== 'string' || !/^[^\s"'\\]{1,255}$/.test(o.user)) throw invalid('user must be a Snowflake login name (no spaces or quotes)');
@@ -243,7 +244,27 @@ export class SnowflakeInsertSink implements Sink {
     const sdk = await loadDriver();
     const o = this.o;
     const auth = o.auth;
-    const connection = sdk.createConnection({
+    let connection: SnowflakeSdk.Connection;
+    try {
+      connection = this.createConnection(sdk);
+    } catch (e) {
+      // Options the driver refuses although they passed the checks above (its messages name the option, not its value).
+      throw invalid(this.scrub(`the Snowflake driver refused the connection options: ${driverError(e).message}`));
+    }
+    try {
+      await new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve())));
+    } catch (e) {
+      const { code, message } = driverError(e);
+      const where = o.accessUrl ? `account ${o.account} (${safeUrl(o.accessUrl)})` : `account ${o.account}`;
+      throw new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, where, this.scrub(`login as ${o.user} (${auth.kind} auth) failed: ${code ? `${code}: ` : ''}${message}`)]);
+    }
+    return connection;
+  }
+
+  private createConnection(sdk: Sdk): SnowflakeSdk.Connection {
+    const o = this.o;
+    const auth = o.auth;
+    return sdk.createConnection({
       account: o.account,
       username: o.user,
       database: o.database,
@@ -259,14 +280,6 @@ export class SnowflakeInsertSink implements Sink {
       // stage (CREATE STAGE privileges, a PUT through cloud storage) and fall back to inline binds when that fails.
       arrayBindingThreshold: o.batchRows * INSERT_COLUMNS.length,
     });
-    try {
-      await new Promise<void>((resolve, reject) => connection.connect((err) => (err ? reject(err) : resolve())));
-    } catch (e) {
-      const { code, message } = driverError(e);
-      const where = o.accessUrl ? `account ${o.account} (${safeUrl(o.accessUrl)})` : `account ${o.account}`;
-      throw new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, where, this.scrub(`login as ${o.user} (${auth.kind} auth) failed: ${code ? `${code}: ` : ''}${message}`)]);
-    }
-    return connection;
   }
 
   /** Runs one statement; rows as objects keyed by column name. SQL errors become FORGE_ERR_SINK_WRITE with Snowflake's code. */

@@ -380,6 +380,8 @@ describe('SnowflakeInsertSink options', () => {
     const base: SnowflakeInsertSinkOptions = { account: ACCOUNT, user: USER, database: 'FORGE', schema: 'AMI', auth: { kind: 'password', password: PASSWORD } };
     const bad: Partial<SnowflakeInsertSinkOptions>[] = [
       { account: 'my org' },
+      { account: 'myorg--x' },
+      { account: 'xy12345.' },
       { user: 'a b' },
       { database: 'FORGE"; DROP TABLE X; --' },
       { schema: 'a.b' },
@@ -407,6 +409,7 @@ describe('SnowflakeInsertSink options', () => {
       expect((error as Error).message).not.toContain(PASSWORD);
     }
     expect(() => new SnowflakeInsertSink(base)).not.toThrow();
+    expect(() => new SnowflakeInsertSink({ ...base, account: 'xy12345.us-east-1' })).not.toThrow();
     expect(new SnowflakeInsertSink({ ...base, table: 'readings$2' }).target).toBe('"FORGE"."AMI"."READINGS$2"');
   });
 });
