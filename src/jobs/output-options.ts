@@ -8,7 +8,7 @@ import { ForgeError } from '../util/forge-error.js';
 import { formatIssues } from '../util/format-zod-error.js';
 
 /** Where a job delivers: the one schema for output settings from CLI flags and (later) API bodies. */
-export const SINK_NAMES = ['duckdb', 'parquet', 'csv', 'ndjson', 'stdout', 'postgres', 'mqtt', 'nats', 'stage', 'snowflake'] as const;
+export const SINK_NAMES = ['duckdb', 'parquet', 'csv', 'ndjson', 'stdout', 'postgres', 'mqtt', 'nats', 'stage', 'snowflake', 'snowflake-insert'] as const;
 export type SinkName = (typeof SINK_NAMES)[number];
 
 const sinkList = z.preprocess(
@@ -71,7 +71,10 @@ export const outputOptionsSchema = z
     snowflakeDatabase: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/).default('FORGE'),
     snowflakeSchema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/).default('AMI'),
     snowflakePipe: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/).default('AMI_STREAMING_PIPE'),
-    snowflakeAuth: z.enum(['keypair', 'oauth', 'spcs']).optional(),
+    snowflakeAuth: z.enum(['keypair', 'oauth', 'spcs', 'password']).optional(),
+    /** snowflake-insert: the warehouse of the session (default the user's) and the target table (default AMI_READINGS). */
+    snowflakeWarehouse: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/).optional(),
+    snowflakeTable: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/).optional(),
     snowflakePrivateKey: z.string().min(1).optional(),
     /** The account URL, for private connectivity (default https://<account>.snowflakecomputing.com). */
     snowflakeUrl: z.url({ protocol: /^https?$/ }).optional(),
@@ -94,7 +97,7 @@ export const outputOptionsSchema = z
   .refine((o) => o.natsUrl === undefined || o.sink.includes('nats'), { message: '--nats-url applies to the nats sink only; add nats to --sink', path: ['natsUrl'] })
   .refine((o) => o.stage !== undefined || !o.sink.includes('stage'), { message: 'the stage sink needs --stage file:///dir or s3://bucket/prefix', path: ['stage'] })
   .refine((o) => o.stage === undefined || o.sink.includes('stage'), { message: '--stage applies to the stage sink only; add stage to --sink', path: ['stage'] })
-  .refine((o) => o.snowflakeAccount === undefined || o.sink.includes('snowflake'), { message: '--snowflake-* apply to the snowflake sink only; add snowflake to --sink', path: ['snowflakeAccount'] });
+  .refine((o) => o.snowflakeAccount === undefined || o.sink.includes('snowflake') || o.sink.includes('snowflake-insert'), { message: '--snowflake-* apply to the snowflake sink only; add snowflake to --sink', path: ['snowflakeAccount'] });
 
 export type OutputOptions = z.output<typeof outputOptionsSchema>;
 

@@ -10,6 +10,7 @@ import { DEFAULT_PG_TABLE, defaultPgUrl } from '../sinks/postgres/postgres-optio
 import type { Sink, SinkStatus } from '../sinks/sink.js';
 import type { SnowflakeAuthOptions } from '../sinks/snowflake/snowflake-auth.js';
 import { ForgeError } from '../util/forge-error.js';
+import { SnowflakeInsertSink, type SnowflakeInsertSinkOptions } from '../sinks/snowflake/snowflake-insert-sink.js';
 import { SnowpipeStreamingSink } from '../sinks/snowflake/snowpipe-streaming-sink.js';
 import { StageSink } from '../sinks/stage/stage-sink.js';
 import { StdoutSink } from '../sinks/stdout/stdout-sink.js';
@@ -62,6 +63,8 @@ function createSink(name: SinkName, options: OutputOptions, hooks: SinkHooks): S
       });
     case 'snowflake':
       return snowflakeSink(options);
+    case 'snowflake-insert':
+      return snowflakeInsertSink(options);
     case 'nats':
       return new NatsSink({ url: options.natsUrl ?? defaultNatsUrl(), ...statusHook('nats', hooks) });
   }
@@ -78,15 +81,18 @@ function statusHook(sink: string, hooks: SinkHooks): { onStatus?: (status: SinkS
 const SPCS_TOKEN_FILE = '/snowflake/session/token';
 
 /**
- * The Snowpipe Streaming sink. Authentication, first match: the chosen `snowflakeAuth`; a private key file (key
- * pair); $SNOWFLAKE_OAUTH_TOKEN (OAuth); the SPCS token file. Secrets are read here, never taken from flags.
+ * Snowflake credentials for the sinks, first match: the chosen `snowflakeAuth`; a private key file (key pair);
+ * $SNOWFLAKE_OAUTH_TOKEN (OAuth); $SNOWFLAKE_PASSWORD (password, SQL inserts only); the SPCS token file (streaming
+ * only). Secrets are read here, from files and the environment, never taken from flags.
  */
-function snowflakeSink(options: OutputOptions, env: NodeJS.ProcessEnv = process.env): Sink {
+function snowflakeCredentials(options: OutputOptions, allowed: readonly string[], env: NodeJS.ProcessEnv): { account: string; user: string | undefined; auth: SnowflakeCredentials } {
   const account = options.snowflakeAccount ?? env.SNOWFLAKE_ACCOUNT;
-  if (!account) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['snowflakeAccount: the snowflake sink needs --snowflake-account or $SNOWFLAKE_ACCOUNT']);
+  if (!account) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['snowflakeAccount: the snowflake sinks need --snowflake-account or $SNOWFLAKE_ACCOUNT']);
   const keyPath = options.snowflakePrivateKey ?? env.SNOWFLAKE_PRIVATE_KEY_PATH;
-  const kind = options.snowflakeAuth ?? (keyPath ? 'keypair' : env.SNOWFLAKE_OAUTH_TOKEN ? 'oauth' : existsSync(SPCS_TOKEN_FILE) ? 'spcs' : undefined);
-  let auth: SnowflakeAuthOptions;
+  const detected = keyPath ? 'keypair' : env.SNOWFLAKE_OAUTH_TOKEN ? 'oauth' : env.SNOWFLAKE_PASSWORD && allowed.includes('password') ? 'password' : existsSync(SPCS_TOKEN_FILE) && allowed.includes('spcs') ? 'spcs' : undefined;
+  const kind = options.snowflakeAuth ?? detected;
+  if (kind !== undefined && !allowed.includes(kind)) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`snowflakeAuth: ${kind} is not available for this sink (use ${allowed.join(', ')})`]);
+  let auth: SnowflakeCredentials;
   switch (kind) {
     case 'keypair': {
       if (!keyPath) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['snowflakePrivateKey: key-pair authentication needs --snowflake-private-key or $SNOWFLAKE_PRIVATE_KEY_PATH']);
@@ -103,22 +109,49 @@ function snowflakeSink(options: OutputOptions, env: NodeJS.ProcessEnv = process.
       if (!env.SNOWFLAKE_OAUTH_TOKEN) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['snowflakeAuth: OAuth needs the token in $SNOWFLAKE_OAUTH_TOKEN']);
       auth = { kind, token: env.SNOWFLAKE_OAUTH_TOKEN };
       break;
+    case 'password':
+      if (!env.SNOWFLAKE_PASSWORD) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['snowflakeAuth: password authentication needs $SNOWFLAKE_PASSWORD']);
+      auth = { kind, password: env.SNOWFLAKE_PASSWORD };
+      break;
     case 'spcs':
       auth = { kind };
       break;
     default:
       throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [
-        'snowflakeAuth: no credentials: give --snowflake-private-key (key pair), set $SNOWFLAKE_OAUTH_TOKEN, or run inside Snowpark Container Services',
+        `snowflakeAuth: no credentials: give --snowflake-private-key (key pair) or set $SNOWFLAKE_OAUTH_TOKEN${allowed.includes('password') ? ' or $SNOWFLAKE_PASSWORD' : ', or run inside Snowpark Container Services'}`,
       ]);
   }
-  const user = options.snowflakeUser ?? env.SNOWFLAKE_USER;
+  return { account, user: options.snowflakeUser ?? env.SNOWFLAKE_USER, auth };
+}
+
+type SnowflakeCredentials = SnowflakeAuthOptions | { readonly kind: 'password'; readonly password: string };
+
+/** The Snowpipe Streaming sink (key pair, OAuth or the SPCS token). */
+function snowflakeSink(options: OutputOptions, env: NodeJS.ProcessEnv = process.env): Sink {
+  const { account, user, auth } = snowflakeCredentials(options, ['keypair', 'oauth', 'spcs'], env);
   return new SnowpipeStreamingSink({
     account,
     ...(user ? { user } : {}),
     database: options.snowflakeDatabase,
     schema: options.snowflakeSchema,
     pipe: options.snowflakePipe,
-    auth,
+    auth: auth as SnowflakeAuthOptions,
     ...(options.snowflakeUrl ? { url: options.snowflakeUrl } : {}),
+  });
+}
+
+/** SQL inserts through the official driver (password, key pair or OAuth). */
+function snowflakeInsertSink(options: OutputOptions, env: NodeJS.ProcessEnv = process.env): Sink {
+  const { account, user, auth } = snowflakeCredentials(options, ['password', 'keypair', 'oauth'], env);
+  if (!user) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['snowflakeUser: the snowflake-insert sink needs --snowflake-user or $SNOWFLAKE_USER']);
+  return new SnowflakeInsertSink({
+    account,
+    user,
+    database: options.snowflakeDatabase,
+    schema: options.snowflakeSchema,
+    ...(options.snowflakeWarehouse ? { warehouse: options.snowflakeWarehouse } : {}),
+    ...(options.snowflakeTable ? { table: options.snowflakeTable } : {}),
+    auth: auth as SnowflakeInsertSinkOptions['auth'],
+    ...(options.snowflakeUrl ? { accessUrl: options.snowflakeUrl } : {}),
   });
 }

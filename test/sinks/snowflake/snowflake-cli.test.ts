@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runForgeAsync } from '../../support/brokers.js';
 import { withTempDir } from '../../warehouse/fixtures.js';
+import { FakeSnowflakeSql } from './fake-snowflake-sql.js';
 import { FakeSnowflake } from './fake-snowflake.js';
 
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
@@ -49,5 +50,26 @@ describe('forge stream --sink snowflake (against the documented fake)', () => {
       expect(fake.requests.length).toBe(before);
       await expect(import('node:fs/promises').then((fs) => fs.readdir(join(dir, 'jobs')))).rejects.toMatchObject({ code: 'ENOENT' });
     });
+  }, 60_000);
+});
+
+describe('forge generate --sink snowflake-insert (against the driver fake)', () => {
+  it('inserts every reading through snowflake-sdk with the password from $SNOWFLAKE_PASSWORD, never from a flag', async () => {
+    const fake = await FakeSnowflakeSql.start({ account: 'myorg-myaccount', user: 'forge_loader', auth: { kind: 'password', password: 'pw-s3cret' } });
+    try {
+      await withTempDir(async (dir) => {
+        const run = await runForgeAsync(
+          ['generate', '--meters', '6', '--days', '1', '--start', '2026-06-01', '--sink', 'snowflake-insert', '--snowflake-account', 'myorg-myaccount',
+            '--snowflake-user', 'forge_loader', '--snowflake-url', fake.url, '--state-dir', join(dir, 'jobs'), '--json'],
+          dir,
+          { SNOWFLAKE_PASSWORD: 'pw-s3cret', SNOWFLAKE_DISABLE_PLATFORM_DETECTION: 'true', SF_TELEMETRY_DISABLE_CONNECTION_SHAPE: 'true', SNOWFLAKE_PRIVATE_KEY_PATH: '', SNOWFLAKE_OAUTH_TOKEN: '' },
+        );
+        expect(run.code, run.stderr).toBe(0);
+        expect(fake.tables.get('FORGE.AMI.AMI_READINGS')!.length).toBe(6 * 96);
+        expect(run.stdout + run.stderr).not.toContain('pw-s3cret');
+      });
+    } finally {
+      await fake.close();
+    }
   }, 60_000);
 });
