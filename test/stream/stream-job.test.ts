@@ -6,7 +6,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runStreamJob, SinkHealth } from '../../src/jobs/stream-job.js';
-import type { Sink } from '../../src/sinks/sink.js';
 import { resolveScenario, scenarioEndUtcMs, scenarioStartUtcMs } from '../../src/scenario/scenario.js';
 import { DuckDbSink } from '../../src/sinks/duckdb/duckdb-sink.js';
 import { redactPgUrl } from '../../src/sinks/postgres/postgres-options.js';
@@ -16,6 +15,7 @@ import { streamPlan } from '../../src/stream/stream-window.js';
 import { Warehouse } from '../../src/warehouse/warehouse.js';
 import { runId } from '../support/brokers.js';
 import { PG_TEST_URL, postgresService, serviceGate } from '../support/services.js';
+import { stoppingAfter } from '../support/stopping-sink.js';
 import { withTempDir } from '../warehouse/fixtures.js';
 
 const scenario = resolveScenario({ area: 'ERCOT', start: '2026-06-01', days: 1, meters: 150, seed: 3, emissionPattern: 'DEGRADED_NETWORK' });
@@ -38,16 +38,8 @@ describe('stream job into DuckDB', () => {
     await withTempDir(async (dir) => {
       const path = join(dir, 'stream.duckdb');
       const controller = new AbortController();
-      const duck = new DuckDbSink({ path });
-      let writes = 0;
       // The DuckDB sink, stopping the job after its 10th batch (as Ctrl-C would, mid-stream).
-      const stopping: Sink = {
-        ...bind(duck),
-        write: async (b, i) => {
-          await duck.write(b, i);
-          if (++writes === 10) controller.abort();
-        },
-      };
+      const stopping = stoppingAfter(new DuckDbSink({ path }), 10, controller);
       const first = await runStreamJob({
         scenario, window, speed: null, emission: resolveEmission('DEGRADED_NETWORK'), jobId: 'job-s1', maxBatchRows: 500,
         sinks: [stopping], signal: controller.signal,
@@ -90,7 +82,7 @@ describe('a real-time stream from now', () => {
       const duck = new DuckDbSink({ path: join(dir, 'live.duckdb') });
       const summary = await runStreamJob({
         scenario: live, window: w, speed: 1, clockStartUtcMs: Date.now(), emission: resolveEmission('UNIFORM'), jobId: 'job-live',
-        sinks: [{ ...bind(duck), write: async (b, i) => { await duck.write(b, i); controller.abort(); } }],
+        sinks: [stoppingAfter(duck, 1, controller)],
         signal: controller.signal,
       });
       expect(summary.status).toBe('stopped');
@@ -107,19 +99,6 @@ describe('a real-time stream from now', () => {
     });
   }, 30_000);
 });
-
-/** A sink's methods bound to it, to wrap one of them in a test. */
-function bind(sink: DuckDbSink): Sink {
-  return {
-    name: sink.name,
-    open: (c) => sink.open(c),
-    write: (b, i) => sink.write(b, i),
-    flush: () => sink.flush(),
-    close: (o) => sink.close(o),
-    abort: (r) => sink.abort(r),
-    checkpoint: (j) => sink.checkpoint(j),
-  };
-}
 
 const service = await postgresService(PG_TEST_URL);
 const gate = serviceGate('Postgres', redactPgUrl(PG_TEST_URL), service);

@@ -3,12 +3,12 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { READING_COLUMNS } from '../../../src/ddl/medallion-model.js';
 import { runStreamJob } from '../../../src/jobs/stream-job.js';
 import { resolveScenario, scenarioEndUtcMs, scenarioStartUtcMs } from '../../../src/scenario/scenario.js';
-import type { Sink } from '../../../src/sinks/sink.js';
 import { INSERT_COLUMNS, SnowflakeInsertSink, type SnowflakeInsertSinkOptions } from '../../../src/sinks/snowflake/snowflake-insert-sink.js';
 import { resolveEmission } from '../../../src/stream/emission-settings.js';
 import { isForgeError } from '../../../src/util/forge-error.js';
 import { testJob, testScenario } from '../../warehouse/fixtures.js';
 import { FakeSnowflakeSql, type Binding, type Cell, type FakeSqlAuth } from './fake-snowflake-sql.js';
+import { stoppingAfter } from '../../support/stopping-sink.js';
 
 // No network here: the driver's cloud-platform probes (AWS/Azure/GCP metadata endpoints) and its connection-shape
 // telemetry are switched off for this process; these variables are read when the driver is loaded and at login,
@@ -422,20 +422,7 @@ describe('a stream job into the insert sink', () => {
     const expected = 40 * 96;
     const controller = new AbortController();
     const sink = sinkFor(f);
-    let writes = 0;
-    // The sink, stopping the job after its 5th batch (as Ctrl-C would, mid-stream).
-    const stopping: Sink = {
-      name: sink.name,
-      open: (c) => sink.open(c),
-      write: async (b, i) => {
-        await sink.write(b, i);
-        if (++writes === 5) controller.abort();
-      },
-      flush: () => sink.flush(),
-      close: (o) => sink.close(o),
-      abort: (r) => sink.abort(r),
-      checkpoint: (j) => sink.checkpoint(j),
-    };
+    const stopping = stoppingAfter(sink, 5, controller);
     const first = await runStreamJob({
       scenario, window, speed: null, emission: resolveEmission('UNIFORM'), jobId: 'job-stream-sfi', maxBatchRows: 300, sinks: [stopping], signal: controller.signal,
     });

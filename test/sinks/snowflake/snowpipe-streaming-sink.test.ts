@@ -6,11 +6,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { runStreamJob } from '../../../src/jobs/stream-job.js';
 import { resolveScenario, scenarioEndUtcMs, scenarioStartUtcMs } from '../../../src/scenario/scenario.js';
 import { SnowpipeStreamingSink, type SnowpipeStreamingSinkOptions } from '../../../src/sinks/snowflake/snowpipe-streaming-sink.js';
-import type { Sink } from '../../../src/sinks/sink.js';
 import { resolveEmission } from '../../../src/stream/emission-settings.js';
 import { isForgeError } from '../../../src/util/forge-error.js';
 import { testJob } from '../../warehouse/fixtures.js';
 import { FakeSnowflake, type FakeAuth } from './fake-snowflake.js';
+import { stoppingAfter } from '../../support/stopping-sink.js';
 
 const keys = generateKeyPairSync('rsa', {
   modulusLength: 2048,
@@ -419,20 +419,7 @@ describe('a stream job into the Snowflake sink', () => {
     const expected = 40 * 96;
     const controller = new AbortController();
     const sink = sinkFor(f);
-    let writes = 0;
-    // The sink, stopping the job after its 5th batch (as Ctrl-C would, mid-stream).
-    const stopping: Sink = {
-      name: sink.name,
-      open: (c) => sink.open(c),
-      write: async (b, i) => {
-        await sink.write(b, i);
-        if (++writes === 5) controller.abort();
-      },
-      flush: () => sink.flush(),
-      close: (o) => sink.close(o),
-      abort: (r) => sink.abort(r),
-      checkpoint: (j) => sink.checkpoint(j),
-    };
+    const stopping = stoppingAfter(sink, 5, controller);
     const first = await runStreamJob({
       scenario, window, speed: null, emission: resolveEmission('UNIFORM'), jobId: 'job-stream-sf', maxBatchRows: 300, sinks: [stopping], signal: controller.signal,
     });
