@@ -37,12 +37,34 @@ export interface LoadSummary {
   readonly rows: number;
 }
 
-/** The reason a stage file is not loaded, or null for an NDJSON stage file. */
+/** The reason a stage file is not loaded, or null for an NDJSON or CSV stage file. */
 export function skipReason(key: string): string | null {
   const parsed = parseStageKey(key);
   if (!parsed) return 'not a stage key (raw/ami/date=YYYY-MM-DD/hour=HH/ami_stream_<ms>_<writer>_<seq>.json[.gz])';
-  if (parsed.extension !== 'json' && parsed.extension !== 'json.gz') return `format ${parsed.extension} is not loaded (NDJSON only)`;
+  if (!['json', 'json.gz', 'csv', 'csv.gz'].includes(parsed.extension)) return `format ${parsed.extension} is not loaded (NDJSON and CSV only)`;
   return null;
+}
+
+/**
+ * A flat CSV stage file's rows as head-end messages (the shape bronze keeps), built by DuckDB: the CSV's text fields
+ * typed back (numbers, booleans, an empty event type as null), the message id rebuilt from the key. CSV carries no
+ * emission time.
+ */
+function csvAsMessages(path: string): string {
+  const text = (c: string): string => c;
+  const num = (c: string, type: string): string => `TRY_CAST(${c} AS ${type})`;
+  return `SELECT row_number() OVER () AS row_number, to_json(struct_pack(
+      header := struct_pack(message_id := meter_id || ':' || CAST(epoch(TRY_CAST(reading_ts_utc AS TIMESTAMPTZ)) AS BIGINT),
+        source_system := 'AMI_HEAD_END', message_type := 'METER_READING', schema_version := '1.0'),
+      meter := struct_pack(meter_id := ${text('meter_id')}, transformer_id := transformer_id, circuit_id := circuit_id, substation_id := substation_id,
+        service_area := service_area, customer_segment := customer_segment, latitude := ${num('latitude', 'DOUBLE')}, longitude := ${num('longitude', 'DOUBLE')}),
+      reading := struct_pack(reading_ts := reading_ts, reading_ts_utc := reading_ts_utc, interval_minutes := ${num('interval_minutes', 'INTEGER')},
+        usage_kwh := ${num('usage_kwh', 'DOUBLE')}, voltage := ${num('voltage', 'DOUBLE')}, power_factor := ${num('power_factor', 'DOUBLE')},
+        temperature_c := ${num('temperature_c', 'DOUBLE')}),
+      quality := struct_pack(is_outage := ${num('is_outage', 'BOOLEAN')}, data_quality := data_quality, event_type := NULLIF(event_type, '')),
+      metadata := struct_pack(emission_pattern := emission_pattern, generator := 'flux-data-forge')
+    )) AS raw
+    FROM read_csv(${quoteLiteral(path)}, header = true, all_varchar = true, compression = '${path.endsWith('.gz') ? 'gzip' : 'none'}')`;
 }
 
 /** A file's content is unusable: the file is quarantined. */
@@ -81,7 +103,7 @@ export async function loadStage(warehouse: Warehouse, store: StageStore, options
     try {
       for (const [i, file] of fresh.entries()) {
         if (options.signal?.aborted) break;
-        const path = join(dir, `file-${i}${file.key.endsWith('.gz') ? '.json.gz' : '.json'}`);
+        const path = join(dir, `file-${i}.${parseStageKey(file.key)!.extension}`);
         try {
           await writeFile(path, await store.get(file.key));
         } catch (e) {
@@ -115,10 +137,13 @@ async function loadFile(warehouse: Warehouse, file: StageFile, path: string): Pr
   try {
     // Reading the file happens outside the transaction: an error here is the file's content (gzip, JSON).
     try {
+      const csv = /\.csv(\.gz)?$/.test(path);
       await warehouse.run(
-        `CREATE OR REPLACE TEMP TABLE stage_file AS
-         SELECT row_number() OVER () AS row_number, json AS raw
-         FROM read_ndjson_objects(${quoteLiteral(path)}, format = 'newline_delimited', compression = '${path.endsWith('.gz') ? 'gzip' : 'uncompressed'}')`,
+        csv
+          ? `CREATE OR REPLACE TEMP TABLE stage_file AS ${csvAsMessages(path)}`
+          : `CREATE OR REPLACE TEMP TABLE stage_file AS
+             SELECT row_number() OVER () AS row_number, json AS raw
+             FROM read_ndjson_objects(${quoteLiteral(path)}, format = 'newline_delimited', compression = '${path.endsWith('.gz') ? 'gzip' : 'uncompressed'}')`,
       );
     } catch (e) {
       throw new BadFile(errorText(e).split(path).join(file.key).split('\n')[0]);

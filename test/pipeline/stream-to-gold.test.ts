@@ -69,4 +69,36 @@ describe('stream -> stage sink -> ingest -> silver and gold', () => {
       w.close();
     }
   });
+
+  it('loads flat CSV stage files too: rows become head-end messages in bronze and the same readings in silver', async () => {
+    const summary = await runStreamJob({
+      scenario,
+      window: { fromUtcMs: scenarioStartUtcMs(scenario), toUtcMs: scenarioEndUtcMs(scenario) },
+      speed: null,
+      emission: resolveEmission('DEGRADED_NETWORK', { duplicateRate: 0.02 }),
+      jobId: 'job-pipeline-csv',
+      maxBatchRows: 400,
+      sinks: [new StageSink({ location: parseStageLocation(join(dir, 'stage')), format: 'csv', rollRows: 500 })],
+    });
+    const expected = await engineReadings(scenario);
+    const w = await Warehouse.open(join(dir, 'pipeline.duckdb'));
+    try {
+      const run = await runPipelineOnce(w, new LocalStageStore(join(dir, 'stage')));
+      expect(run.load.skipped).toEqual([]);
+      expect(run.load.quarantined).toEqual([]);
+      expect(run.load.rows).toBe(summary.stats.delivered);
+      expect(run.silverRows).toBe(expected.length);
+      expect(await w.number(`SELECT count(*) FROM bronze_ami WHERE raw->>'$.header.source_system' = 'AMI_HEAD_END'`)).toBe(summary.stats.delivered);
+      const rows = await w.rows(`SELECT meter_id, epoch_ms(reading_ts_utc) AS t, usage_kwh, is_outage, event_type, message_id FROM silver_ami`);
+      const byKey = new Map(expected.map((r) => [`${r.record.meter.meter_id} ${r.tsUtcMs}`, r.record]));
+      let same = 0;
+      for (const row of rows) {
+        const e = byKey.get(`${String(row.meter_id)} ${Number(row.t)}`);
+        if (e && e.reading.usage_kwh === row.usage_kwh && e.quality.is_outage === row.is_outage && e.quality.event_type === row.event_type && e.header.message_id === row.message_id) same++;
+      }
+      expect(same).toBe(expected.length);
+    } finally {
+      w.close();
+    }
+  });
 });
