@@ -17,9 +17,10 @@ export interface JobVerifyPlan {
  * - batch job: the whole scenario (a batch job that did not complete is reported with what it is missing);
  * - stream job: from the stream's first interval to its end when it completed, else to `stats.completeThroughUtc`
  *   (every reading before it was committed by every sink), or an empty window when nothing is complete yet.
- * Stores: the job's duckdb and postgres sinks; a job with neither is FORGE_ERR_INVALID_CONFIG.
+ * Stores: the job's duckdb and postgres sinks; a job with neither is FORGE_ERR_INVALID_CONFIG unless the caller checks
+ * other stores (`otherTargets`: a pipeline fed by the job's stage).
  */
-export function jobVerifyPlan(record: JobRecord): JobVerifyPlan {
+export function jobVerifyPlan(record: JobRecord, options: { otherTargets?: boolean } = {}): JobVerifyPlan {
   const id = record.jobId;
   if (!record.scenario || typeof record.scenario.start !== 'string') {
     throw new ForgeError('FORGE_ERR_JOB_STATE', [id, 'its record has no scenario start date, so its readings cannot be regenerated']);
@@ -39,7 +40,7 @@ export function jobVerifyPlan(record: JobRecord): JobVerifyPlan {
   }
   const sinks = Array.isArray(record.output?.sink) ? record.output.sink : [];
   const targets = verifyTargets({ ...record.output, sink: sinks });
-  if (targets.length === 0) {
+  if (targets.length === 0 && !options.otherTargets) {
     throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [
       `job ${id} delivered to ${sinks.join(', ') || 'no sink'}; verify reads back only the ${VERIFIABLE_SINKS.join(' and ')} sinks`,
     ]);

@@ -14,6 +14,8 @@ import { intervalGrid, verifyChunks } from './verify-chunks.js';
 /** A store verify reads: the DuckDB sink's warehouse file or the Postgres sink's table (`name` or `schema.name`). */
 export type VerifyTarget =
   | { readonly kind: 'duckdb'; readonly path: string }
+  /** The silver layer (`silver_ami`) of a pipeline database (`forge ingest --out`). */
+  | { readonly kind: 'pipeline'; readonly path: string }
   | { readonly kind: 'postgres'; readonly url: string; readonly table: string };
 
 export interface VerifyOptions {
@@ -102,7 +104,8 @@ function checkWindow(scenario: Scenario, fromMs: number, toMs: number): void {
 }
 
 function openStore(target: VerifyTarget): Promise<ReadingStore> {
-  return target.kind === 'duckdb' ? DuckDbReadingStore.open(target.path) : PostgresReadingStore.open(target.url, target.table);
+  if (target.kind === 'postgres') return PostgresReadingStore.open(target.url, target.table);
+  return DuckDbReadingStore.open(target.path, target.kind === 'pipeline' ? { relation: 'silver_ami' } : {});
 }
 
 async function compareStore(store: ReadingStore, options: VerifyOptions): Promise<VerifyReport> {

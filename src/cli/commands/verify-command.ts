@@ -39,9 +39,12 @@ export function registerVerifyCommand(program: Command): void {
     .option('--out <path>', 'DuckDB file of the duckdb sink (default forge-data/forge.duckdb)')
     .option('--pg-url <url>', 'Postgres connection URL (default: $FORGE_PG_URL, $DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres)')
     .option('--pg-table <name>', 'table of the postgres sink, name or schema.name (default ami_readings)')
+    .option('--pipeline <file>', 'also (or only, with --job of a stage job) check the silver layer of a pipeline database (forge ingest --out)')
     .option('--json', 'print the reports as JSON')
     .action(async (flags: Record<string, unknown>) => {
-      const plan = typeof flags.job === 'string' ? await planFromJob(flags) : await planFromFlags(flags);
+      const found = typeof flags.job === 'string' ? await planFromJob(flags) : await planFromFlags(flags);
+      const plan = typeof flags.pipeline === 'string' ? { ...found, targets: [...found.targets, { kind: 'pipeline' as const, path: flags.pipeline }] } : found;
+      if (plan.targets.length === 0) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['sink: nothing to verify: the job has no duckdb or postgres sink; add --pipeline <file> for a stage job']);
       const reports: VerifyReport[] = [];
       for (const target of plan.targets) {
         reports.push(await verifySink({ scenario: plan.scenario, fromUtcMs: plan.fromUtcMs, toUtcMs: plan.toUtcMs, target }));
@@ -63,7 +66,7 @@ async function planFromJob(flags: Record<string, unknown>): Promise<Plan> {
     ]);
   }
   const store = typeof flags.stateDir === 'string' ? new JobStore(flags.stateDir) : new JobStore();
-  return jobVerifyPlan(await store.load(flags.job as string));
+  return jobVerifyPlan(await store.load(flags.job as string), { otherTargets: typeof flags.pipeline === 'string' });
 }
 
 async function planFromFlags(flags: Record<string, unknown>): Promise<Plan> {
