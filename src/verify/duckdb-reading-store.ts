@@ -64,7 +64,10 @@ export class DuckDbReadingStore implements ReadingStore {
               + (SELECT count(*) FROM duckdb_tables() WHERE schema_name = current_schema() AND table_name = $1)`,
         [relation],
       );
-      if (found === 0) throw new ForgeError('FORGE_ERR_OUTPUT_NOT_FOUND', [`${absolute} (it has no ${relation})`]);
+      if (found === 0) {
+        const what = relation === STAR_SCHEMA.readings ? `${relation} view` : `${relation} table: not a pipeline database of forge ingest`;
+        throw new ForgeError('FORGE_ERR_OUTPUT_NOT_FOUND', [`${absolute} (it has no ${what})`]);
+      }
     } catch (e) {
       warehouse.close();
       throw e;
