@@ -28,7 +28,8 @@ export function addOutputFlags(command: Command): Command {
     .option('--snowflake-pipe <name>', 'snowflake sink: the streaming pipe of forge ddl (default AMI_STREAMING_PIPE)')
     .option('--snowflake-auth <kind>', 'snowflake sinks: keypair, oauth ($SNOWFLAKE_OAUTH_TOKEN), password ($SNOWFLAKE_PASSWORD, snowflake-insert) or spcs (snowflake)')
     .option('--snowflake-warehouse <name>', 'snowflake-insert sink: warehouse of the session (default the user\'s)')
-    .option('--snowflake-table <name>', 'snowflake-insert sink: target table (default AMI_READINGS)')
+    .option('--snowflake-table <name>', 'snowflake-insert/-stage sinks: target table (default AMI_READINGS)')
+    .option('--snowflake-stage <name>', 'snowflake-stage sink: internal stage the files are PUT to (default AMI_INTERNAL_STAGE)')
     .option('--snowflake-private-key <file>', 'snowflake sink: PKCS#8 PEM private key for key-pair authentication (default $SNOWFLAKE_PRIVATE_KEY_PATH)')
     .option('--snowflake-url <url>', 'snowflake sink: account URL (default https://<account>.snowflakecomputing.com)');
 }
@@ -36,7 +37,7 @@ export function addOutputFlags(command: Command): Command {
 const OUTPUT_KEYS = [
   'sink', 'out', 'shape', 'pgUrl', 'pgTable', 'mqttUrl', 'natsUrl', 'workers', 'batchSize',
   'stage', 'stageFormat', 'stageRollSeconds', 'stageRollRows', 'stageRollMb', 's3Endpoint', 's3Region',
-  'snowflakeAccount', 'snowflakeUser', 'snowflakeDatabase', 'snowflakeSchema', 'snowflakePipe', 'snowflakeAuth', 'snowflakePrivateKey', 'snowflakeUrl', 'snowflakeWarehouse', 'snowflakeTable',
+  'snowflakeAccount', 'snowflakeUser', 'snowflakeDatabase', 'snowflakeSchema', 'snowflakePipe', 'snowflakeAuth', 'snowflakePrivateKey', 'snowflakeUrl', 'snowflakeWarehouse', 'snowflakeTable', 'snowflakeStage',
 ] as const;
 
 export function outputFromFlags(flags: Record<string, unknown>): OutputOptions {

@@ -8,7 +8,7 @@ import { ForgeError } from '../util/forge-error.js';
 import { formatIssues } from '../util/format-zod-error.js';
 
 /** Where a job delivers: the one schema for output settings from CLI flags and (later) API bodies. */
-export const SINK_NAMES = ['duckdb', 'parquet', 'csv', 'ndjson', 'stdout', 'postgres', 'mqtt', 'nats', 'stage', 'snowflake', 'snowflake-insert'] as const;
+export const SINK_NAMES = ['duckdb', 'parquet', 'csv', 'ndjson', 'stdout', 'postgres', 'mqtt', 'nats', 'stage', 'snowflake', 'snowflake-insert', 'snowflake-stage'] as const;
 export type SinkName = (typeof SINK_NAMES)[number];
 
 const sinkList = z.preprocess(
@@ -75,6 +75,8 @@ export const outputOptionsSchema = z
     /** snowflake-insert: the warehouse of the session (default the user's) and the target table (default AMI_READINGS). */
     snowflakeWarehouse: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/).optional(),
     snowflakeTable: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/).optional(),
+    /** snowflake-stage: the internal stage files are PUT to (default AMI_INTERNAL_STAGE). */
+    snowflakeStage: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/).optional(),
     snowflakePrivateKey: z.string().min(1).optional(),
     /** The account URL, for private connectivity (default https://<account>.snowflakecomputing.com). */
     snowflakeUrl: z.url({ protocol: /^https?$/ }).optional(),
@@ -85,7 +87,7 @@ export const outputOptionsSchema = z
     }).optional(),
   })
   .refine((o) => new Set(o.sink).size === o.sink.length, { message: 'a sink is listed twice', path: ['sink'] })
-  .refine((o) => o.out === undefined || o.sink.filter((s) => !['stdout', 'postgres', 'mqtt', 'nats', 'stage'].includes(s)).length === 1, {
+  .refine((o) => o.out === undefined || o.sink.filter((s) => !['stdout', 'postgres', 'mqtt', 'nats', 'stage'].includes(s) && !s.startsWith('snowflake')).length === 1, {
     message: '--out names the path of a single sink; with several sinks each writes to its default path',
     path: ['out'],
   })
@@ -97,7 +99,7 @@ export const outputOptionsSchema = z
   .refine((o) => o.natsUrl === undefined || o.sink.includes('nats'), { message: '--nats-url applies to the nats sink only; add nats to --sink', path: ['natsUrl'] })
   .refine((o) => o.stage !== undefined || !o.sink.includes('stage'), { message: 'the stage sink needs --stage file:///dir or s3://bucket/prefix', path: ['stage'] })
   .refine((o) => o.stage === undefined || o.sink.includes('stage'), { message: '--stage applies to the stage sink only; add stage to --sink', path: ['stage'] })
-  .refine((o) => o.snowflakeAccount === undefined || o.sink.includes('snowflake') || o.sink.includes('snowflake-insert'), { message: '--snowflake-* apply to the snowflake sink only; add snowflake to --sink', path: ['snowflakeAccount'] });
+  .refine((o) => o.snowflakeAccount === undefined || o.sink.some((s) => s.startsWith('snowflake')), { message: '--snowflake-* apply to the snowflake sink only; add snowflake to --sink', path: ['snowflakeAccount'] });
 
 export type OutputOptions = z.output<typeof outputOptionsSchema>;
 

@@ -11,6 +11,7 @@ import type { Sink, SinkStatus } from '../sinks/sink.js';
 import type { SnowflakeAuthOptions } from '../sinks/snowflake/snowflake-auth.js';
 import { ForgeError } from '../util/forge-error.js';
 import { SnowflakeInsertSink, type SnowflakeInsertSinkOptions } from '../sinks/snowflake/snowflake-insert-sink.js';
+import { SnowflakeStageSink } from '../sinks/snowflake/snowflake-stage-sink.js';
 import { SnowpipeStreamingSink } from '../sinks/snowflake/snowpipe-streaming-sink.js';
 import { StageSink } from '../sinks/stage/stage-sink.js';
 import { StdoutSink } from '../sinks/stdout/stdout-sink.js';
@@ -64,7 +65,9 @@ function createSink(name: SinkName, options: OutputOptions, hooks: SinkHooks): S
     case 'snowflake':
       return snowflakeSink(options);
     case 'snowflake-insert':
-      return snowflakeInsertSink(options);
+      return snowflakeInsertSink(options, 'insert');
+    case 'snowflake-stage':
+      return snowflakeInsertSink(options, 'stage');
     case 'nats':
       return new NatsSink({ url: options.natsUrl ?? defaultNatsUrl(), ...statusHook('nats', hooks) });
   }
@@ -140,11 +143,11 @@ function snowflakeSink(options: OutputOptions, env: NodeJS.ProcessEnv = process.
   });
 }
 
-/** SQL inserts through the official driver (password, key pair or OAuth). */
-function snowflakeInsertSink(options: OutputOptions, env: NodeJS.ProcessEnv = process.env): Sink {
+/** Through the official driver (password, key pair or OAuth): SQL inserts with array binds, or PUT then COPY INTO. */
+function snowflakeInsertSink(options: OutputOptions, way: 'insert' | 'stage', env: NodeJS.ProcessEnv = process.env): Sink {
   const { account, user, auth } = snowflakeCredentials(options, ['password', 'keypair', 'oauth'], env);
-  if (!user) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['snowflakeUser: the snowflake-insert sink needs --snowflake-user or $SNOWFLAKE_USER']);
-  return new SnowflakeInsertSink({
+  if (!user) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`snowflakeUser: the snowflake-${way} sink needs --snowflake-user or $SNOWFLAKE_USER`]);
+  const common = {
     account,
     user,
     database: options.snowflakeDatabase,
@@ -153,5 +156,6 @@ function snowflakeInsertSink(options: OutputOptions, env: NodeJS.ProcessEnv = pr
     ...(options.snowflakeTable ? { table: options.snowflakeTable } : {}),
     auth: auth as SnowflakeInsertSinkOptions['auth'],
     ...(options.snowflakeUrl ? { accessUrl: options.snowflakeUrl } : {}),
-  });
+  };
+  return way === 'insert' ? new SnowflakeInsertSink(common) : new SnowflakeStageSink({ ...common, ...(options.snowflakeStage ? { stage: options.snowflakeStage } : {}) });
 }

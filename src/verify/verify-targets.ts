@@ -6,7 +6,7 @@ import type { VerifyTarget } from './verify-sink.js';
 export const VERIFIABLE_SINKS = ['duckdb', 'postgres'] as const;
 
 /** Sinks that write to no path: `out` names the path of the one sink that does (output-options.ts). */
-const PATHLESS_SINKS = new Set(['stdout', 'postgres', 'mqtt', 'nats', 'stage', 'snowflake', 'snowflake-insert']);
+const PATHLESS_SINKS = new Set(['stdout', 'postgres', 'mqtt', 'nats', 'stage', 'snowflake', 'snowflake-insert', 'snowflake-stage']);
 
 /** The output settings verify needs, as a job records them (jobs/output-options.ts) or as flags give them. */
 export interface TargetOutput {

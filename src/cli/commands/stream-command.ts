@@ -13,7 +13,7 @@ import { formatRate } from '../progress-reporter.js';
 import { addScenarioFlags, scenarioFromFlags } from '../scenario-flags.js';
 
 /** Sinks a stream can deliver to: the file sinks write whole dates (the stage sink lands files for streams). */
-const STREAM_SINKS = new Set(['duckdb', 'postgres', 'mqtt', 'nats', 'stdout', 'stage', 'snowflake', 'snowflake-insert']);
+const STREAM_SINKS = new Set(['duckdb', 'postgres', 'mqtt', 'nats', 'stdout', 'stage', 'snowflake', 'snowflake-insert', 'snowflake-stage']);
 
 export function registerStreamCommand(program: Command): void {
   addOutputFlags(addScenarioFlags(program.command('stream').description('run a live meter fleet: readings delivered as a head end receives them')))
@@ -47,7 +47,7 @@ async function newJob(flags: Record<string, unknown>): Promise<PlannedJob> {
   const output = outputFromFlags(flags);
   const refused = output.sink.filter((s) => !STREAM_SINKS.has(s));
   if (refused.length > 0) {
-    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`sink: ${refused.join(', ')} cannot take a stream (use duckdb, postgres, mqtt, nats, stage, snowflake, snowflake-insert or stdout)`]);
+    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`sink: ${refused.join(', ')} cannot take a stream (use duckdb, postgres, mqtt, nats, stage, snowflake, snowflake-insert, snowflake-stage or stdout)`]);
   }
   const speed = flags.speed === undefined ? 1 : parseSpeed(String(flags.speed));
   const now = Date.now();
