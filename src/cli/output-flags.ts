@@ -14,7 +14,7 @@ export function addOutputFlags(command: Command): Command {
     .option('--mqtt-url <url>', 'MQTT broker for the mqtt sink (default: $FORGE_MQTT_URL or mqtt://127.0.0.1:1883)')
     .option('--nats-url <url>', 'NATS server (JetStream) for the nats sink (default: $FORGE_NATS_URL or nats://127.0.0.1:4222)')
     .option('--stage <url>', 'where the stage sink lands files: file:///dir, a path, or s3://bucket/prefix')
-    .option('--stage-format <format>', 'stage files: ndjson (raw head-end messages, default) or csv')
+    .option('--stage-format <format>', 'stage files: ndjson (raw head-end messages, default), parquet (the same messages) or csv (flat)')
     .option('--no-stage-gzip', 'write stage files uncompressed')
     .option('--stage-roll-seconds <s>', 'a stage file rolls over after this many seconds (default 10) ...')
     .option('--stage-roll-rows <n>', '... or rows (default 500000) ...')

@@ -51,7 +51,7 @@ export const outputOptionsSchema = z
         ctx.addIssue({ code: 'custom', message: (e as Error).message });
       }
     }).optional(),
-    stageFormat: z.enum(['ndjson', 'csv']).default('ndjson'),
+    stageFormat: z.enum(['ndjson', 'csv', 'parquet']).default('ndjson'),
     stageGzip: z.boolean().default(true),
     /** A stage file rolls over after this many seconds, rows or MiB (whichever first). */
     stageRollSeconds: z.preprocess(numberFromText, z.number().positive().max(86_400)).optional(),

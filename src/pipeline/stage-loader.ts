@@ -37,12 +37,19 @@ export interface LoadSummary {
   readonly rows: number;
 }
 
-/** The reason a stage file is not loaded, or null for an NDJSON or CSV stage file. */
+/** The reason a stage file is not loaded, or null for an NDJSON, CSV or Parquet stage file. */
 export function skipReason(key: string): string | null {
   const parsed = parseStageKey(key);
   if (!parsed) return 'not a stage key (raw/ami/date=YYYY-MM-DD/hour=HH/ami_stream_<ms>_<writer>_<seq>.json[.gz])';
-  if (!['json', 'json.gz', 'csv', 'csv.gz'].includes(parsed.extension)) return `format ${parsed.extension} is not loaded (NDJSON and CSV only)`;
+  if (!['json', 'json.gz', 'csv', 'csv.gz', 'parquet'].includes(parsed.extension)) return `format ${parsed.extension} is not loaded`;
   return null;
+}
+
+/** A Parquet stage file's rows (the message's five groups as STRUCT columns) as the JSON messages they were. */
+function parquetAsMessages(path: string): string {
+  return `SELECT row_number() OVER () AS row_number,
+      to_json(struct_pack(header := header, meter := meter, reading := reading, quality := quality, metadata := metadata)) AS raw
+    FROM read_parquet(${quoteLiteral(path)})`;
 }
 
 /**
@@ -141,7 +148,9 @@ async function loadFile(warehouse: Warehouse, file: StageFile, path: string): Pr
       await warehouse.run(
         csv
           ? `CREATE OR REPLACE TEMP TABLE stage_file AS ${csvAsMessages(path)}`
-          : `CREATE OR REPLACE TEMP TABLE stage_file AS
+          : path.endsWith('.parquet')
+            ? `CREATE OR REPLACE TEMP TABLE stage_file AS ${parquetAsMessages(path)}`
+            : `CREATE OR REPLACE TEMP TABLE stage_file AS
              SELECT row_number() OVER () AS row_number, json AS raw
              FROM read_ndjson_objects(${quoteLiteral(path)}, format = 'newline_delimited', compression = '${path.endsWith('.gz') ? 'gzip' : 'uncompressed'}')`,
       );

@@ -6,7 +6,8 @@ import type { ServiceAreaName } from '../../scenario/service-areas.js';
 import { openStageStore } from '../../stage/open-stage-store.js';
 import type { S3StageOptions } from '../../stage/s3-stage-store.js';
 import { describeStage, type StageLocation } from '../../stage/stage-location.js';
-import { stageExtension, stageKey, type StageFormat } from '../../stage/stage-keys.js';
+import { ndjsonToParquet } from '../../stage/ndjson-to-parquet.js';
+import { STAGE_FORMATS, stageExtension, stageKey, type StageFormat } from '../../stage/stage-keys.js';
 import type { StageStore } from '../../stage/stage-store.js';
 import type { Fleet } from '../../fleet/fleet.js';
 import { ForgeError } from '../../util/forge-error.js';
@@ -16,8 +17,8 @@ const gzip = promisify(gzipCallback);
 
 export interface StageSinkOptions {
   readonly location: StageLocation;
-  /** ndjson (raw head-end messages, the default) or csv (flat readings with a header). */
-  readonly format?: Extract<StageFormat, 'ndjson' | 'csv'>;
+  /** ndjson (raw head-end messages, the default), parquet (the same messages, five STRUCT columns) or csv (flat). */
+  readonly format?: StageFormat;
   /** Compress files with gzip. Default true. */
   readonly gzip?: boolean;
   /** A file is closed after this many rows. Default 500,000. */
@@ -49,7 +50,7 @@ interface OpenFile {
  */
 export class StageSink implements Sink {
   readonly name = 'stage';
-  private readonly format: 'ndjson' | 'csv';
+  private readonly format: StageFormat;
   private readonly gzip: boolean;
   private readonly rollRows: number;
   private readonly rollBytes: number;
@@ -68,8 +69,8 @@ export class StageSink implements Sink {
 
   constructor(options: StageSinkOptions) {
     this.format = options.format ?? 'ndjson';
-    if (this.format !== 'ndjson' && this.format !== 'csv') {
-      throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`stage format "${String(this.format)}" is not ndjson or csv`]);
+    if (!STAGE_FORMATS.includes(this.format)) {
+      throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`stage format "${String(this.format)}" is not one of ${STAGE_FORMATS.join(', ')}`]);
     }
     this.gzip = options.gzip ?? true;
     this.rollRows = positive(options.rollRows ?? 500_000, 'rollRows');
@@ -133,7 +134,8 @@ export class StageSink implements Sink {
     if (!file || file.rows === 0) return;
     this.current = null;
     const content = Buffer.from(file.parts.join(''), 'utf8');
-    const body = this.gzip ? await gzip(content) : content;
+    // Parquet compresses inside the file (zstd); the text formats are gzipped whole unless told not to.
+    const body = this.format === 'parquet' ? await ndjsonToParquet(content) : this.gzip ? await gzip(content) : content;
     const key = stageKey(file.firstEmittedMs, this.writer, this.sequence++, stageExtension(this.format, this.gzip));
     await this.store.put(key, body);
     this.bytes += body.length;
