@@ -31,6 +31,12 @@ export const ERROR_CODES = {
   FORGE_ERR_JOB_NOT_FOUND: { message: 'No job %s in %s', status: 404, exitCode: 1 },
   FORGE_ERR_JOB_STATE: { message: 'Job %s: %s', status: 409, exitCode: 1 },
   FORGE_ERR_VERIFY_FAILED: { message: 'Verification of %s found problems: %s', status: 409, exitCode: 1 },
+  FORGE_ERR_API_TOKEN_REQUIRED: {
+    message: 'Serving on %s reaches beyond this machine; set FORGE_API_TOKEN to require a bearer token, or serve on 127.0.0.1',
+    status: 400,
+    exitCode: 2,
+  },
+  FORGE_ERR_UNAUTHORIZED: { message: 'Unauthorized: %s', status: 401, exitCode: 1 },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

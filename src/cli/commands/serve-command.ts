@@ -1,0 +1,47 @@
+import type { Command } from 'commander';
+import { buildServer } from '../../server/build-server.js';
+import { ForgeError } from '../../util/forge-error.js';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);
+
+/** True for an address only this machine can reach (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase();
+  return LOOPBACK.has(h) || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+/** Refuses to serve beyond loopback without a token: the API starts jobs that write wherever a body says. */
+export function checkServeHost(host: string, token: string | undefined): void {
+  if (!isLoopbackHost(host) && !token) throw new ForgeError('FORGE_ERR_API_TOKEN_REQUIRED', [host]);
+}
+
+/** `forge serve`: the HTTP API (jobs, catalog, health, metrics, OpenAPI docs) until SIGINT or SIGTERM. */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('serve the HTTP API (jobs, presets, health, metrics; OpenAPI docs at /docs)')
+    .option('--host <host>', 'address to listen on; other than loopback needs FORGE_API_TOKEN', '127.0.0.1')
+    .option('--port <port>', 'port to listen on', '8080')
+    .option('--state-dir <dir>', 'where job records are kept (default: $FORGE_STATE_DIR or ./forge-data/jobs)')
+    .action(async (flags: Record<string, unknown>) => {
+      const host = String(flags.host);
+      const port = Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`port "${String(flags.port)}" must be a whole number from 0 to 65535`]);
+      const token = process.env.FORGE_API_TOKEN || undefined;
+      checkServeHost(host, token);
+      const server = await buildServer({ host, port, ...(token ? { token } : {}), ...(typeof flags.stateDir === 'string' ? { stateDir: flags.stateDir } : {}) });
+      const address = await server.listen({ host, port });
+      process.stdout.write(`forge: serving on ${address} (API docs ${address}/docs)${token ? '; /api and /metrics need the bearer token' : ''}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          process.stderr.write('forge: stopping running jobs and the server\n');
+          // Closing stops running jobs gracefully (their sinks flush and close) before the server ends.
+          void server.close().then(resolve, resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+    });
+}

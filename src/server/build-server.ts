@@ -1,0 +1,76 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { JobStore } from '../jobs/job-store.js';
+import { ForgeError } from '../util/forge-error.js';
+import { apiError, apiErrorHandler } from './api-error.js';
+import { registerCatalogRoutes } from './catalog-routes.js';
+import { registerHealthRoutes, registerMetricsRoute } from './health-routes.js';
+import { JobManager } from './job-manager.js';
+import { registerJobRoutes } from './job-routes.js';
+
+export interface ServerOptions {
+  readonly host?: string;
+  readonly port?: number;
+  /** Bearer token every `/api/*` and `/metrics` call must carry; none = open (loopback only, see checkServeHost). */
+  readonly token?: string;
+  /** Where job records are kept (default: $FORGE_STATE_DIR or ./forge-data/jobs). */
+  readonly stateDir?: string;
+  /** Output settings each job's `output` is laid over. */
+  readonly outputDefaults?: Readonly<Record<string, unknown>>;
+  /** Fastify's logger (default off). */
+  readonly logger?: boolean;
+}
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/**
+ * The HTTP API: health and metrics, the catalog, jobs (run in this process by a JobManager) and the OpenAPI document
+ * at /docs/json with its UI at /docs. Closing the server stops its running jobs gracefully first.
+ */
+export async function buildServer(options: ServerOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1_048_576 });
+  const manager = new JobManager({ store: new JobStore(options.stateDir), ...(options.outputDefaults ? { outputDefaults: options.outputDefaults } : {}) });
+  app.decorate('jobManager', manager);
+  app.setErrorHandler(apiErrorHandler);
+  app.setNotFoundHandler((request, reply) => void reply.status(404).send({ code: 'FORGE_ERR_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` }));
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'Flux Data Forge API', version: VERSION, description: 'Synthetic smart-meter data: batch and stream jobs into sinks.' },
+      ...(options.token ? { components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }, security: [{ bearer: [] }] } : {}),
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  registerHealthRoutes(app, manager, VERSION);
+  // Everything that shows or changes jobs sits behind the token (when the server has one).
+  await app.register(async (api) => {
+    if (options.token) api.addHook('onRequest', bearerCheck(options.token));
+    registerMetricsRoute(api, manager);
+    registerCatalogRoutes(api);
+    registerJobRoutes(api, manager);
+  });
+  app.addHook('preClose', async () => manager.stopAll());
+  return app;
+}
+
+/** Compares digests, so neither the token's length nor its prefix leaks through timing. */
+function bearerCheck(token: string) {
+  const expected = createHash('sha256').update(token).digest();
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const header = request.headers.authorization;
+    const given = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+    if (given !== undefined && timingSafeEqual(createHash('sha256').update(given).digest(), expected)) return;
+    const { status, body } = apiError(new ForgeError('FORGE_ERR_UNAUTHORIZED', [given === undefined ? 'send Authorization: Bearer <token>' : 'the token does not match']));
+    await reply.status(status).header('www-authenticate', 'Bearer').send(body);
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    jobManager: JobManager;
+  }
+}
