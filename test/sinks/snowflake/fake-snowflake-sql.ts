@@ -37,6 +37,9 @@ import { gunzipSync } from 'node:zlib';
  *
  * Not checked: TLS and OCSP (plain HTTP), session renewal, result chunks, the stage-binding path (a `bindStage` in a
  * request is a violation), SQL semantics beyond the shapes above, privileges.
+ *
+ * Subclasses (fake-snowflake-stage.ts) recognise further statements through `extraStatement` and apply their own
+ * pending transaction state on COMMIT through `commitTxn`.
  */
 
 export type FakeSqlAuth =
@@ -83,7 +86,7 @@ export interface Checkpoint {
   committedAt: string;
 }
 
-type ColumnType = 'VARCHAR' | 'TIMESTAMP_NTZ' | 'TIMESTAMP_TZ' | 'SMALLINT' | 'FLOAT' | 'BOOLEAN';
+export type ColumnType = 'VARCHAR' | 'TIMESTAMP_NTZ' | 'TIMESTAMP_TZ' | 'SMALLINT' | 'FLOAT' | 'BOOLEAN';
 export type Cell = string | number | boolean | null;
 
 /** AMI_READINGS as `forge ddl --target snowflake` creates it. */
@@ -94,15 +97,36 @@ export const AMI_READINGS_COLUMNS: Readonly<Record<string, ColumnType>> = {
   EMISSION_PATTERN: 'VARCHAR', EMITTED_AT: 'TIMESTAMP_TZ',
 };
 
-interface Session {
+/** A session's open transaction: what COMMIT applies and ROLLBACK (or the session's end) drops. */
+export interface FakeSqlTxn {
+  readonly inserts: { table: string; rows: Record<string, Cell>[] }[];
+  readonly checkpoints: Map<string, Checkpoint>;
+}
+
+export interface FakeSqlSession {
   readonly id: string;
   readonly token: string;
   deleted: boolean;
-  txn: { inserts: { table: string; rows: Record<string, Cell>[] }[]; checkpoints: Map<string, Checkpoint> } | null;
+  txn: FakeSqlTxn | null;
+}
+
+/** How a statement handler answers a query-request. */
+export interface SqlAnswer {
+  readonly queryId: string;
+  readonly ok: (columns: { name: string; type: string }[], rowset: (string | null)[][]) => unknown;
+  readonly fail: (code: string, message: string, sqlState: string) => unknown;
+}
+
+export interface FakeSqlStartOptions {
+  account: string;
+  user: string;
+  auth: FakeSqlAuth;
+  tables?: string[];
 }
 
 const IDENT = '"([A-Z0-9_$]+)"';
-const QUALIFIED = `${IDENT}\\.${IDENT}\\.${IDENT}`;
+/** A quoted DB.SCHEMA.NAME, captured as three groups. */
+export const QUALIFIED = `${IDENT}\\.${IDENT}\\.${IDENT}`;
 const RE = {
   tableLookup: new RegExp(`^SELECT COUNT\\(\\*\\) AS "N" FROM ${IDENT}\\."INFORMATION_SCHEMA"\\."TABLES" WHERE "TABLE_SCHEMA" = \\? AND "TABLE_NAME" = \\?$`),
   createCheckpoints: new RegExp(`^CREATE TABLE IF NOT EXISTS ${QUALIFIED} \\(.*"JOB_ID".*"TABLE_NAME".*"SEQUENCE".*"ROWS".*"COMMITTED_AT".*\\)$`, 's'),
@@ -133,11 +157,11 @@ export class FakeSnowflakeSql {
   /** Login bodies as received, for assertions on their fields. */
   readonly logins: Record<string, unknown>[] = [];
   url = '';
-  private readonly sessions = new Map<string, Session>();
+  private readonly sessions = new Map<string, FakeSqlSession>();
   private readonly fingerprint: string | null = null;
   private readonly publicKey: KeyObject | null = null;
 
-  private constructor(
+  protected constructor(
     readonly options: { readonly account: string; readonly user: string; readonly auth: FakeSqlAuth },
     private readonly server: Server,
   ) {
@@ -149,14 +173,19 @@ export class FakeSnowflakeSql {
   }
 
   /** Starts the fake; `tables` lists the tables that exist (default FORGE.AMI.AMI_READINGS, empty). */
-  static async start(options: { account: string; user: string; auth: FakeSqlAuth; tables?: string[] }): Promise<FakeSnowflakeSql> {
-    let fake: FakeSnowflakeSql | null = null;
+  static async start(options: FakeSqlStartOptions): Promise<FakeSnowflakeSql> {
+    return FakeSnowflakeSql.listen(options, (server) => new FakeSnowflakeSql(options, server));
+  }
+
+  /** Creates a fake (of this class or a subclass) around a new server and starts listening. */
+  protected static async listen<T extends FakeSnowflakeSql>(options: FakeSqlStartOptions, create: (server: Server) => T): Promise<T> {
+    let fake: T | null = null;
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => fake!.handle(req, Buffer.concat(chunks), res));
     });
-    fake = new FakeSnowflakeSql(options, server);
+    fake = create(server);
     for (const t of options.tables ?? ['FORGE.AMI.AMI_READINGS']) fake.tables.set(t.toUpperCase(), []);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     fake.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -215,7 +244,10 @@ export class FakeSnowflakeSql {
     if (url.pathname === '/telemetry/send') return send(200, { success: true, data: 'Log Received' });
     if (url.pathname === '/queries/v1/query-request') {
       if (!url.searchParams.get('requestId')) this.violations.push('query-request without requestId');
-      return send(200, this.query(session, url.searchParams.get('requestId') ?? '', body));
+      const answer = this.query(session, url.searchParams.get('requestId') ?? '', body);
+      if (answer instanceof Promise) void answer.then((a) => send(200, a));
+      else send(200, answer);
+      return;
     }
     this.violations.push(`POST ${url.pathname}: unknown endpoint`);
     send(404, { success: false, code: '000404', message: 'not found' });
@@ -233,7 +265,7 @@ export class FakeSnowflakeSql {
     if (problem) {
       return send(200, { success: false, code: problem.code, message: `${problem.message}${echo}`, data: { nextAction: 'RETRY_LOGIN', authnMethod: 'PASSWORD' } });
     }
-    const session: Session = { id: String(this.sessions.size + 1_000), token: `session-${randomUUID()}`, deleted: false, txn: null };
+    const session: FakeSqlSession = { id: String(this.sessions.size + 1_000), token: `session-${randomUUID()}`, deleted: false, txn: null };
     this.sessions.set(session.token, session);
     send(200, {
       success: true,
@@ -279,8 +311,8 @@ export class FakeSnowflakeSql {
   private checkJwt(jwt: string): string | undefined {
     const parts = jwt.split('.');
     if (parts.length !== 3) return 'not a JWT';
-    const header = parse(Buffer.from(parts[0]!, 'base64url').toString()) as { alg?: string } | null;
-    const payload = parse(Buffer.from(parts[1]!, 'base64url').toString()) as { iss?: string; sub?: string; iat?: number; exp?: number } | null;
+    const header = parseJson(Buffer.from(parts[0]!, 'base64url').toString()) as { alg?: string } | null;
+    const payload = parseJson(Buffer.from(parts[1]!, 'base64url').toString()) as { iss?: string; sub?: string; iat?: number; exp?: number } | null;
     if (header?.alg !== 'RS256') return 'alg must be RS256';
     if (!verify('sha256', Buffer.from(`${parts[0]}.${parts[1]}`), this.publicKey!, Buffer.from(parts[2]!, 'base64url'))) return 'bad signature';
     const account = this.options.account.toUpperCase().split('.')[0]!;
@@ -291,18 +323,18 @@ export class FakeSnowflakeSql {
     return undefined;
   }
 
-  private sessionOf(headers: IncomingHttpHeaders): Session | undefined {
+  private sessionOf(headers: IncomingHttpHeaders): FakeSqlSession | undefined {
     const m = /^Snowflake Token="([^"]+)"$/.exec(headers.authorization ?? '');
     const session = m ? this.sessions.get(m[1]!) : undefined;
     return session && !session.deleted ? session : undefined;
   }
 
-  private endSession(session: Session): void {
+  private endSession(session: FakeSqlSession): void {
     session.deleted = true;
     session.txn = null; // an open transaction ends with its session, rolled back
   }
 
-  private query(session: Session, requestId: string, body: unknown): unknown {
+  private query(session: FakeSqlSession, requestId: string, body: unknown): unknown {
     const b = (body ?? {}) as { sqlText?: unknown; bindings?: Record<string, Binding>; bindStage?: unknown; asyncExec?: unknown };
     const sqlText = typeof b.sqlText === 'string' ? b.sqlText : '';
     const statement: RecordedStatement = { sessionId: session.id, requestId, sqlText, bindings: b.bindings, asyncExec: b.asyncExec, outcome: 'ok' };
@@ -364,10 +396,7 @@ export class FakeSnowflakeSql {
       return status('Statement executed successfully.');
     }
     if (txt === 'COMMIT') {
-      if (session.txn) {
-        for (const ins of session.txn.inserts) this.tables.get(ins.table)!.push(...ins.rows);
-        for (const [k, v] of session.txn.checkpoints) this.checkpoints.set(k, v);
-      }
+      if (session.txn) this.commitTxn(session.txn);
       session.txn = null;
       return status('Statement executed successfully.');
     }
@@ -387,6 +416,8 @@ export class FakeSnowflakeSql {
       else this.tables.get(table)!.push(...result);
       return ok([{ name: 'number of rows inserted', type: 'fixed' }], [[String(this.reportInserted ?? result.length)]]);
     }
+    const extra = this.extraStatement(session, txt, { queryId, ok, fail });
+    if (extra !== undefined) return extra;
     if ((m = RE.mergeCheckpoint.exec(txt))) {
       if (`${m[1]}.${m[2]}.${m[3]}` !== this.checkpointTable) return fail('002003', `SQL compilation error:\nObject '${m[1]}.${m[2]}.${m[3]}' does not exist or not authorized.`, '42S02');
       const key = `${scalar('1')}|${scalar('2')}`;
@@ -401,6 +432,20 @@ export class FakeSnowflakeSql {
     }
     this.violations.push(`unrecognised SQL: ${txt.slice(0, 200)}`);
     return fail('001003', `SQL compilation error:\nsyntax error line 1 at position 0 (fake: statement not recognised).`, '42000');
+  }
+
+  /**
+   * A subclass's answer to a statement the checks above did not recognise (the trimmed SQL text), or undefined to
+   * leave it unrecognised. An answer may be a promise.
+   */
+  protected extraStatement(_session: FakeSqlSession, _sqlText: string, _answer: SqlAnswer): unknown {
+    return undefined;
+  }
+
+  /** Applies a transaction on COMMIT: its inserted rows, then its checkpoint updates. */
+  protected commitTxn(txn: FakeSqlTxn): void {
+    for (const ins of txn.inserts) this.tables.get(ins.table)!.push(...ins.rows);
+    for (const [k, v] of txn.checkpoints) this.checkpoints.set(k, v);
   }
 
   /** The rows of an array-bound INSERT, or what is wrong with it. */
@@ -442,7 +487,7 @@ export class FakeSnowflakeSql {
 }
 
 /** A bound text value as its column type holds it, or undefined when Snowflake would refuse the cast. */
-function castText(raw: string | null, type: ColumnType): Cell | undefined {
+export function castText(raw: string | null, type: ColumnType): Cell | undefined {
   if (raw === null) return null;
   if (typeof raw !== 'string') return undefined;
   switch (type) {
@@ -461,7 +506,7 @@ function castText(raw: string | null, type: ColumnType): Cell | undefined {
   }
 }
 
-function parse(text: string): unknown {
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
