@@ -5,6 +5,7 @@ import { registerIngestCommand } from './commands/ingest-command.js';
 import { registerJobsCommand } from './commands/jobs-command.js';
 import { registerPipelineCommand } from './commands/pipeline-command.js';
 import { registerPresetsCommand } from './commands/presets-command.js';
+import { registerServeCommand } from './commands/serve-command.js';
 import { registerPreviewCommand } from './commands/preview-command.js';
 import { registerStopCommand } from './commands/stop-command.js';
 import { registerStreamCommand } from './commands/stream-command.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerDdlCommand(program);
   registerIngestCommand(program);
   registerPipelineCommand(program);
+  registerServeCommand(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

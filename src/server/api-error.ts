@@ -5,7 +5,7 @@ import { formatIssues } from '../util/format-zod-error.js';
 
 /** The body of every error the API answers with: a registry code and a message, never a stack trace. */
 export interface ApiErrorBody {
-  readonly code: ErrorCode | 'FORGE_ERR_INTERNAL' | 'FORGE_ERR_NOT_FOUND';
+  readonly code: ErrorCode;
   readonly message: string;
 }
 

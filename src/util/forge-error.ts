@@ -28,6 +28,8 @@ export const ERROR_CODES = {
   FORGE_ERR_STREAM_CONFLICT: { message: 'Sink %s cannot use %s: %s', status: 409, exitCode: 1 },
   FORGE_ERR_WORKER: { message: 'Generation worker failed: %s', status: 500, exitCode: 1 },
   FORGE_ERR_ABORTED: { message: 'Job aborted: %s', status: 499, exitCode: 130 },
+  FORGE_ERR_NOT_FOUND: { message: 'No route %s', status: 404, exitCode: 1 },
+  FORGE_ERR_INTERNAL: { message: 'Internal server error; the server log has the details', status: 500, exitCode: 1 },
   FORGE_ERR_JOB_NOT_FOUND: { message: 'No job %s in %s', status: 404, exitCode: 1 },
   FORGE_ERR_JOB_STATE: { message: 'Job %s: %s', status: 409, exitCode: 1 },
   FORGE_ERR_VERIFY_FAILED: { message: 'Verification of %s found problems: %s', status: 409, exitCode: 1 },
