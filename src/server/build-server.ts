@@ -10,6 +10,7 @@ import { registerCatalogRoutes } from './catalog-routes.js';
 import { registerHealthRoutes, registerMetricsRoute } from './health-routes.js';
 import { JobManager } from './job-manager.js';
 import { registerJobRoutes } from './job-routes.js';
+import { registerToolRoutes } from './tool-routes.js';
 
 export interface ServerOptions {
   readonly host?: string;
@@ -52,6 +53,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     registerMetricsRoute(api, manager);
     registerCatalogRoutes(api);
     registerJobRoutes(api, manager);
+    registerToolRoutes(api, manager.store);
   });
   app.addHook('preClose', async () => manager.stopAll());
   return app;

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
-import { generationDays } from '../../generator/calendar.js';
-import { ReadingGenerator } from '../../generator/reading-generator.js';
-import { SHAPES, recordOf } from '../../generator/reading-records.js';
+import { previewRecords } from '../../generator/preview-records.js';
+import { SHAPES } from '../../generator/reading-records.js';
 import { ForgeError } from '../../util/forge-error.js';
 import { formatIssues } from '../../util/format-zod-error.js';
 import { addScenarioFlags, scenarioFromFlags } from '../scenario-flags.js';
@@ -21,17 +20,7 @@ export function registerPreviewCommand(program: Command): void {
       const parsed = previewSchema.safeParse({ n: flags.n, shape: flags.shape });
       if (!parsed.success) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [formatIssues(parsed.error.issues as never)]);
       const { n, shape } = parsed.data;
-      const generator = new ReadingGenerator(scenario);
-      // One reading per meter at the first intervals of the first day: a sample across the fleet's segments.
-      const day = generationDays(scenario)[0]!;
-      const meters = Math.min(scenario.meters, n);
-      const batch = generator.generate(day, 0, meters);
-      const lines: string[] = [];
-      for (let t = 0; t < day.intervals && lines.length < n; t++) {
-        for (let m = 0; m < meters && lines.length < n; m++) {
-          lines.push(JSON.stringify(recordOf(batch, m * day.intervals + t, generator.fleet, scenario.area, shape)));
-        }
-      }
+      const lines = previewRecords(scenario, n, shape).map((r) => JSON.stringify(r));
       process.stdout.write(`${lines.join('\n')}\n`);
     });
 }

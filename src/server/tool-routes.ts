@@ -1,0 +1,103 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { parseDdlOptions } from '../ddl/ddl-options.js';
+import { relationalDdl } from '../ddl/relational-ddl.js';
+import { snowflakeDdl } from '../ddl/snowflake-ddl.js';
+import { DDL_TARGETS } from '../ddl/sql-identifier.js';
+import { previewRecords } from '../generator/preview-records.js';
+import { SHAPES } from '../generator/reading-records.js';
+import type { JobStore } from '../jobs/job-store.js';
+import { openPipelineReadOnly, pipelineStatus } from '../pipeline/pipeline-status.js';
+import { resolveScenario } from '../scenario/scenario.js';
+import { ForgeError } from '../util/forge-error.js';
+import { formatIssues } from '../util/format-zod-error.js';
+import { validateOutput } from '../validate/validation-checks.js';
+import { jobVerifyPlan } from '../verify/job-verify-plan.js';
+import { verifySink } from '../verify/verify-sink.js';
+
+const parse = <T>(schema: z.ZodType<T>, input: unknown): T => {
+  const parsed = schema.safeParse(input ?? {});
+  if (!parsed.success) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [formatIssues(parsed.error.issues as never)]);
+  return parsed.data;
+};
+
+const previewBody = z.strictObject({
+  scenario: z.record(z.string(), z.unknown()).default({}),
+  n: z.int().min(1).max(1_000).default(5),
+  shape: z.enum(SHAPES).default('flat'),
+});
+const scenarioBody = z.strictObject({ scenario: z.record(z.string(), z.unknown()).default({}) });
+const pathBody = z.strictObject({ out: z.string().min(1) });
+const verifyBody = z.strictObject({ jobId: z.string().min(1), pipeline: z.string().min(1).optional() });
+const ddlQuery = z.strictObject({
+  target: z.enum(DDL_TARGETS).default('snowflake'),
+  database: z.string().optional(),
+  schema: z.string().optional(),
+  warehouse: z.string().optional(),
+  stageUrl: z.string().optional(),
+  integration: z.string().optional(),
+  targetLag: z.string().optional(),
+});
+const statusQuery = z.strictObject({ out: z.string().min(1) });
+
+/** Readings a sample is measured on for the fleet metrics' row size. */
+const SAMPLE_ROWS = 500;
+
+/**
+ * What the Generate, Validate and pipeline views ask besides jobs: sample records, fleet metrics, validation checks
+ * and verification of a sink, the pipeline's status, and the DDL of a target. Each calls the library function the
+ * CLI calls, with the same schemas.
+ */
+export function registerToolRoutes(app: FastifyInstance, store: JobStore): void {
+  app.post('/api/preview', { schema: { summary: 'Sample readings of a scenario (flat or nested)', tags: ['tools'] } }, async (request) => {
+    const body = parse(previewBody, request.body);
+    const scenario = resolveScenario(body.scenario);
+    return { records: previewRecords(scenario, body.n, body.shape) };
+  });
+
+  app.post('/api/fleet-metrics', { schema: { summary: 'What a fleet sends: readings and events a minute, rows an hour, MB an hour, GB a day', tags: ['tools'] } }, async (request) => {
+    const scenario = resolveScenario(parse(scenarioBody, request.body).scenario);
+    // The encoded size is measured, not assumed: the mean NDJSON length of a sample of the scenario's own readings.
+    const sample = previewRecords(scenario, Math.min(SAMPLE_ROWS, scenario.meters * 24), 'flat');
+    const bytesPerRow = sample.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)) + 1, 0) / sample.length;
+    const events = sample.filter((r) => 'event_type' in r && r.event_type !== null).length / sample.length;
+    const readingsPerMinute = scenario.meters / scenario.intervalMinutes;
+    const rowsPerHour = readingsPerMinute * 60;
+    return {
+      meters: scenario.meters,
+      intervalMinutes: scenario.intervalMinutes,
+      readingsPerMinute,
+      eventsPerMinute: readingsPerMinute * events,
+      rowsPerHour,
+      bytesPerRow: Math.round(bytesPerRow),
+      mbPerHour: (rowsPerHour * bytesPerRow) / 1e6,
+      gbPerDay: (rowsPerHour * 24 * bytesPerRow) / 1e9,
+    };
+  });
+
+  app.post('/api/validate', { schema: { summary: 'Quality checks of a DuckDB output', tags: ['tools'] } }, async (request) => validateOutput(parse(pathBody, request.body).out));
+
+  app.post('/api/verify', { schema: { summary: 'Verify a recorded job against its sinks (and a pipeline)', tags: ['tools'] } }, async (request) => {
+    const body = parse(verifyBody, request.body);
+    const plan = jobVerifyPlan(await store.load(body.jobId), { otherTargets: body.pipeline !== undefined });
+    const targets = body.pipeline ? [...plan.targets, { kind: 'pipeline' as const, path: body.pipeline }] : plan.targets;
+    const reports = [];
+    for (const target of targets) reports.push(await verifySink({ scenario: plan.scenario, fromUtcMs: plan.fromUtcMs, toUtcMs: plan.toUtcMs, target }));
+    return { ok: reports.every((r) => r.ok), reports };
+  });
+
+  app.get('/api/pipeline/status', { schema: { summary: 'Files, rows per layer and lag of a pipeline database', tags: ['tools'] } }, async (request) => {
+    const warehouse = await openPipelineReadOnly(parse(statusQuery, request.query).out);
+    try {
+      return await pipelineStatus(warehouse, null);
+    } finally {
+      warehouse.close();
+    }
+  });
+
+  app.get('/api/ddl', { schema: { summary: 'The medallion model\'s SQL for snowflake, postgres or duckdb', tags: ['tools'] } }, async (request, reply) => {
+    const { target, ...names } = parse(ddlQuery, request.query);
+    const options = parseDdlOptions(Object.fromEntries(Object.entries(names).filter(([, v]) => v !== undefined)));
+    return reply.type('text/plain; charset=utf-8').send(target === 'snowflake' ? snowflakeDdl(options) : relationalDdl(target, options));
+  });
+}
