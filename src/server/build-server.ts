@@ -10,7 +10,9 @@ import { registerCatalogRoutes } from './catalog-routes.js';
 import { registerHealthRoutes, registerMetricsRoute } from './health-routes.js';
 import { JobManager } from './job-manager.js';
 import { registerJobRoutes } from './job-routes.js';
+import { ServerPipeline } from './server-pipeline.js';
 import { registerToolRoutes } from './tool-routes.js';
+import type { StageStore } from '../stage/stage-store.js';
 
 export interface ServerOptions {
   readonly host?: string;
@@ -23,6 +25,8 @@ export interface ServerOptions {
   readonly outputDefaults?: Readonly<Record<string, unknown>>;
   /** Fastify's logger (default off). */
   readonly logger?: boolean;
+  /** Run the stage -> bronze -> silver -> gold pipeline in the server (`forge serve --stage`). */
+  readonly pipeline?: { readonly stage: StageStore; readonly out: string; readonly targetLagMs: number };
 }
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -35,6 +39,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1_048_576 });
   const manager = new JobManager({ store: new JobStore(options.stateDir), ...(options.outputDefaults ? { outputDefaults: options.outputDefaults } : {}) });
   app.decorate('jobManager', manager);
+  const pipeline = options.pipeline ? await ServerPipeline.start(options.pipeline.stage, options.pipeline.out, options.pipeline.targetLagMs) : undefined;
   app.setErrorHandler(apiErrorHandler);
   app.setNotFoundHandler((request, reply) => void reply.status(404).send({ code: 'FORGE_ERR_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` }));
 
@@ -53,9 +58,12 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     registerMetricsRoute(api, manager);
     registerCatalogRoutes(api);
     registerJobRoutes(api, manager);
-    registerToolRoutes(api, manager.store);
+    registerToolRoutes(api, manager.store, pipeline);
   });
-  app.addHook('preClose', async () => manager.stopAll());
+  app.addHook('preClose', async () => {
+    await manager.stopAll();
+    await pipeline?.stop();
+  });
   return app;
 }
 

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { parseDdlOptions } from '../ddl/ddl-options.js';
@@ -14,6 +15,7 @@ import { formatIssues } from '../util/format-zod-error.js';
 import { validateOutput } from '../validate/validation-checks.js';
 import { jobVerifyPlan } from '../verify/job-verify-plan.js';
 import { verifySink } from '../verify/verify-sink.js';
+import type { ServerPipeline } from './server-pipeline.js';
 
 const parse = <T>(schema: z.ZodType<T>, input: unknown): T => {
   const parsed = schema.safeParse(input ?? {});
@@ -38,7 +40,7 @@ const ddlQuery = z.strictObject({
   integration: z.string().optional(),
   targetLag: z.string().optional(),
 });
-const statusQuery = z.strictObject({ out: z.string().min(1) });
+const statusQuery = z.strictObject({ out: z.string().min(1).optional() });
 
 /** Readings a sample is measured on for the fleet metrics' row size. */
 const SAMPLE_ROWS = 500;
@@ -48,7 +50,7 @@ const SAMPLE_ROWS = 500;
  * and verification of a sink, the pipeline's status, and the DDL of a target. Each calls the library function the
  * CLI calls, with the same schemas.
  */
-export function registerToolRoutes(app: FastifyInstance, store: JobStore): void {
+export function registerToolRoutes(app: FastifyInstance, store: JobStore, pipeline?: ServerPipeline): void {
   app.post('/api/preview', { schema: { summary: 'Sample readings of a scenario (flat or nested)', tags: ['tools'] } }, async (request) => {
     const body = parse(previewBody, request.body);
     const scenario = resolveScenario(body.scenario);
@@ -86,8 +88,13 @@ export function registerToolRoutes(app: FastifyInstance, store: JobStore): void 
     return { ok: reports.every((r) => r.ok), reports };
   });
 
-  app.get('/api/pipeline/status', { schema: { summary: 'Files, rows per layer and lag of a pipeline database', tags: ['tools'] } }, async (request) => {
-    const warehouse = await openPipelineReadOnly(parse(statusQuery, request.query).out);
+  app.get('/api/pipeline/status', { schema: { summary: 'Files, rows per layer and lag of the server\'s pipeline, or of a pipeline database (?out=)', tags: ['tools'] } }, async (request) => {
+    const { out } = parse(statusQuery, request.query);
+    if (out === undefined || (pipeline && resolve(out) === pipeline.out)) {
+      if (!pipeline) throw new ForgeError('FORGE_ERR_OUTPUT_NOT_FOUND', ['no pipeline runs in this server (forge serve --stage); give ?out=<pipeline database>']);
+      return pipeline.status();
+    }
+    const warehouse = await openPipelineReadOnly(out);
     try {
       return await pipelineStatus(warehouse, null);
     } finally {
