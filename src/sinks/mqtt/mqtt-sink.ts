@@ -6,6 +6,7 @@ import { recordOf } from '../../generator/reading-records.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
 import { AckWindow } from '../ack-window.js';
 import { ForgeError } from '../../util/forge-error.js';
+import { ReconnectWatch } from '../reconnect-watch.js';
 import type { BatchInfo, Sink, SinkContext, SinkResult, SinkStatus } from '../sink.js';
 import { DEFAULT_MQTT_URL, checkMqttUrl } from './mqtt-options.js';
 import { checkTopicLevel, checkTopicPrefix, readingTopic } from './mqtt-topic.js';
@@ -81,8 +82,7 @@ export class MqttSink implements Sink {
   /** Unacknowledged publishes (at most maxInFlight) and the first failure. */
   private readonly window = new AckWindow();
   private lastError: Error | null = null;
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  private readonly onStatus: ((status: SinkStatus) => void) | undefined;
+  private readonly reconnect: ReconnectWatch;
 
   constructor(options: MqttSinkOptions = {}) {
     this.url = options.url ?? DEFAULT_MQTT_URL;
@@ -91,7 +91,7 @@ export class MqttSink implements Sink {
     this.maxInFlight = positiveInt(options.maxInFlight ?? 500, 'maxInFlight', 65_535);
     this.connectTimeoutMs = positiveInt(options.connectTimeoutMs ?? 10_000, 'connectTimeoutMs');
     this.reconnectTimeoutMs = positiveInt(options.reconnectTimeoutMs ?? 30_000, 'reconnectTimeoutMs');
-    this.onStatus = options.onStatus;
+    this.reconnect = new ReconnectWatch(this.reconnectTimeoutMs, options.onStatus);
     this.maxAttempts = positiveInt(options.maxAttempts ?? 5, 'maxAttempts', 100);
     this.clientIdOption = options.clientId;
   }
@@ -137,7 +137,7 @@ export class MqttSink implements Sink {
     await this.window.drain();
     this.window.check();
     this.state = 'closed';
-    this.clearReconnectTimer();
+    this.reconnect.stop();
     // A graceful end: MQTT.js finishes what is in flight (nothing, after drain), then sends DISCONNECT.
     await this.client!.endAsync();
     return {
@@ -151,7 +151,7 @@ export class MqttSink implements Sink {
 
   async abort(_reason: unknown): Promise<void> {
     this.state = 'closed';
-    this.clearReconnectTimer();
+    this.reconnect.stop();
     this.window.fail(new ForgeError('FORGE_ERR_SINK_STATE', [this.name, 'aborted']));
     const client = this.client;
     if (client) await client.endAsync(true).catch(() => undefined);
@@ -233,29 +233,14 @@ export class MqttSink implements Sink {
   /** After open: a connection lost for longer than the reconnect timeout fails the sink; MQTT.js does the reconnecting. */
   private watch(client: MqttClient): void {
     client.on('offline', () => {
-      if (this.reconnectTimer || this.state !== 'open') return;
-      this.onStatus?.({ state: 'degraded', error: 'connection to the broker lost; reconnecting' });
-      this.reconnectTimer = setTimeout(() => {
-        this.reconnectTimer = null;
+      if (this.state !== 'open') return;
+      this.reconnect.lost('connection to the broker lost; reconnecting', () => {
         const why = this.lastError ? `: ${errorText(this.lastError)}` : '';
         this.window.fail(new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, this.shownUrl, `connection lost and not back within ${this.reconnectTimeoutMs} ms${why}`]));
-      }, this.reconnectTimeoutMs);
+      });
     });
-    client.on('connect', () => {
-      if (this.reconnectTimer) this.onStatus?.({ state: 'recovered' });
-      this.clearReconnectTimer();
-    });
+    client.on('connect', () => this.reconnect.back());
   }
-
-
-
-
-
-  private clearReconnectTimer(): void {
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
-  }
-
 
   private checkOpen(operation: string): void {
     if (this.state !== 'open') {

@@ -6,6 +6,7 @@ import { messageId, recordOf } from '../../generator/reading-records.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
 import { AckWindow } from '../ack-window.js';
 import { ForgeError } from '../../util/forge-error.js';
+import { ReconnectWatch } from '../reconnect-watch.js';
 import type { BatchInfo, Sink, SinkContext, SinkResult, SinkStatus } from '../sink.js';
 import { DEFAULT_NATS_URL, checkNatsUrl } from './nats-options.js';
 import { checkStreamName, checkSubjectPrefix, checkSubjectToken, readingSubject, streamSubjects } from './nats-subject.js';
@@ -85,8 +86,7 @@ export class NatsSink implements Sink {
   private retries = 0;
   /** Publishes awaiting their PubAck (at most maxPending) and the first failure. */
   private readonly window = new AckWindow();
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  private readonly onStatus: ((status: SinkStatus) => void) | undefined;
+  private readonly reconnect: ReconnectWatch;
 
   constructor(options: NatsSinkOptions = {}) {
     this.url = options.url ?? DEFAULT_NATS_URL;
@@ -101,7 +101,7 @@ export class NatsSink implements Sink {
     this.connectTimeoutMs = positiveInt(options.connectTimeoutMs ?? 10_000, 'connectTimeoutMs');
     this.ackTimeoutMs = positiveInt(options.ackTimeoutMs ?? 10_000, 'ackTimeoutMs');
     this.reconnectTimeoutMs = positiveInt(options.reconnectTimeoutMs ?? 30_000, 'reconnectTimeoutMs');
-    this.onStatus = options.onStatus;
+    this.reconnect = new ReconnectWatch(this.reconnectTimeoutMs, options.onStatus);
     this.maxAttempts = positiveInt(options.maxAttempts ?? 5, 'maxAttempts', 100);
   }
 
@@ -174,7 +174,7 @@ export class NatsSink implements Sink {
     await this.window.drain();
     this.window.check();
     this.state = 'closed';
-    this.clearReconnectTimer();
+    this.reconnect.stop();
     await this.connection!.drain();
     return {
       sink: this.name,
@@ -189,7 +189,7 @@ export class NatsSink implements Sink {
 
   async abort(_reason: unknown): Promise<void> {
     this.state = 'closed';
-    this.clearReconnectTimer();
+    this.reconnect.stop();
     this.window.fail(new ForgeError('FORGE_ERR_SINK_STATE', [this.name, 'aborted']));
     const connection = this.connection;
     if (connection && !connection.isClosed()) await connection.close().catch(() => undefined);
@@ -278,28 +278,15 @@ export class NatsSink implements Sink {
   /** After open: a connection lost for longer than the reconnect timeout fails the sink; the client does the reconnecting. */
   private async watch(connection: NatsConnection): Promise<void> {
     for await (const status of connection.status()) {
-      if (status.type === 'disconnect' && !this.reconnectTimer && this.state === 'open') {
-        this.onStatus?.({ state: 'degraded', error: 'connection to the server lost; reconnecting' });
-        this.reconnectTimer = setTimeout(() => {
-          this.reconnectTimer = null;
-          this.window.fail(new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, this.shownUrl, `connection lost and not back within ${this.reconnectTimeoutMs} ms`]));
-        }, this.reconnectTimeoutMs);
+      if (status.type === 'disconnect' && this.state === 'open') {
+        this.reconnect.lost('connection to the server lost; reconnecting', () =>
+          this.window.fail(new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, this.shownUrl, `connection lost and not back within ${this.reconnectTimeoutMs} ms`])),
+        );
       } else if (status.type === 'reconnect') {
-        if (this.reconnectTimer) this.onStatus?.({ state: 'recovered' });
-        this.clearReconnectTimer();
+        this.reconnect.back();
       }
     }
   }
-
-
-
-
-
-  private clearReconnectTimer(): void {
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
-  }
-
 
   private checkOpen(operation: string): void {
     if (this.state !== 'open') {
