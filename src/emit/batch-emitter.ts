@@ -4,6 +4,7 @@ import { batchBuffers, type ReadingBatch } from '../generator/reading-batch.js';
 import { ReadingGenerator } from '../generator/reading-generator.js';
 import { expectedRows, type Scenario } from '../scenario/scenario.js';
 import { ForgeError } from '../util/forge-error.js';
+import { workerEntry } from '../util/worker-entry.js';
 import { BatchRecycler } from './batch-recycler.js';
 import type { WorkerReply, WorkerRequest } from './worker-messages.js';
 import { workPlan, type WorkUnit } from './work-plan.js';
@@ -136,7 +137,7 @@ class WorkerPool {
   }
 
   private start(): void {
-    const entry = workerEntry();
+    const entry = workerEntry(import.meta.url, 'generate-worker');
     for (let i = 0; i < this.size; i++) {
       const worker = new Worker(entry.script, { workerData: this.scenario, eval: entry.eval });
       worker.on('message', (reply: WorkerReply) => {
@@ -166,20 +167,4 @@ class WorkerPool {
     this.wake = null;
     wake?.();
   }
-}
-
-/**
- * The worker script next to this module. From compiled JavaScript it is generate-worker.js; when this module runs as
- * TypeScript source (tests, development) the worker is the .ts file, loaded through tsx's module hooks (a development
- * dependency only). tsx is resolved here, from this module's location: a bare 'tsx' inside the eval'd worker script
- * would resolve from the process's working directory and fail anywhere but the project root.
- */
-function workerEntry(): { script: string | URL; eval: boolean } {
-  if (!import.meta.url.endsWith('.ts')) return { script: new URL('./generate-worker.js', import.meta.url), eval: false };
-  const source = new URL('./generate-worker.ts', import.meta.url).href;
-  const tsxApi = import.meta.resolve('tsx/esm/api');
-  return {
-    script: `import(${JSON.stringify(tsxApi)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); });`,
-    eval: true,
-  };
 }
