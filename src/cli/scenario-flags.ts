@@ -23,18 +23,24 @@ export function addScenarioFlags(command: Command): Command {
     .option('--pv-share <share>', 'share of homes with rooftop PV, 0 to 1 (default: the area\'s, e.g. 0.18 in California)')
     .option('--ev-share <share>', 'share of homes with an electric vehicle, 0 to 1 (default: the area\'s)')
     .option('--storm [date]', 'a major storm: in the middle of the range, or on the given local date YYYY-MM-DD')
-    .option('--emission-pattern <name>', 'UNIFORM (default), STAGGERED_REALISTIC, PARTIAL_REPORTING or DEGRADED_NETWORK (how a stream reports)');
+    .option('--emission-pattern <name>', 'UNIFORM (default), STAGGERED_REALISTIC, PARTIAL_REPORTING or DEGRADED_NETWORK (how a stream reports)')
+    .option('--shard <i/N>', 'emit only shard i (0-based) of N of the fleet\'s meters, e.g. 2/8; N shards together emit exactly the unsharded rows (default: $FORGE_SHARD, else the whole fleet)');
 }
 
 const SCENARIO_KEYS = [
-  'preset', 'fleet', 'meters', 'days', 'start', 'interval', 'area', 'segment', 'mix', 'seed', 'idPrefix', 'pvShare', 'evShare', 'storm', 'emissionPattern',
+  'preset', 'fleet', 'meters', 'days', 'start', 'interval', 'area', 'segment', 'mix', 'seed', 'idPrefix', 'pvShare', 'evShare', 'storm', 'emissionPattern', 'shard',
 ] as const;
 
-/** Reads --config (if any), overlays the flags given, validates, and returns the frozen scenario. */
-export async function scenarioFromFlags(flags: Record<string, unknown>, now?: Date): Promise<Scenario> {
+/**
+ * Reads --config (if any), overlays the flags given, validates, and returns the frozen scenario. The shard comes from
+ * --shard, else the config file, else $FORGE_SHARD (`i/N`: set per container by an orchestrator, see docs/SCALING.md).
+ */
+export async function scenarioFromFlags(flags: Record<string, unknown>, now?: Date, env: NodeJS.ProcessEnv = process.env): Promise<Scenario> {
   const fromFile = typeof flags.config === 'string' ? await readConfigFile(flags.config) : {};
   const fromFlags: Record<string, unknown> = {};
   for (const key of SCENARIO_KEYS) if (flags[key] !== undefined) fromFlags[key] = flags[key];
+  const envShard = env.FORGE_SHARD;
+  if (fromFlags.shard === undefined && fromFile.shard === undefined && envShard !== undefined && envShard.trim() !== '') fromFlags.shard = envShard;
   return resolveScenario({ ...fromFile, ...fromFlags }, now ? { now } : {});
 }
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EMISSION_PATTERNS, INTERVALS, SEGMENTS } from './enums.js';
 import { FLEET_PRESET_NAMES, PRESET_NAMES } from './presets.js';
 import { resolveServiceAreaName } from './service-areas.js';
+import { shardSchema } from './shard.js';
 
 /**
  * The one schema for a scenario, whatever it comes from: CLI flags, a config file (JSON or YAML) or an API body.
@@ -76,6 +77,11 @@ export const scenarioInputSchema = z.strictObject({
   evShare: z.preprocess(numberFromText, z.number().min(0).max(1)).optional(),
   /** A major storm: true for one in the middle of the range, or the local date it strikes (YYYY-MM-DD). */
   storm: z.union([z.boolean(), isoDate]).optional(),
+  /**
+   * Emit only this part of the fleet: `i/N` or `{ index, count }` (shard.ts). Not part of what a reading is: the
+   * fleet, weather and outages are the whole scenario's, so N shards together emit exactly the unsharded rows.
+   */
+  shard: shardSchema.optional(),
 });
 
 export type ScenarioInput = z.input<typeof scenarioInputSchema>;

@@ -5,6 +5,7 @@ import type { EmissionPattern, IntervalMinutes, Segment } from './enums.js';
 import { FLEET_PRESETS, PRESETS, type PresetName } from './presets.js';
 import { scenarioInputSchema, type ScenarioInput } from './scenario-schema.js';
 import { SERVICE_AREAS, type ServiceArea, type ServiceAreaName } from './service-areas.js';
+import { shardRange, shardText, type Shard } from './shard.js';
 
 /**
  * A validated, fully defaulted and frozen scenario. Together with the code version it determines every reading
@@ -29,6 +30,11 @@ export interface Scenario {
   readonly evShare: number;
   /** Local date of a forced major storm, or null (storms still occur at their natural rate). */
   readonly storm: string | null;
+  /**
+   * The part of the fleet this process emits (shard.ts), or null for the whole fleet. `meters` stays the whole
+   * fleet's size: the fleet and everything derived from it are built whole, only the meters emitted change.
+   */
+  readonly shard: Shard | null;
 }
 
 export const DEFAULT_SEED = 42;
@@ -87,6 +93,11 @@ export function resolveScenario(input: unknown, options: ResolveOptions = {}): S
         `a segment filter may span at most ${MAX_UTILITY_METERS.toLocaleString('en-US')} (meter ids have 7 digits): ask for fewer meters or raise the ${v.segment} share with mix`,
     ]);
   }
+  // 0/1 is the whole fleet: no shard, so its output is named and keyed like an unsharded job's.
+  const shard = v.shard && v.shard.count > 1 ? Object.freeze({ ...v.shard }) : null;
+  if (shard && shard.count > meters) {
+    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`shard: ${shard.count} shards for ${meters} meters would leave a shard without meters; use at most ${meters} shards`]);
+  }
   return Object.freeze({
     preset: preset?.name ?? null,
     meters,
@@ -102,6 +113,7 @@ export function resolveScenario(input: unknown, options: ResolveOptions = {}): S
     pvShare: v.pvShare ?? SERVICE_AREAS[area].pvShare,
     evShare: v.evShare ?? SERVICE_AREAS[area].evShare,
     storm: v.storm === true ? isoDate(Date.parse(`${start}T00:00:00Z`) + Math.floor(days / 2) * DAY_MS) : v.storm || null,
+    shard,
   });
 }
 
@@ -133,8 +145,15 @@ export function intervalsPerMeter(scenario: Scenario): number {
   return (scenario.days * 24 * 60) / scenario.intervalMinutes;
 }
 
+/** The fleet indexes [start, end) this scenario emits: its shard's meters, or the whole fleet. */
+export function emittedMeters(scenario: Scenario): { readonly start: number; readonly end: number } {
+  return shardRange(scenario.meters, scenario.shard);
+}
+
+/** Rows the scenario emits: its shard's meters (all meters without a shard) x intervals. */
 export function expectedRows(scenario: Scenario): number {
-  return scenario.meters * intervalsPerMeter(scenario);
+  const { start, end } = emittedMeters(scenario);
+  return (end - start) * intervalsPerMeter(scenario);
 }
 
 /** The input that reproduces this scenario exactly (for job records, API bodies and config files). */
@@ -154,5 +173,6 @@ export function scenarioToInput(scenario: Scenario): ScenarioInput {
     evShare: scenario.evShare,
     ...(scenario.storm ? { storm: scenario.storm } : {}),
     ...(scenario.preset ? { preset: scenario.preset } : {}),
+    ...(scenario.shard ? { shard: shardText(scenario.shard) } : {}),
   };
 }

@@ -3,7 +3,7 @@ import { STREAM } from '../fleet/streams.js';
 import type { GenerationDay } from '../generator/calendar.js';
 import { allocateBatch, BATCH_COLUMNS, type ReadingBatch } from '../generator/reading-batch.js';
 import { ReadingGenerator } from '../generator/reading-generator.js';
-import type { Scenario } from '../scenario/scenario.js';
+import { emittedMeters, type Scenario } from '../scenario/scenario.js';
 import { ForgeError } from '../util/forge-error.js';
 import { hash32 } from '../util/random.js';
 import { MINUTE_MS } from '../util/time-zone.js';
@@ -59,6 +59,9 @@ export class EmissionStream {
   private readonly emission: Emission = { delayMs: 0, duplicateDelayMs: -1, delivery: DELIVERY.ON_TIME };
   private readonly phase: Float64Array;
   private readonly keyOf: Uint32Array;
+  /** The fleet indexes [meterStart, meterEnd) streamed: the scenario's shard, or the whole fleet. */
+  private readonly meterStart: number;
+  private readonly meterEnd: number;
   generated = 0;
 
   constructor(
@@ -71,10 +74,12 @@ export class EmissionStream {
     this.generator = new ReadingGenerator(scenario, fleet);
     this.schedule = new EmissionSchedule(settings, scenario.seed, scenario.intervalMinutes);
     this.stepMs = scenario.intervalMinutes * MINUTE_MS;
-    const biggest = Math.max(0, ...days.map((d) => d.intervals)) * fleet.size;
+    ({ start: this.meterStart, end: this.meterEnd } = emittedMeters(scenario));
+    const streamed = this.meterEnd - this.meterStart;
+    const biggest = Math.max(0, ...days.map((d) => d.intervals)) * streamed;
     if (biggest > MAX_DAY_ROWS) {
       throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [
-        `a stream holds one simulated day at a time, at most ${MAX_DAY_ROWS.toLocaleString('en-US')} readings; ${fleet.size} meters at ${scenario.intervalMinutes} minutes make ${biggest.toLocaleString('en-US')}`,
+        `a stream holds one simulated day at a time, at most ${MAX_DAY_ROWS.toLocaleString('en-US')} readings; ${streamed} meters at ${scenario.intervalMinutes} minutes make ${biggest.toLocaleString('en-US')} (split the fleet with --shard)`,
       ]);
     }
     this.phase = Float64Array.from(fleet.meterNumber, (n) => this.schedule.phaseMs(n));
@@ -176,7 +181,7 @@ export class EmissionStream {
 
   private loadNextDay(): void {
     const day = this.days[this.nextDay++]!;
-    const rows = this.generator.generate(day, 0, this.fleet.size);
+    const rows = this.generator.generate(day, this.meterStart, this.meterEnd);
     const { fromUtcMs, toUtcMs } = this.window;
     let keys: Float64Array = new Float64Array(rows.length + 1024);
     let n = 0;
@@ -184,7 +189,7 @@ export class EmissionStream {
     const e = this.emission;
     const T = day.intervals;
     const stepMs = this.stepMs;
-    for (let m = 0, row = 0; m < this.fleet.size; m++) {
+    for (let m = this.meterStart, row = 0; m < this.meterEnd; m++) {
       const key = this.keyOf[m]!;
       const phase = this.phase[m]!;
       for (let t = 0; t < T; t++, row++) {

@@ -1,5 +1,5 @@
 import { generationDays, type GenerationDay } from '../generator/calendar.js';
-import { scenarioStartUtcMs, type Scenario } from '../scenario/scenario.js';
+import { emittedMeters, scenarioStartUtcMs, type Scenario } from '../scenario/scenario.js';
 
 /** A local day of the scenario that the window touches, with the part of it inside the window. */
 export interface WindowDay {
@@ -51,18 +51,19 @@ export function windowDays(scenario: Scenario, fromMs: number, toMs: number): Wi
 /**
  * Splits the window into chunks of at most about `chunkRows` readings: whole fleets over as many days as fit, or, when
  * one day of the fleet is more, blocks of meters of one day. Every meter-day of the window is in exactly one chunk;
- * chunks come in (day, meter) order.
+ * chunks come in (day, meter) order. The meters are the scenario's emitted ones: a sharded scenario's shard only.
  */
 export function* verifyChunks(scenario: Scenario, fromMs: number, toMs: number, chunkRows = DEFAULT_CHUNK_ROWS): Generator<VerifyChunk> {
-  const meters = scenario.meters;
+  const { start, end } = emittedMeters(scenario);
+  const meters = end - start;
   const days = windowDays(scenario, fromMs, toMs);
   let i = 0;
   while (i < days.length) {
     const first = days[i]!;
     if (meters * first.day.intervals > chunkRows) {
       const block = Math.max(1, Math.floor(chunkRows / first.day.intervals));
-      for (let m = 0; m < meters; m += block) {
-        yield { days: [first], meterStart: m, meterEnd: Math.min(meters, m + block), fromMs: first.fromMs, toMs: first.toMs };
+      for (let m = start; m < end; m += block) {
+        yield { days: [first], meterStart: m, meterEnd: Math.min(end, m + block), fromMs: first.fromMs, toMs: first.toMs };
       }
       i++;
       continue;
@@ -71,7 +72,7 @@ export function* verifyChunks(scenario: Scenario, fromMs: number, toMs: number, 
     let j = i + 1;
     while (j < days.length && rows + meters * days[j]!.day.intervals <= chunkRows) rows += meters * days[j++]!.day.intervals;
     const group = days.slice(i, j);
-    yield { days: group, meterStart: 0, meterEnd: meters, fromMs: group[0]!.fromMs, toMs: group.at(-1)!.toMs };
+    yield { days: group, meterStart: start, meterEnd: end, fromMs: group[0]!.fromMs, toMs: group.at(-1)!.toMs };
     i = j;
   }
 }
