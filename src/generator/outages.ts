@@ -1,6 +1,6 @@
 import { STREAM } from '../fleet/streams.js';
 import { lognormal, normal, uniform } from '../util/random.js';
-import { DAY_MS, HOUR_MS, MINUTE_MS } from '../util/time-zone.js';
+import { DAY_MS, HOUR_MS, localMidnightUtcMs, MINUTE_MS } from '../util/time-zone.js';
 
 /**
  * Outages are events on assets, not per reading: a transformer failure takes out its homes together, a feeder fault
@@ -11,6 +11,16 @@ import { DAY_MS, HOUR_MS, MINUTE_MS } from '../util/time-zone.js';
  * SAIDI about 2 hours): transformer events 0.45 a year lasting about 150 minutes, feeder faults 0.55 a year lasting
  * about 90 minutes. Storms (major events) add about 0.4 interruptions and 2 hours a customer a year: see `storms`.
  */
+/** Local hour a forced storm (`--storm DATE`) strikes. */
+const STORM_LOCAL_HOUR = 14;
+
+/** When a scenario's forced storm strikes, epoch ms (14:00 local on its date); null without one. */
+export function forcedStormUtcMs(storm: string | null, timeZone: string): number | null {
+  if (!storm) return null;
+  const [y, m, d] = storm.split('-').map(Number) as [number, number, number];
+  return localMidnightUtcMs(timeZone, y, m, d) + STORM_LOCAL_HOUR * HOUR_MS;
+}
+
 export interface OutageRate {
   readonly stream: number;
   readonly perYear: number;

@@ -3,14 +3,14 @@ import { STREAM } from '../fleet/streams.js';
 import { EMISSION_PATTERNS, eventCode } from '../scenario/enums.js';
 import { serviceAreaOf, type Scenario } from '../scenario/scenario.js';
 import { hash32, lognormal, mix32, normalFromHash } from '../util/random.js';
-import { DAY_MS, HOUR_MS, localMidnightUtcMs, MINUTE_MS, offsetMinutes } from '../util/time-zone.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS, offsetMinutes } from '../util/time-zone.js';
 import type { GenerationDay } from './calendar.js';
 import { DegreeHours } from './degree-hours.js';
 import { evSessions } from './ev-charging.js';
 import { isHoliday } from './holidays.js';
 import { ACTIVITY_SHAPES, shapeAt } from './load-shapes.js';
 import { dayAnomalies, type DayAnomalies } from './meter-anomalies.js';
-import { FEEDER_OUTAGES, TRANSFORMER_OUTAGES, outageWindows, stormOutage, storms, type Storm } from './outages.js';
+import { FEEDER_OUTAGES, forcedStormUtcMs, TRANSFORMER_OUTAGES, outageWindows, stormOutage, storms, type Storm } from './outages.js';
 import { allocateBatch, type ReadingBatch } from './reading-batch.js';
 import { Solar } from './solar.js';
 import { Weather } from './weather.js';
@@ -68,8 +68,6 @@ const SLOTS_PER_HOUR = 12;
 const SLOTS_PER_DAY = 24 * SLOTS_PER_HOUR;
 /** Residential night-time heating setback, degrees C. */
 const NIGHT_SETBACK_C = 3;
-/** The forced storm (`--storm DATE`) strikes at this local hour. */
-const STORM_LOCAL_HOUR = 14;
 
 /**
  * exp(sigma * e - sigma^2 / 2) for e in [-6, 6], tabulated per segment: the lognormal noise factor (mean 1) without
@@ -161,12 +159,7 @@ export class ReadingGenerator {
     this.hours = scenario.intervalMinutes / 60;
     this.phi = Math.pow(NOISE_AR_30MIN, scenario.intervalMinutes / 30);
     this.emissionCode = EMISSION_PATTERNS.indexOf(scenario.emissionPattern);
-    if (scenario.storm) {
-      const [y, m, d] = scenario.storm.split('-').map(Number) as [number, number, number];
-      this.forcedStormUtcMs = localMidnightUtcMs(this.timeZone, y, m, d) + STORM_LOCAL_HOUR * HOUR_MS;
-    } else {
-      this.forcedStormUtcMs = null;
-    }
+    this.forcedStormUtcMs = forcedStormUtcMs(scenario.storm, this.timeZone);
 
     // Levels are annual means of consumption (EIA figures): the weather part is what heating and cooling add over a
     // climatological year at the meter's balance points, and the rest is behaviour (base, activity, spikes).
