@@ -12,6 +12,7 @@ import { JobManager } from './job-manager.js';
 import { registerJobRoutes } from './job-routes.js';
 import { ServerPipeline } from './server-pipeline.js';
 import { registerToolRoutes } from './tool-routes.js';
+import { registerUiRoutes } from './ui-routes.js';
 import type { StageStore } from '../stage/stage-store.js';
 
 export interface ServerOptions {
@@ -52,6 +53,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   registerHealthRoutes(app, manager, VERSION);
+  await registerUiRoutes(app);
   // Everything that shows or changes jobs sits behind the token (when the server has one).
   await app.register(async (api) => {
     if (options.token) api.addHook('onRequest', bearerCheck(options.token));

@@ -15,6 +15,7 @@ import { formatIssues } from '../util/format-zod-error.js';
 import { validateOutput } from '../validate/validation-checks.js';
 import { jobVerifyPlan } from '../verify/job-verify-plan.js';
 import { verifySink } from '../verify/verify-sink.js';
+import { fleetMap } from './fleet-map.js';
 import type { ServerPipeline } from './server-pipeline.js';
 
 const parse = <T>(schema: z.ZodType<T>, input: unknown): T => {
@@ -76,6 +77,10 @@ export function registerToolRoutes(app: FastifyInstance, store: JobStore, pipeli
       gbPerDay: (rowsPerHour * 24 * bytesPerRow) / 1e9,
     };
   });
+
+  app.post('/api/fleet-map', { schema: { summary: "The fleet's meters on the map (an even sample of at most 10,000), by segment and by outage in the scenario's range", tags: ['tools'] } }, async (request) =>
+    fleetMap(resolveScenario(parse(scenarioBody, request.body).scenario)),
+  );
 
   app.post('/api/validate', { schema: { summary: 'Quality checks of a DuckDB output', tags: ['tools'] } }, async (request) => validateOutput(parse(pathBody, request.body).out));
 

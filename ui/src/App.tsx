@@ -1,0 +1,82 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, token, type Health } from './api.js';
+import { GeneratePage } from './pages/GeneratePage.js';
+import { HistoryPage } from './pages/HistoryPage.js';
+import { MonitorPage } from './pages/MonitorPage.js';
+import { ValidatePage } from './pages/ValidatePage.js';
+import { href, PAGES, useRoute } from './route.js';
+
+/** The shell: brand, the four pages as tabs, the server's health, and the API token when the server asks for one. */
+export function App() {
+  const route = useRoute();
+  const [health, setHealth] = useState<Health | null>(null);
+  const [down, setDown] = useState(false);
+  useEffect(() => {
+    const poll = (): void =>
+      void api.health().then(
+        (h) => {
+          setHealth(h);
+          setDown(false);
+        },
+        () => setDown(true),
+      );
+    poll();
+    const timer = window.setInterval(poll, 5_000);
+    return () => window.clearInterval(timer);
+  }, []);
+
+  return (
+    <div class="shell">
+      <header class="topbar">
+        <div class="brand">
+          <span class="logo" aria-hidden="true">⚡</span>
+          <span>Flux Data Forge</span>
+        </div>
+        <nav class="tabs" aria-label="Pages">
+          {PAGES.map((p) => (
+            <a key={p.page} href={href(p.page)} class={route.page === p.page ? 'tab active' : 'tab'} aria-current={route.page === p.page ? 'page' : undefined}>
+              {p.title}
+            </a>
+          ))}
+        </nav>
+        <div class="server" data-testid="server-health">
+          <span class={down ? 'dot bad' : 'dot ok'} />
+          {down ? 'server unreachable' : health ? `v${health.version} · ${health.runningJobs} running` : '…'}
+        </div>
+      </header>
+      <TokenBar />
+      <main class="page">
+        {route.page === 'generate' && <GeneratePage />}
+        {route.page === 'monitor' && <MonitorPage jobId={route.jobId} />}
+        {route.page === 'validate' && <ValidatePage jobId={route.jobId} />}
+        {route.page === 'history' && <HistoryPage />}
+      </main>
+    </div>
+  );
+}
+
+/** Shown when the server has a token (GET /api/presets answers 401): asks for it once per browser session. */
+function TokenBar() {
+  const [needed, setNeeded] = useState(false);
+  const [value, setValue] = useState('');
+  useEffect(() => {
+    api.presets().catch((e: { status?: number }) => setNeeded(e.status === 401));
+  }, []);
+  if (!needed) return null;
+  return (
+    <form
+      class="tokenbar"
+      onSubmit={(e) => {
+        e.preventDefault();
+        token.set(value);
+        window.location.reload();
+      }}
+    >
+      <label>
+        This server needs its API token (FORGE_API_TOKEN):{' '}
+        <input type="password" value={value} onInput={(e) => setValue(e.currentTarget.value)} autocomplete="off" />
+      </label>
+      <button type="submit">Use token</button>
+    </form>
+  );
+}

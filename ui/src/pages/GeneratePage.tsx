@@ -1,0 +1,328 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { api, type ApiError, type Preset, type ServiceArea } from '../api.js';
+import { ErrorNote, Stat } from '../components/bits.js';
+import { FleetMap } from '../components/FleetMap.js';
+import { RecordTable } from '../components/RecordTable.js';
+import { compact, fixed, int } from '../format.js';
+import { useDebounced, useLoad } from '../hooks.js';
+import { navigate } from '../route.js';
+import { FLOWS, freshOut, requestOf, scenarioOf, type Flow, type GenerateForm, type Mode } from './generate-request.js';
+
+const SPEEDS = [
+  { value: '1', label: 'Real time' },
+  { value: '60', label: '60x (a minute a second)' },
+  { value: '900', label: '900x (an interval a second)' },
+  { value: '3600', label: '3600x (an hour a second)' },
+  { value: 'max', label: 'As fast as the sinks go' },
+];
+const DURATIONS = [
+  { value: '1h', label: '1 hour' },
+  { value: '6h', label: '6 hours' },
+  { value: '1d', label: '1 day' },
+  { value: '7d', label: '7 days' },
+  { value: '', label: 'Until stopped' },
+];
+const PATTERNS = [
+  { value: 'STAGGERED_REALISTIC', label: 'Staggered (realistic head end)' },
+  { value: 'UNIFORM', label: 'Uniform (all at the interval end)' },
+  { value: 'PARTIAL_REPORTING', label: 'Partial reporting (2% backfilled later)' },
+  { value: 'DEGRADED_NETWORK', label: 'Degraded network (held, late, out of order, duplicated)' },
+];
+const CUSTOM: Preset = { name: 'custom', title: 'Custom', meters: 2_500, days: 30, intervalMinutes: 15, rows: 2_500 * 30 * 96 };
+const PREVIEW_COLUMNS = ['meter_id', 'reading_ts', 'usage_kwh', 'voltage', 'power_factor', 'temperature_c', 'data_quality', 'event_type', 'customer_segment', 'transformer_id'];
+
+const initial: GenerateForm = {
+  template: 'quick',
+  mode: 'batch',
+  flow: 'duckdb',
+  meters: 100,
+  days: 7,
+  area: '',
+  segment: '',
+  interval: 15,
+  emissionPattern: 'STAGGERED_REALISTIC',
+  seed: 42,
+  speed: '3600',
+  duration: '6h',
+  out: '',
+  fileFormat: 'parquet',
+  stage: 'forge-data/stage',
+  brokerUrl: '',
+};
+
+/**
+ * The guided flow: a template, batch or streaming, the data flow, the fleet, the emission settings, then the live
+ * fleet metrics, a map of the meters, a preview table and a sample record, and Start. Every figure on the right is
+ * computed by the server for the exact scenario the form describes.
+ */
+export function GeneratePage() {
+  const [form, setForm] = useState<GenerateForm>(initial);
+  const [presets, setPresets] = useState<Preset[]>([]);
+  const [areas, setAreas] = useState<ServiceArea[]>([]);
+  const [starting, setStarting] = useState(false);
+  const [startError, setStartError] = useState<ApiError | null>(null);
+  const [colorBy, setColorBy] = useState<'segment' | 'outage'>('segment');
+  const set = <K extends keyof GenerateForm>(key: K, value: GenerateForm[K]): void => setForm((f) => ({ ...f, [key]: value }));
+
+  useEffect(() => {
+    void api.presets().then(setPresets, () => undefined);
+    void api.serviceAreas().then((a) => {
+      setAreas(a);
+      setForm((f) => (f.area ? f : { ...f, area: a[0]?.name ?? '' }));
+    }, () => undefined);
+  }, []);
+
+  const choosePreset = (p: Preset): void => setForm((f) => ({ ...f, template: p.name, meters: p.meters, days: p.days, interval: p.intervalMinutes }));
+  const chooseMode = (mode: Mode): void =>
+    setForm((f) => {
+      const flow = FLOWS.find((x) => x.flow === f.flow)!.modes.includes(mode) ? f.flow : 'duckdb';
+      return { ...f, mode, flow };
+    });
+  const chooseFlow = (flow: Flow): void =>
+    setForm((f) => ({ ...f, flow, mode: FLOWS.find((x) => x.flow === flow)!.modes.includes(f.mode) ? f.mode : FLOWS.find((x) => x.flow === flow)!.modes[0]!, brokerUrl: '' }));
+
+  // Server-side figures follow the form once it settles (typing 100000 measures one fleet, not six).
+  const scenario = useMemo(() => scenarioOf(form), [form]);
+  const settled = useDebounced(JSON.stringify(scenario), 350);
+  // Ready once the service areas have loaded and the settled scenario names one.
+  const ready = (JSON.parse(settled) as { area: string }).area !== '';
+  const metrics = useLoad(`m${settled}${ready}`, (signal) => (ready ? api.fleetMetrics(JSON.parse(settled), signal) : Promise.reject(new Error('…'))));
+  const map = useLoad(`g${settled}${ready}`, (signal) => (ready ? api.fleetMap(JSON.parse(settled), signal) : Promise.reject(new Error('…'))));
+  const preview = useLoad(`p${settled}${ready}`, (signal) => (ready ? api.preview(JSON.parse(settled), 8, 'flat', signal) : Promise.reject(new Error('…'))));
+  const sample = useLoad(`s${settled}${ready}`, (signal) => (ready ? api.preview(JSON.parse(settled), 1, 'nested', signal) : Promise.reject(new Error('…'))));
+
+  const flows = FLOWS;
+  const needsOut = form.flow === 'duckdb' || form.flow === 'dual' || form.flow === 'files';
+  const out = form.out || freshOut(form.flow, form.template, form.fileFormat);
+  const rows = form.mode === 'batch' ? form.meters * form.days * (1440 / form.interval) : null;
+
+  const start = async (): Promise<void> => {
+    setStarting(true);
+    setStartError(null);
+    try {
+      const record = await api.startJob(requestOf({ ...form, out }));
+      navigate('monitor', record.jobId);
+    } catch (error) {
+      setStartError(error as ApiError);
+    } finally {
+      setStarting(false);
+    }
+  };
+
+  return (
+    <div class="generate">
+      <section class="steps">
+        <h1>Generate</h1>
+        <Step n={1} title="Template">
+          <div class="cards" role="radiogroup" aria-label="Template">
+            {[...presets, CUSTOM].map((p) => (
+              <button type="button" key={p.name} role="radio" aria-checked={form.template === p.name} class={form.template === p.name ? 'card chosen' : 'card'} onClick={() => (p.name === 'custom' ? set('template', 'custom') : choosePreset(p))}>
+                <strong>{p.title}</strong>
+                <span>{p.name === 'custom' ? 'your own fleet and range' : `${int(p.meters)} meters x ${p.days} days`}</span>
+                {p.name !== 'custom' && <span class="muted">{compact(p.rows)} rows</span>}
+              </button>
+            ))}
+          </div>
+        </Step>
+
+        <Step n={2} title="Batch or streaming">
+          <div class="segmented" role="radiogroup" aria-label="Mode">
+            {(['batch', 'stream'] as const).map((m) => (
+              <button type="button" key={m} role="radio" aria-checked={form.mode === m} class={form.mode === m ? 'chosen' : ''} onClick={() => chooseMode(m)}>
+                {m === 'batch' ? 'Batch history' : 'Streaming fleet'}
+              </button>
+            ))}
+          </div>
+          <p class="muted">{form.mode === 'batch' ? 'Every reading of the date range, as fast as the machine allows.' : 'Each meter reports once per interval, staggered, with the network trouble of the emission pattern.'}</p>
+        </Step>
+
+        <Step n={3} title="Data flow">
+          <div class="cards flows" role="radiogroup" aria-label="Data flow">
+            {flows.map((f) => {
+              const usable = f.modes.includes(form.mode);
+              return (
+                <button type="button" key={f.flow} role="radio" aria-checked={form.flow === f.flow} class={`card${form.flow === f.flow ? ' chosen' : ''}${usable ? '' : ' dim'}`} onClick={() => chooseFlow(f.flow)} title={usable ? f.detail : `${f.title}: ${f.modes.join(' or ')} only`}>
+                  <strong>{f.title}</strong>
+                  <span>{f.detail}</span>
+                </button>
+              );
+            })}
+          </div>
+          <div class="fields">
+            {needsOut && (
+              <label>
+                {form.flow === 'files' ? 'Directory' : 'DuckDB file'}
+                <input value={out} onInput={(e) => set('out', e.currentTarget.value)} />
+              </label>
+            )}
+            {form.flow === 'files' && (
+              <label>
+                Format
+                <select value={form.fileFormat} onChange={(e) => set('fileFormat', e.currentTarget.value as GenerateForm['fileFormat'])}>
+                  <option value="parquet">Parquet</option>
+                  <option value="csv">CSV</option>
+                  <option value="ndjson">NDJSON</option>
+                </select>
+              </label>
+            )}
+            {form.flow === 'stage' && (
+              <label>
+                Stage (directory or s3://bucket/prefix)
+                <input value={form.stage} onInput={(e) => set('stage', e.currentTarget.value)} />
+              </label>
+            )}
+            {(form.flow === 'mqtt' || form.flow === 'nats') && (
+              <label>
+                Broker URL (empty: the local default)
+                <input value={form.brokerUrl} placeholder={form.flow === 'mqtt' ? 'mqtt://127.0.0.1:1883' : 'nats://127.0.0.1:4222'} onInput={(e) => set('brokerUrl', e.currentTarget.value)} />
+              </label>
+            )}
+          </div>
+        </Step>
+
+        <Step n={4} title="Fleet">
+          <div class="fields">
+            <label>
+              Meters
+              <input type="number" min={1} max={1_000_000} value={form.meters} onInput={(e) => set('meters', Math.max(1, Math.floor(Number(e.currentTarget.value) || 1)))} />
+            </label>
+            {form.mode === 'batch' && (
+              <label>
+                Days
+                <input type="number" min={1} max={3660} value={form.days} onInput={(e) => set('days', Math.max(1, Math.floor(Number(e.currentTarget.value) || 1)))} />
+              </label>
+            )}
+            <label>
+              Service area
+              <select value={form.area} onChange={(e) => set('area', e.currentTarget.value)}>
+                {areas.map((a) => (
+                  <option key={a.name} value={a.name}>
+                    {a.city} ({a.iso}, {a.timeZone})
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Segment
+              <select value={form.segment} onChange={(e) => set('segment', e.currentTarget.value)}>
+                <option value="">All (the area's mix)</option>
+                <option value="RESIDENTIAL">Residential only</option>
+                <option value="COMMERCIAL">Commercial only</option>
+                <option value="INDUSTRIAL">Industrial only</option>
+              </select>
+            </label>
+            <label>
+              Interval
+              <select value={form.interval} onChange={(e) => set('interval', Number(e.currentTarget.value))}>
+                {[5, 15, 30, 60].map((i) => (
+                  <option key={i} value={i}>
+                    {i} minutes
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Seed
+              <input type="number" min={0} value={form.seed} onInput={(e) => set('seed', Math.max(0, Math.floor(Number(e.currentTarget.value) || 0)))} />
+            </label>
+          </div>
+        </Step>
+
+        <Step n={5} title={form.mode === 'stream' ? 'Emission and clock' : 'Emission'}>
+          <div class="fields">
+            <label>
+              Emission pattern
+              <select value={form.emissionPattern} onChange={(e) => set('emissionPattern', e.currentTarget.value)}>
+                {PATTERNS.map((p) => (
+                  <option key={p.value} value={p.value}>
+                    {p.label}
+                  </option>
+                ))}
+              </select>
+            </label>
+            {form.mode === 'stream' && (
+              <label>
+                Clock
+                <select value={form.speed} onChange={(e) => set('speed', e.currentTarget.value)}>
+                  {SPEEDS.map((s) => (
+                    <option key={s.value} value={s.value}>
+                      {s.label}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
+            {form.mode === 'stream' && (
+              <label>
+                Duration (simulated)
+                <select value={form.duration} onChange={(e) => set('duration', e.currentTarget.value)}>
+                  {DURATIONS.map((d) => (
+                    <option key={d.value} value={d.value}>
+                      {d.label}
+                    </option>
+                  ))}
+                </select>
+              </label>
+            )}
+          </div>
+        </Step>
+
+        <div class="start">
+          <button type="button" class="primary" disabled={starting || form.area === ''} onClick={() => void start()}>
+            {starting ? 'Starting…' : form.mode === 'batch' ? `Start batch job (${compact(rows)} rows)` : 'Start streaming job'}
+          </button>
+          <ErrorNote error={startError} />
+        </div>
+      </section>
+
+      <aside class="insight">
+        <section class="panel" aria-label="Fleet metrics">
+          <h2>Fleet metrics</h2>
+          <ErrorNote error={metrics.error && metrics.error.message !== '…' ? metrics.error : null} />
+          <div class={`stats${metrics.loading ? ' stale' : ''}`} data-testid="fleet-metrics">
+            <Stat label="readings / min" value={compact(metrics.data?.readingsPerMinute)} testId="metric-readings" />
+            <Stat label="events / min" value={fixed(metrics.data?.eventsPerMinute, 1)} />
+            <Stat label="rows / hour" value={compact(metrics.data?.rowsPerHour)} />
+            <Stat label="MB / hour" value={fixed(metrics.data?.mbPerHour, 2)} />
+            <Stat label="GB / day" value={fixed(metrics.data?.gbPerDay, 3)} />
+            <Stat label="bytes / row (measured)" value={int(metrics.data?.bytesPerRow)} />
+          </div>
+        </section>
+        <section class="panel">
+          <div class="panel-head">
+            <h2>Fleet map</h2>
+            <label class="inline">
+              Colour by{' '}
+              <select value={colorBy} onChange={(e) => setColorBy(e.currentTarget.value as 'segment' | 'outage')}>
+                <option value="segment">segment</option>
+                <option value="outage">outage</option>
+              </select>
+            </label>
+          </div>
+          <FleetMap map={map.data} colorBy={colorBy} />
+        </section>
+      </aside>
+
+      <section class="panel wide">
+        <h2>Preview</h2>
+        <RecordTable records={preview.data?.records ?? []} columns={PREVIEW_COLUMNS} testId="preview-table" empty={preview.loading ? 'Generating a sample…' : 'No sample.'} />
+        <h3>Sample record (nested, as a head end sends it)</h3>
+        <pre class="json" data-testid="sample-record">
+          {sample.data?.records[0] ? JSON.stringify(sample.data.records[0], null, 2) : '…'}
+        </pre>
+      </section>
+    </div>
+  );
+}
+
+function Step({ n, title, children }: { n: number; title: string; children: preact.ComponentChildren }) {
+  return (
+    <section class="step" aria-label={title}>
+      <h2>
+        <span class="step-n">{n}</span>
+        {title}
+      </h2>
+      {children}
+    </section>
+  );
+}
