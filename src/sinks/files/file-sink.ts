@@ -4,6 +4,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
 import type { Shape } from '../../generator/reading-records.js';
 import { EMISSION_PATTERNS, type EmissionPattern } from '../../scenario/enums.js';
+import { shardLabel } from '../../scenario/shard.js';
 import { ForgeError } from '../../util/forge-error.js';
 import { ColumnarAppender } from '../../warehouse/columnar-appender.js';
 import { dictionaryEncodeMeters } from '../../warehouse/dictionary-encode-meters.js';
@@ -13,7 +14,7 @@ import { STAGE_COLUMNS, factTableDdl, meterTableDdl } from '../../warehouse/star
 import { upsertMeters } from '../../warehouse/upsert-meters.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 import type { BatchInfo, Sink, SinkContext, SinkResult } from '../sink.js';
-import { PartitionFiles } from './partition-files.js';
+import { foreignEntry, PartitionFiles } from './partition-files.js';
 
 export const FILE_FORMATS = ['parquet', 'csv', 'ndjson'] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
@@ -80,7 +81,7 @@ export class FileSink implements Sink {
   private readonly compression: ParquetCompression;
   private readonly maxRowsPerFile: number;
   private readonly overlap: boolean;
-  private readonly files: PartitionFiles;
+  private files: PartitionFiles;
   private readonly stages = new Map<string, Stage>();
   private warehouse: Warehouse | null = null;
   private copySession: DuckDBConnection | null = null;
@@ -122,11 +123,25 @@ export class FileSink implements Sink {
 
   async open(context: SinkContext): Promise<void> {
     if (this.state !== 'new') throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `open called on a sink that is ${this.state}`]);
-    const entries = await readdir(this.dir).catch((e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return [];
-      throw new ForgeError('FORGE_ERR_OUTPUT_EXISTS', [`${this.dir} (${e.code ?? e.message})`]);
-    });
-    if (entries.length > 0 && !this.append) throw new ForgeError('FORGE_ERR_OUTPUT_EXISTS', [this.dir]);
+    const shard = context.scenario.shard;
+    if (shard) {
+      // Shards of one split share the directory: each names its files by shard and refuses only what is not its siblings'.
+      this.files = new PartitionFiles(this.dir, EXTENSIONS[this.format], `_${shardLabel(shard)}`);
+      if (!this.append) {
+        const foreign = await foreignEntry(this.dir, shard).catch((e: NodeJS.ErrnoException) => {
+          throw new ForgeError('FORGE_ERR_OUTPUT_EXISTS', [`${this.dir} (${e.code ?? e.message})`]);
+        });
+        if (foreign !== null) {
+          throw new ForgeError('FORGE_ERR_OUTPUT_EXISTS', [`${this.dir} (it holds ${foreign}, which is not another shard's file of this ${shard.count}-way split)`]);
+        }
+      }
+    } else {
+      const entries = await readdir(this.dir).catch((e: NodeJS.ErrnoException) => {
+        if (e.code === 'ENOENT') return [];
+        throw new ForgeError('FORGE_ERR_OUTPUT_EXISTS', [`${this.dir} (${e.code ?? e.message})`]);
+      });
+      if (entries.length > 0 && !this.append) throw new ForgeError('FORGE_ERR_OUTPUT_EXISTS', [this.dir]);
+    }
     const warehouse = await Warehouse.open(':memory:');
     try {
       await warehouse.run(meterTableDdl(METERS_TEXT));

@@ -4,6 +4,8 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
 import { FLAT_COLUMNS } from '../../generator/reading-records.js';
+import { emittedMeters } from '../../scenario/scenario.js';
+import { shardedJobKey, shardText, type Shard } from '../../scenario/shard.js';
 import { ForgeError, isForgeError } from '../../util/forge-error.js';
 import type { BatchInfo, Sink, SinkContext, SinkResult } from '../sink.js';
 import { CopyBinaryEncoder } from './copy-binary-encoder.js';
@@ -117,7 +119,9 @@ export class PostgresSink implements Sink {
   /** Set by the client's 'error' event: the connection is gone even if no query has failed yet. */
   private broken = false;
   private encoder: CopyBinaryEncoder | null = null;
+  /** The job's checkpoint key: the job id, with the shard when the job is one (shard.ts). */
   private jobId = '';
+  private shard: Shard | null = null;
   /** The checkpoint's key: the table as named in the database (schema-qualified). */
   private checkpointTable = '';
   private state: 'new' | 'open' | 'closed' = 'new';
@@ -178,9 +182,19 @@ export class PostgresSink implements Sink {
     try {
       // Everything that may refuse reads only: a refused job leaves the database as it was.
       const exists = await this.tableExists(client, this.table);
+      const shard = context.scenario.shard;
       if (exists) {
         await this.checkSchema(client);
-        if (!this.append) {
+        if (!this.append && shard) {
+          // Shards of one split share the table: a shard refuses rows of its own meters only, not its siblings'.
+          const { start, end } = emittedMeters(context.scenario);
+          const ids = context.fleet.meterIds.slice(start, end);
+          const has = await client.query(`SELECT EXISTS (SELECT 1 FROM ${this.target} WHERE meter_id = ANY($1::text[])) AS has`, [ids]);
+          if (has.rows[0]?.has === true) {
+            const count = await client.query(`SELECT count(*) AS n FROM ${this.target} WHERE meter_id = ANY($1::text[])`, [ids]);
+            throw new ForgeError('FORGE_ERR_TABLE_EXISTS', [`${this.target} (for the meters of shard ${shardText(shard)})`, String(count.rows[0]?.n), this.shownUrl]);
+          }
+        } else if (!this.append) {
           const has = await client.query(`SELECT EXISTS (SELECT 1 FROM ${this.target}) AS has`);
           if (has.rows[0]?.has === true) {
             const count = await client.query(`SELECT count(*) AS n FROM ${this.target}`);
@@ -189,6 +203,9 @@ export class PostgresSink implements Sink {
         }
       }
       await client.query('BEGIN');
+      // Shards (or any jobs) opening the same database at once: concurrent CREATE ... IF NOT EXISTS of one name can
+      // still fail on the catalog's unique index, so the creation is serialised by a transaction-scoped lock.
+      await client.query(`SELECT pg_advisory_xact_lock(hashtext('flux-data-forge:ddl'))`);
       if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quotePgIdentifier(this.schema)}`);
       if (!exists) {
         await client.query(`CREATE TABLE IF NOT EXISTS ${this.target} (${columnDefinitions(true)}, PRIMARY KEY (${KEY.join(', ')}))`);
@@ -214,7 +231,8 @@ export class PostgresSink implements Sink {
     }
     this.client = client;
     this.encoder = new CopyBinaryEncoder(context.fleet, context.scenario.area);
-    this.jobId = context.jobId;
+    this.shard = context.scenario.shard;
+    this.jobId = shardedJobKey(context.jobId, this.shard);
     this.state = 'open';
   }
 
@@ -303,7 +321,7 @@ export class PostgresSink implements Sink {
 
   /**
    * The last batch sequence committed for a job into this sink's table, or null when none was: a resumed job
-   * continues after it. Valid after `open`.
+   * continues after it. A sharded job's checkpoint is keyed `<job>.shard-i-of-N`. Valid after `open`.
    */
   async checkpoint(jobId: string): Promise<number | null> {
     return this.committedSequence(jobId);
@@ -314,7 +332,7 @@ export class PostgresSink implements Sink {
     const client = await this.connection();
     const result = await client.query<{ sequence: string }>(
       `SELECT sequence FROM ${this.checkpoints} WHERE job_id = $1 AND table_name = $2`,
-      [jobId, this.checkpointTable],
+      [shardedJobKey(jobId, this.shard), this.checkpointTable],
     );
     const row = result.rows[0];
     return row ? Number(row.sequence) : null;

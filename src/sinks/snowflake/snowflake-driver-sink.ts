@@ -2,6 +2,7 @@ import type * as SnowflakeSdk from 'snowflake-sdk';
 import type { Fleet } from '../../fleet/fleet.js';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
+import { shardedJobKey, type Shard } from '../../scenario/shard.js';
 import { ForgeError } from '../../util/forge-error.js';
 import type { BatchInfo, JobOutcome, Sink, SinkContext, SinkResult } from '../sink.js';
 import { parsePrivateKey } from './snowflake-auth.js';
@@ -66,7 +67,9 @@ export abstract class SnowflakeDriverSink<P, R extends SnowflakeDriverResult> im
   private connection: SnowflakeSdk.Connection | null = null;
   protected fleet: Fleet | null = null;
   protected area: ServiceAreaName | null = null;
+  /** The job's key in FORGE_CHECKPOINTS (and the stage sink's folder): the job id, with the shard when there is one. */
   protected jobId = '';
+  private shard: Shard | null = null;
   private state: 'new' | 'open' | 'failed' | 'closed' = 'new';
   private resumedFrom: number | null = null;
   private committed: number | null = null;
@@ -118,7 +121,9 @@ export abstract class SnowflakeDriverSink<P, R extends SnowflakeDriverResult> im
     if (this.state !== 'new') throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `open called on a sink that is ${this.state}`]);
     this.fleet = context.fleet;
     this.area = context.scenario.area;
-    this.jobId = context.jobId;
+    // A sharded job's checkpoint row, stage folder and file names carry its shard (shard.ts): shards never share one.
+    this.shard = context.scenario.shard;
+    this.jobId = shardedJobKey(context.jobId, this.shard);
     this.connection = await this.connect();
     try {
       const found = await this.exec(
@@ -181,7 +186,8 @@ export abstract class SnowflakeDriverSink<P, R extends SnowflakeDriverResult> im
   /** The last batch sequence committed for `jobId` into this table, or null when none. */
   async checkpoint(jobId: string): Promise<number | null> {
     this.checkOpen('checkpoint');
-    return jobId === this.jobId ? this.committed : await this.readCheckpoint(jobId);
+    const key = shardedJobKey(jobId, this.shard);
+    return key === this.jobId ? this.committed : await this.readCheckpoint(key);
   }
 
   async close(_outcome?: JobOutcome): Promise<R> {

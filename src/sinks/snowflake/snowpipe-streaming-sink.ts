@@ -3,6 +3,7 @@ import type { Fleet } from '../../fleet/fleet.js';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
 import { FLAT_COLUMNS, flatReading } from '../../generator/reading-records.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
+import { shardedJobKey } from '../../scenario/shard.js';
 import { ForgeError } from '../../util/forge-error.js';
 import type { BatchInfo, JobOutcome, Sink, SinkContext, SinkResult } from '../sink.js';
 import { SNOWFLAKE_AUTH_KINDS, SnowflakeAuth, type SnowflakeAuthOptions } from './snowflake-auth.js';
@@ -120,7 +121,8 @@ export class SnowpipeStreamingSink implements Sink {
 
   async open(context: SinkContext): Promise<void> {
     if (this.state !== 'new') throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `open called on a sink that is ${this.state}`]);
-    const channel = this.options.channel ?? checkName(context.jobId, 'channel (the job id)');
+    // One channel per job and shard: shards of a job never share a channel (or its offset token).
+    const channel = this.options.channel ?? checkName(shardedJobKey(context.jobId, context.scenario.shard), 'channel (the job id)');
     const ref: ChannelRef = { database: this.options.database, schema: this.options.schema, pipe: this.options.pipe, channel };
     this.fleet = context.fleet;
     this.area = context.scenario.area;

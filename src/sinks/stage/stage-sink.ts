@@ -3,6 +3,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
 import { FLAT_COLUMNS, recordOf, type FlatReading } from '../../generator/reading-records.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
+import { shardLabel } from '../../scenario/shard.js';
 import { openStageStore } from '../../stage/open-stage-store.js';
 import type { S3StageOptions } from '../../stage/s3-stage-store.js';
 import { describeStage, type StageLocation } from '../../stage/stage-location.js';
@@ -85,8 +86,10 @@ export class StageSink implements Sink {
     await this.store.prepare();
     this.fleet = context.fleet;
     this.area = context.scenario.area;
-    // The job's id names the writer: files of different jobs (or shards) never collide.
-    this.writer = context.jobId.replace(/^job-/, '').replace(/[^A-Za-z0-9-]/g, '').slice(-24).replace(/^-+/, '') || 'forge';
+    // The job's id (and shard) names the writer: files of different jobs or shards never collide, and a shard's files
+    // say which shard wrote them (`..._20261129081149-ab12cd34-shard-2-of-8_000042.json.gz`).
+    const job = context.jobId.replace(/^job-/, '').replace(/[^A-Za-z0-9-]/g, '').slice(-24).replace(/^-+/, '') || 'forge';
+    this.writer = context.scenario.shard ? `${job}-${shardLabel(context.scenario.shard)}` : job;
     this.state = 'open';
   }
 
