@@ -3,6 +3,8 @@ import { defaultWorkerCount, emitBatches } from '../emit/batch-emitter.js';
 import { buildFleet } from '../fleet/fleet.js';
 import { expectedRows, type Scenario } from '../scenario/scenario.js';
 import type { Sink, SinkResult } from '../sinks/sink.js';
+import { flatReading, type FlatReading } from '../generator/reading-records.js';
+import { RECENT_READINGS } from './recent-readings.js';
 
 export interface BatchProgress {
   readonly rows: number;
@@ -18,7 +20,11 @@ export interface BatchJobOptions {
   readonly unitRows?: number;
   readonly jobId?: string;
   readonly signal?: AbortSignal;
-  readonly onProgress?: (progress: BatchProgress) => void;
+  /**
+   * Told after each batch is delivered. `recent` turns the batch's last readings (RECENT_READINGS) into flat records;
+   * call it during the call only (the batch's memory is reused afterwards), and only when they are wanted.
+   */
+  readonly onProgress?: (progress: BatchProgress, recent: () => FlatReading[]) => void;
 }
 
 export interface BatchJobSummary {
@@ -70,9 +76,14 @@ export async function runBatchJob(options: BatchJobOptions): Promise<BatchJobSum
     for await (const { batch, unit, release } of emitted) {
       const info = { localDate: unit.day.localDate, lastOfDate: unit.lastOfDay, sequence: unit.sequence };
       await Promise.all(sinks.map((sink) => sink.write(batch, info)));
-      release();
       rows += batch.length;
-      options.onProgress?.({ rows, expectedRows: expected, elapsedSeconds: (performance.now() - started) / 1000 });
+      const recent = (): FlatReading[] => {
+        const out: FlatReading[] = [];
+        for (let row = Math.max(0, batch.length - RECENT_READINGS); row < batch.length; row++) out.push(flatReading(batch, row, fleet, scenario.area));
+        return out;
+      };
+      options.onProgress?.({ rows, expectedRows: expected, elapsedSeconds: (performance.now() - started) / 1000 }, recent);
+      release();
     }
     const results: SinkResult[] = [];
     const outcome = options.signal?.aborted ? 'stopped' : 'completed';

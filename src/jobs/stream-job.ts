@@ -6,7 +6,9 @@ import type { Sink, SinkResult } from '../sinks/sink.js';
 import type { EmissionSettings } from '../stream/emission-settings.js';
 import { EmissionStream, TICK_MS, type StreamBatch, type StreamWindow } from '../stream/emission-stream.js';
 import { LatencyHistogram } from '../stream/latency-histogram.js';
+import type { FlatReading } from '../generator/reading-records.js';
 import type { JobStats, SinkStats } from './job-store.js';
+import { RecentReadings } from './recent-readings.js';
 import type { SinkStatusEvent } from './sink-factory.js';
 
 export interface StreamJobOptions {
@@ -30,8 +32,11 @@ export interface StreamJobOptions {
   /** Rows per delivered batch at most (whole ticks: a tick is never split). Default 50,000. */
   readonly maxBatchRows?: number;
   readonly health?: SinkHealth;
-  /** Told about once a second and at the end. */
-  readonly onStats?: (stats: StreamStats) => void;
+  /**
+   * Told about once a second and at the end. `recent` turns the last readings delivered (RECENT_READINGS) into flat
+   * records: call it only when they are wanted, it is the only per-row work of a stats tick.
+   */
+  readonly onStats?: (stats: StreamStats, recent: () => FlatReading[]) => void;
 }
 
 /** Sink health as the job reports it: createSinks' onStatus hook feeds `update`. */
@@ -104,6 +109,8 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
   let firstCommit = 0;
   let firstRows = 0;
   let lastCommit = 0;
+  const recent = new RecentReadings();
+  const recentRecords = (): FlatReading[] => recent.records(fleet, scenario.area);
 
   const stats = (): StreamStats => {
     const seconds = (Date.now() - started) / 1000;
@@ -169,7 +176,7 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
       delivering.catch(() => undefined);
       if (options.onStats && Date.now() - lastStats >= STATS_EVERY_MS) {
         lastStats = Date.now();
-        options.onStats(stats());
+        options.onStats(stats(), recentRecords);
       }
     }
     if (delivering) await delivering;
@@ -178,7 +185,7 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
     const results: SinkResult[] = [];
     for (const sink of sinks) results.push(await sink.close(outcome));
     const final = stats();
-    options.onStats?.(final);
+    options.onStats?.(final, recentRecords);
     return { jobId, status: outcome, stats: final, sinks: results };
   } catch (error) {
     await Promise.all(opened.map((sink) => sink.abort(error)));
@@ -208,6 +215,7 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
     // delivers the interval that just ended, emitted before the job existed), or from its release at --speed max.
     for (let i = 0; i < batch.length; i++) latency.add(committed - Math.max(clock.wallStart, Math.min(released, clock.wallTimeOf(batch.emittedUtcMs[i]!))));
     delivered += batch.length;
+    recent.add(batch);
     checkpoint = lastTick;
     counts.late += taken.late;
     counts.backfilled += taken.backfilled;

@@ -1,19 +1,11 @@
 import type { Command } from 'commander';
-import { newJobId } from '../../jobs/batch-job.js';
-import { JobStore, startedRecord, updatedRecord, type JobRecord } from '../../jobs/job-store.js';
-import { parseOutputOptions, type OutputOptions } from '../../jobs/output-options.js';
-import { createSinks } from '../../jobs/sink-factory.js';
-import { runStreamJob, SinkHealth, type StreamStats } from '../../jobs/stream-job.js';
-import { resolveScenario, scenarioToInput } from '../../scenario/scenario.js';
-import { resolveEmission, type EmissionSettings } from '../../stream/emission-settings.js';
-import { parseDuration, parseInstant, parseSpeed, streamPlan } from '../../stream/stream-window.js';
+import { prepareJob, resumedRecord, streamJobRecord, type StreamSettings } from '../../jobs/job-plan.js';
+import { JobStore, updatedRecord, type JobRecord, type JobStats } from '../../jobs/job-store.js';
+import type { StreamStats } from '../../jobs/stream-job.js';
 import { ForgeError } from '../../util/forge-error.js';
 import { addOutputFlags, outputFromFlags } from '../output-flags.js';
 import { formatRate } from '../progress-reporter.js';
 import { addScenarioFlags, scenarioFromFlags } from '../scenario-flags.js';
-
-/** Sinks a stream can deliver to: the file sinks write whole dates (the stage sink lands files for streams). */
-const STREAM_SINKS = new Set(['duckdb', 'postgres', 'mqtt', 'nats', 'stdout', 'stage', 'snowflake', 'snowflake-insert', 'snowflake-stage']);
 
 export function registerStreamCommand(program: Command): void {
   addOutputFlags(addScenarioFlags(program.command('stream').description('run a live meter fleet: readings delivered as a head end receives them')))
@@ -38,71 +30,32 @@ export function registerStreamCommand(program: Command): void {
 interface PlannedJob {
   readonly record: JobRecord;
   readonly resume: boolean;
-  readonly speed: number | null;
-  readonly emission: EmissionSettings;
 }
 
 async function newJob(flags: Record<string, unknown>): Promise<PlannedJob> {
   const base = await scenarioFromFlags(flags);
   const output = outputFromFlags(flags);
-  const refused = output.sink.filter((s) => !STREAM_SINKS.has(s));
-  if (refused.length > 0) {
-    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`sink: ${refused.join(', ')} cannot take a stream (use duckdb, postgres, mqtt, nats, stage, snowflake, snowflake-insert, snowflake-stage or stdout)`]);
-  }
-  const speed = flags.speed === undefined ? 1 : parseSpeed(String(flags.speed));
-  const now = Date.now();
-  const fromText = flags.from === undefined ? 'now' : String(flags.from);
-  const duration = flags.duration === undefined ? null : parseDuration(String(flags.duration));
-  const { scenario, window } = streamPlan(base, parseInstant(fromText, now), duration, fromText.trim().toLowerCase() === 'now');
-  const emission = resolveEmission(scenario.emissionPattern, {
-    ...(flags.missingRate !== undefined ? { missingRate: flags.missingRate } : {}),
-    ...(flags.lateRate !== undefined ? { lateRate: flags.lateRate } : {}),
-    ...(flags.outOfOrderRate !== undefined ? { outOfOrderRate: flags.outOfOrderRate } : {}),
-    ...(flags.duplicateRate !== undefined ? { duplicateRate: flags.duplicateRate } : {}),
-  });
-  const batchRows = flags.batchRows === undefined ? undefined : Number(flags.batchRows);
-  if (batchRows !== undefined && !(Number.isInteger(batchRows) && batchRows >= 1 && batchRows <= 1_000_000)) {
-    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`batch-rows "${String(flags.batchRows)}" must be a whole number from 1 to 1,000,000`]);
-  }
-  const record = startedRecord({
-    jobId: newJobId(),
-    kind: 'stream',
-    scenario: scenarioToInput(scenario),
-    output,
-    stream: {
-      fromUtc: new Date(window.fromUtcMs).toISOString(),
-      toUtc: duration === null ? null : new Date(window.toUtcMs).toISOString(),
-      speed,
-      fromNow: fromText.trim().toLowerCase() === 'now',
-    },
-    emission: { ...emission, ...(batchRows !== undefined ? { batchRows } : {}) },
-  });
-  return { record, resume: false, speed, emission };
+  const settings: StreamSettings = {
+    ...(flags.from !== undefined ? { from: String(flags.from) } : {}),
+    ...(flags.duration !== undefined ? { duration: String(flags.duration) } : {}),
+    ...(flags.speed !== undefined ? { speed: String(flags.speed) } : {}),
+    missingRate: flags.missingRate,
+    lateRate: flags.lateRate,
+    outOfOrderRate: flags.outOfOrderRate,
+    duplicateRate: flags.duplicateRate,
+    batchRows: flags.batchRows,
+  };
+  return { record: streamJobRecord(base, output, settings), resume: false };
 }
 
 async function resumedJob(store: JobStore, jobId: string): Promise<PlannedJob> {
-  const previous = await store.load(jobId);
-  if (previous.kind !== 'stream') throw new ForgeError('FORGE_ERR_JOB_STATE', [jobId, 'is a batch job; only stream jobs resume']);
-  if (previous.status === 'running') throw new ForgeError('FORGE_ERR_JOB_STATE', [jobId, `is still running (process ${previous.pid}); stop it first with forge stop ${jobId}`]);
-  if (previous.status === 'completed') throw new ForgeError('FORGE_ERR_JOB_STATE', [jobId, 'completed; there is nothing to resume']);
-  const { batchRows: _ignored, ...rates } = previous.emission ?? {};
-  const pattern = resolveScenario(previous.scenario).emissionPattern;
-  const emission = resolveEmission(pattern, { missingRate: rates.missingRate, lateRate: rates.lateRate, outOfOrderRate: rates.outOfOrderRate, duplicateRate: rates.duplicateRate });
-  // The tables hold the job's first part: the sinks append.
-  const output: OutputOptions = parseOutputOptions({ ...previous.output, append: true });
-  return { record: { ...previous, output, status: 'running', pid: process.pid }, resume: true, speed: previous.stream!.speed, emission };
+  return { record: resumedRecord(await store.load(jobId), `forge stop ${jobId}`), resume: true };
 }
 
 async function runJob(store: JobStore, job: PlannedJob, flags: Record<string, unknown>): Promise<void> {
-  const { record: first, speed, emission } = job;
-  const scenario = resolveScenario(first.scenario);
-  const window = { fromUtcMs: Date.parse(first.stream!.fromUtc), toUtcMs: first.stream!.toUtc ? Date.parse(first.stream!.toUtc) : streamPlan(scenario, Date.parse(first.stream!.fromUtc), null, false).window.toUtcMs };
-  const health = new SinkHealth();
-  const sinks = createSinks(first.output, {
-    onStatus: (event) => {
-      health.update(event);
-      process.stderr.write(`forge: sink ${event.sink} ${event.state}${event.error ? ` (${event.error}); retrying with backoff` : ''}\n`);
-    },
+  const { record: first } = job;
+  const prepared = prepareJob(first, {
+    onStatus: (event) => void process.stderr.write(`forge: sink ${event.sink} ${event.state}${event.error ? ` (${event.error}); retrying with backoff` : ''}\n`),
   });
   let record = first;
   await store.save(record);
@@ -110,29 +63,19 @@ async function runJob(store: JobStore, job: PlannedJob, flags: Record<string, un
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  const printLive = process.stderr.isTTY ? (s: StreamStats): void => void process.stderr.write(`\r${liveLine(s)}   `) : undefined;
+  const printLive = process.stderr.isTTY ? (s: JobStats): void => void process.stderr.write(`\r${liveLine(s)}   `) : undefined;
   let saving = Promise.resolve();
   try {
-    const batchRows = typeof first.emission?.batchRows === 'number' ? first.emission.batchRows : undefined;
-    const summary = await runStreamJob({
-      scenario,
-      window,
-      speed,
-      emission,
-      sinks,
-      jobId: first.jobId,
-      ...(!job.resume && first.stream!.fromNow ? { clockStartUtcMs: Date.now() } : {}),
+    const summary = await prepared.run({
       resume: job.resume,
-      ...(job.resume && first.stats.checkpoint !== undefined ? { resumeAfterTick: first.stats.checkpoint } : {}),
       signal: controller.signal,
-      health,
-      ...(batchRows !== undefined ? { maxBatchRows: batchRows } : {}),
       onStats: (stats) => {
         printLive?.(stats);
         record = updatedRecord(record, stats);
         saving = saving.then(() => store.save(record)).catch(() => undefined);
       },
     });
+    if (summary.kind !== 'stream') throw new ForgeError('FORGE_ERR_JOB_STATE', [first.jobId, 'is a batch job']);
     await saving;
     record = updatedRecord(record, summary.stats, summary.status);
     await store.save(record);
@@ -149,7 +92,7 @@ async function runJob(store: JobStore, job: PlannedJob, flags: Record<string, un
   }
 }
 
-function liveLine(s: StreamStats): string {
+function liveLine(s: JobStats): string {
   const sinks = s.sinks.map((k) => `${k.sink} ${k.committed.toLocaleString('en-US')}${k.state === 'degraded' ? ' DEGRADED' : ''}`).join(', ');
   return `${s.simulatedUtc?.slice(0, 19) ?? ''} | ${s.delivered.toLocaleString('en-US')} delivered, ${formatRate(s.rowsPerSecond)} rows/s | ${sinks} | latency p50 ${s.latencyMs?.p50 ?? 0} p99 ${s.latencyMs?.p99 ?? 0} ms`;
 }
