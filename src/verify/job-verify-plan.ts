@@ -19,6 +19,9 @@ export interface JobVerifyPlan {
  *   (every reading before it was committed by every sink), or an empty window when nothing is complete yet.
  * Stores: the job's duckdb and postgres sinks; a job with neither is FORGE_ERR_INVALID_CONFIG unless the caller checks
  * other stores (`otherTargets`: a pipeline fed by the job's stage).
+ * Meters: a sharded job's record keeps its shard in the scenario, so the plan checks that shard's meters only
+ * (verifyChunks): the other shards' rows in a shared table are neither expected nor counted. Verify a whole split
+ * with the scenario flags and no --shard.
  */
 export function jobVerifyPlan(record: JobRecord, options: { otherTargets?: boolean } = {}): JobVerifyPlan {
   const id = record.jobId;

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { JobStore } from '../../jobs/job-store.js';
 import { parseOutputOptions } from '../../jobs/output-options.js';
-import { scenarioEndUtcMs, scenarioStartUtcMs, type Scenario } from '../../scenario/scenario.js';
+import { emittedMeters, scenarioEndUtcMs, scenarioStartUtcMs, type Scenario } from '../../scenario/scenario.js';
+import { shardText } from '../../scenario/shard.js';
 import { ForgeError } from '../../util/forge-error.js';
 import { jobVerifyPlan } from '../../verify/job-verify-plan.js';
 import { VERIFIABLE_SINKS, verifyTargets } from '../../verify/verify-targets.js';
@@ -104,9 +105,16 @@ function instantFlag(name: string, value: unknown): number {
 const problemSummary = (r: VerifyReport): string =>
   `${n(r.missing)} missing, ${n(r.duplicates)} duplicate, ${n(r.differing)} differing, ${n(r.unexpected)} unexpected in ${n(r.problemMeterDays)} of ${n(r.meterDays)} meter-days`;
 
+/** The meters checked: the fleet's, or a shard's part of it. */
+function meterText(scenario: Scenario): string {
+  if (!scenario.shard) return `${n(scenario.meters)} meters`;
+  const { start, end } = emittedMeters(scenario);
+  return `${n(end - start)} meters (shard ${shardText(scenario.shard)} of a fleet of ${n(scenario.meters)})`;
+}
+
 function reportText(r: VerifyReport, scenario: Scenario): string {
   const lines = [
-    `Verify ${r.target}: ${r.fromUtc} to ${r.toUtc}, ${n(scenario.meters)} meters, ${n(r.meterDays)} meter-days`,
+    `Verify ${r.target}: ${r.fromUtc} to ${r.toUtc}, ${meterText(scenario)}, ${n(r.meterDays)} meter-days`,
     `  expected ${n(r.expected)}  found ${n(r.found)}  missing ${n(r.missing)}  duplicates ${n(r.duplicates)}  differing ${n(r.differing)}  unexpected ${n(r.unexpected)}`,
   ];
   if (r.ok) {
