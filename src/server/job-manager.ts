@@ -1,20 +1,18 @@
 import { EventEmitter } from 'node:events';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { z } from 'zod';
-import { newJobId, runBatchJob } from '../jobs/batch-job.js';
-import { startedRecord, type JobStore, updatedRecord, type JobRecord, type JobRecordStatus, type JobStats } from '../jobs/job-store.js';
+import type { FlatReading } from '../generator/reading-records.js';
+import { batchJobRecord, checkSinks, resumedRecord, streamJobRecord } from '../jobs/job-plan.js';
+import { type JobStore, updatedRecord, type JobRecord, type JobRecordStatus, type JobStats } from '../jobs/job-store.js';
 import { parseOutputOptions, type OutputOptions } from '../jobs/output-options.js';
-import { createSinks } from '../jobs/sink-factory.js';
-import { runStreamJob, SinkHealth } from '../jobs/stream-job.js';
-import { resolveScenario, scenarioToInput, type Scenario } from '../scenario/scenario.js';
-import type { Sink } from '../sinks/sink.js';
+import type { SinkStatusEvent } from '../jobs/sink-factory.js';
+import { resolveScenario } from '../scenario/scenario.js';
 import { redactPgUrl } from '../sinks/postgres/postgres-options.js';
-import { resolveEmission, type EmissionSettings } from '../stream/emission-settings.js';
-import { parseDuration, parseInstant, parseSpeed, streamPlan } from '../stream/stream-window.js';
+import { errorText } from '../util/error-text.js';
 import { ForgeError } from '../util/forge-error.js';
 import { formatIssues } from '../util/format-zod-error.js';
-
-/** Sinks a stream can deliver to (as `forge stream`): the file sinks write whole dates. */
-const STREAM_SINKS = new Set(['duckdb', 'postgres', 'mqtt', 'nats', 'stdout', 'stage', 'snowflake', 'snowflake-insert', 'snowflake-stage']);
+import { workerEntry } from '../util/worker-entry.js';
+import type { JobWorkerData, JobWorkerMessage, JobWorkerRequest } from './job-worker.js';
 
 const rate = z.union([z.number(), z.string()]).optional();
 
@@ -42,107 +40,136 @@ export const jobRequestSchema = z.strictObject({
 
 export type JobRequest = z.input<typeof jobRequestSchema>;
 
-/** What a job tells its listeners (the SSE route): `stats` about once a second, `end` once with the final record. */
+/**
+ * What a job tells its listeners (the SSE route): `stats` about once a second, `status` when a sink loses or regains
+ * its destination, `end` once with the final record.
+ */
 export interface JobEvents {
   stats: [JobStats];
+  status: [SinkStatusEvent];
   end: [JobRecord];
+}
+
+/** A running job's latest delivered readings (flat records), and the thread that runs it. */
+export interface RecentReadingsView {
+  readonly jobId: string;
+  readonly status: JobRecordStatus;
+  /** The worker thread running the job (worker_threads threadId; the main thread is 0); null when not running. */
+  readonly threadId: number | null;
+  readonly readings: readonly FlatReading[];
 }
 
 interface RunningJob {
   record: JobRecord;
-  readonly controller: AbortController;
+  readonly worker: Worker;
   readonly events: EventEmitter<JobEvents>;
+  recent: FlatReading[];
+  /** The thread id the worker reports with its stats (the worker's own worker_threads.threadId). */
+  reportedThreadId: number | null;
   done: Promise<void>;
-}
-
-interface PlannedJob {
-  readonly record: JobRecord;
-  readonly scenario: Scenario;
-  readonly sinks: Sink[];
-  readonly health: SinkHealth;
-  readonly speed: number | null;
-  readonly emission: EmissionSettings | null;
-  readonly window: { fromUtcMs: number; toUtcMs: number } | null;
 }
 
 export interface JobManagerOptions {
   readonly store: JobStore;
   /** Output settings a request's `output` is laid over (e.g. a default `out`). */
   readonly outputDefaults?: Readonly<Record<string, unknown>>;
+  /** Limits of each job's worker thread (heap sizes): a job over them fails alone instead of taking the server down. */
+  readonly workerLimits?: ResourceLimits;
 }
 
-const STATS_EVERY_MS = 1_000;
+/** How long a worker that reported its end may take to exit (its sinks' connections closing) before it is terminated. */
+const EXIT_GRACE_MS = 5_000;
 
 /**
- * Runs batch and stream jobs inside the server process: plans them exactly as the CLI does (same schemas and library
- * functions, so bad input is refused before a record or a sink exists), runs them in the background, keeps the
- * running ones with their AbortController and latest stats, and persists every record with JobStore so the history
- * survives a restart (a record left `running` by a dead server reads as `interrupted`).
+ * Runs batch and stream jobs for the server, each in its own worker thread (job-worker.ts), so generating and
+ * delivering rows never holds up the API's event loop. Jobs are planned here exactly as the CLI plans them (same
+ * schemas and library functions, job-plan.ts): bad input is refused before a record or a worker exists. This thread
+ * keeps the running jobs with their worker and latest stats and readings, and persists every record with JobStore so
+ * the history survives a restart (a record left `running` by a dead server reads as `interrupted`). A worker that
+ * dies without reporting its end leaves its job `failed`, never `running`.
  */
 export class JobManager {
   readonly store: JobStore;
   private readonly outputDefaults: Readonly<Record<string, unknown>>;
+  private readonly workerLimits: ResourceLimits | undefined;
   private readonly running = new Map<string, RunningJob>();
+  /** Every job's worker until it has exited (a job leaves `running` at its end, its thread a moment later). */
+  private readonly threads = new Set<Promise<void>>();
+  /** Final records of jobs that just ended, until their file is written (so a reader never sees them running). */
+  private readonly ending = new Map<string, JobRecord>();
 
   constructor(options: JobManagerOptions) {
     this.store = options.store;
     this.outputDefaults = options.outputDefaults ?? {};
+    this.workerLimits = options.workerLimits;
   }
 
   runningCount(): number {
     return this.running.size;
   }
 
-  /** Validates the request, records the job as running and starts it; resolves with the first record. */
+  /** Validates the request, records the job as running and starts its worker; resolves with the first record. */
   async start(body: unknown): Promise<JobRecord> {
-    const plan = this.plan(body);
-    await this.store.save(plan.record);
-    const job: RunningJob = {
-      record: plan.record,
-      controller: new AbortController(),
-      events: new EventEmitter<JobEvents>(),
-      done: Promise.resolve(),
-    };
-    job.events.setMaxListeners(0);
-    this.running.set(plan.record.jobId, job);
-    job.done = this.run(job, plan).finally(() => this.running.delete(plan.record.jobId));
-    return shown(plan.record);
+    const record = this.plan(body);
+    await this.store.save(record);
+    this.launch(record, false);
+    return shown(record);
+  }
+
+  /**
+   * Resumes a stopped or interrupted stream job from its checkpoint, in a new worker (the rules of `forge stream
+   * --resume`: a batch job, a running one or a completed one answers FORGE_ERR_JOB_STATE).
+   */
+  async resume(jobId: string): Promise<JobRecord> {
+    if (this.running.has(jobId)) throw new ForgeError('FORGE_ERR_JOB_STATE', [jobId, `is running in this server; stop it first with POST /api/jobs/${jobId}/stop`]);
+    const record = resumedRecord(this.ending.get(jobId) ?? (await this.store.load(jobId)), `POST /api/jobs/${jobId}/stop`);
+    checkSinks(record.output);
+    await this.store.save(record);
+    this.launch(record, true);
+    return shown(record);
   }
 
   /** Every record, newest first, with the running ones' latest stats. */
   async list(): Promise<JobRecord[]> {
     const records = await this.store.list();
-    return records.map((r) => shown(this.running.get(r.jobId)?.record ?? r));
+    return records.map((r) => shown(this.running.get(r.jobId)?.record ?? this.ending.get(r.jobId) ?? r));
   }
 
   async get(jobId: string): Promise<JobRecord> {
     const live = this.running.get(jobId);
-    return shown(live ? live.record : await this.store.load(jobId));
+    return shown(live ? live.record : (this.ending.get(jobId) ?? (await this.store.load(jobId))));
+  }
+
+  /** The last readings a running job delivered (none for a job that is not running; unknown job: FORGE_ERR_JOB_NOT_FOUND). */
+  async recent(jobId: string): Promise<RecentReadingsView> {
+    const live = this.running.get(jobId);
+    if (live) return { jobId, status: live.record.status, threadId: live.reportedThreadId ?? live.worker.threadId, readings: live.recent };
+    const record = await this.get(jobId);
+    return { jobId, status: record.status, threadId: null, readings: [] };
   }
 
   /** Asks a running job to stop (flush and close its sinks); resolves with its record once it has ended. */
   async stop(jobId: string): Promise<JobRecord> {
     const job = this.running.get(jobId);
     if (!job) {
-      const record = await this.store.load(jobId);
+      const record = await this.get(jobId);
       throw new ForgeError('FORGE_ERR_JOB_STATE', [jobId, `is not running in this server (status ${record.status})`]);
     }
-    job.controller.abort();
+    askToStop(job);
     await job.done;
     return shown(job.record);
   }
 
-  /** The running job's event emitter, or undefined when it is not running here. */
-  events(jobId: string): { events: EventEmitter<JobEvents>; record: () => JobRecord } | undefined {
+  /** The running job's event emitter and latest readings, or undefined when it is not running here. */
+  events(jobId: string): { events: EventEmitter<JobEvents>; record: () => JobRecord; recent: () => readonly FlatReading[] } | undefined {
     const job = this.running.get(jobId);
-    return job ? { events: job.events, record: () => shown(job.record) } : undefined;
+    return job ? { events: job.events, record: () => shown(job.record), recent: () => job.recent } : undefined;
   }
 
   /** Stops every running job gracefully and waits for them (server shutdown). */
   async stopAll(): Promise<void> {
-    const jobs = [...this.running.values()];
-    for (const job of jobs) job.controller.abort();
-    await Promise.all(jobs.map((job) => job.done));
+    for (const job of this.running.values()) askToStop(job);
+    await Promise.all([...this.threads]);
   }
 
   /** Counts for /metrics: jobs by status and readings delivered, over the history. */
@@ -156,107 +183,93 @@ export class JobManager {
     return { byStatus, rowsDelivered };
   }
 
-  private plan(body: unknown): PlannedJob {
+  private plan(body: unknown): JobRecord {
     const parsed = jobRequestSchema.safeParse(body ?? {});
     if (!parsed.success) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [formatIssues(parsed.error.issues as never)]);
     const request = parsed.data;
     const base = inPart('scenario', () => resolveScenario(request.scenario));
     const output = inPart('output', () => parseOutputOptions({ ...this.outputDefaults, ...request.output }));
+    let record: JobRecord;
     if (request.kind === 'batch') {
       if (request.stream) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['stream: applies to stream jobs only (kind "stream")']);
-      const record = startedRecord({ jobId: newJobId(), kind: 'batch', scenario: scenarioToInput(base), output, stream: null, emission: null });
-      const health = new SinkHealth();
-      return { record, scenario: base, sinks: createSinks(output), health, speed: null, emission: null, window: null };
+      record = batchJobRecord(base, output);
+    } else {
+      record = streamJobRecord(base, output, request.stream ?? {}, { sink: 'output.sink', batchRows: 'stream.batchRows' });
     }
-    const refused = output.sink.filter((s) => !STREAM_SINKS.has(s));
-    if (refused.length > 0) {
-      throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`output.sink: ${refused.join(', ')} cannot take a stream (use duckdb, postgres, mqtt, nats, stage, snowflake, snowflake-insert, snowflake-stage or stdout)`]);
-    }
-    const settings = request.stream ?? {};
-    const speed = settings.speed === undefined ? 1 : parseSpeed(String(settings.speed));
-    const fromText = settings.from ?? 'now';
-    const fromNow = fromText.trim().toLowerCase() === 'now';
-    const duration = settings.duration === undefined ? null : parseDuration(settings.duration);
-    const { scenario, window } = streamPlan(base, parseInstant(fromText, Date.now()), duration, fromNow);
-    const emission = resolveEmission(scenario.emissionPattern, {
-      ...(settings.missingRate !== undefined ? { missingRate: settings.missingRate } : {}),
-      ...(settings.lateRate !== undefined ? { lateRate: settings.lateRate } : {}),
-      ...(settings.outOfOrderRate !== undefined ? { outOfOrderRate: settings.outOfOrderRate } : {}),
-      ...(settings.duplicateRate !== undefined ? { duplicateRate: settings.duplicateRate } : {}),
-    });
-    const record = startedRecord({
-      jobId: newJobId(),
-      kind: 'stream',
-      scenario: scenarioToInput(scenario),
-      output,
-      stream: { fromUtc: new Date(window.fromUtcMs).toISOString(), toUtc: duration === null ? null : new Date(window.toUtcMs).toISOString(), speed, fromNow },
-      emission: { ...emission, ...(settings.batchRows !== undefined ? { batchRows: settings.batchRows } : {}) },
-    });
-    const health = new SinkHealth();
-    const sinks = createSinks(output, { onStatus: (event) => health.update(event) });
-    return { record, scenario, sinks, health, speed, emission, window };
+    // The worker builds its own sinks; built here too (never opened) so a bad sink setting is a 400, not a failed job.
+    checkSinks(output);
+    return record;
   }
 
-  private async run(job: RunningJob, plan: PlannedJob): Promise<void> {
-    let saving = Promise.resolve();
-    const progress = (stats: JobStats): void => {
-      job.record = updatedRecord(job.record, stats);
-      job.events.emit('stats', stats);
-      const snapshot = job.record;
-      saving = saving.then(() => this.store.save(snapshot)).catch(() => undefined);
-    };
-    let final: JobRecord;
-    try {
-      if (plan.record.kind === 'batch') {
-        let last = 0;
-        const summary = await runBatchJob({
-          jobId: plan.record.jobId,
-          scenario: plan.scenario,
-          sinks: plan.sinks,
-          signal: job.controller.signal,
-          ...(plan.record.output.workers !== undefined ? { workers: plan.record.output.workers } : {}),
-          ...(plan.record.output.batchSize !== undefined ? { unitRows: plan.record.output.batchSize } : {}),
-          onProgress: (p) => {
-            if (Date.now() - last < STATS_EVERY_MS) return;
-            last = Date.now();
-            progress({ generated: p.rows, delivered: p.rows, rowsPerSecond: Math.round(p.rows / Math.max(p.elapsedSeconds, 1e-3)), sinks: [] });
-          },
-        });
-        final = updatedRecord(
-          job.record,
-          {
-            generated: summary.rows,
-            delivered: summary.rows,
-            rowsPerSecond: Math.round(summary.rowsPerSecond),
-            sinks: summary.sinks.map((s) => ({ sink: s.sink, committed: s.rows, state: 'ok' as const })),
-          },
-          summary.status,
-        );
-      } else {
-        const batchRows = typeof plan.record.emission?.batchRows === 'number' ? plan.record.emission.batchRows : undefined;
-        const summary = await runStreamJob({
-          scenario: plan.scenario,
-          window: plan.window!,
-          speed: plan.speed,
-          emission: plan.emission!,
-          sinks: plan.sinks,
-          jobId: plan.record.jobId,
-          ...(plan.record.stream!.fromNow ? { clockStartUtcMs: Date.now() } : {}),
-          signal: job.controller.signal,
-          health: plan.health,
-          ...(batchRows !== undefined ? { maxBatchRows: batchRows } : {}),
-          onStats: progress,
-        });
-        final = updatedRecord(job.record, summary.stats, summary.status);
-      }
-    } catch (error) {
-      final = updatedRecord(job.record, job.record.stats, 'failed', error instanceof Error ? error.message : String(error));
-    }
-    await saving;
-    job.record = final;
-    await this.store.save(final).catch(() => undefined);
-    job.events.emit('end', shown(final));
+  /** Starts the job's worker thread and follows it to its end. */
+  private launch(record: JobRecord, resume: boolean): void {
+    const entry = workerEntry(import.meta.url, 'job-worker');
+    const data: JobWorkerData = { record, resume };
+    const worker = new Worker(entry.script, { eval: entry.eval, workerData: data, ...(this.workerLimits ? { resourceLimits: this.workerLimits } : {}) });
+    const job: RunningJob = { record, worker, events: new EventEmitter<JobEvents>(), recent: [], reportedThreadId: null, done: Promise.resolve() };
+    job.events.setMaxListeners(0);
+    this.running.set(record.jobId, job);
+    job.done = this.follow(job);
+    this.threads.add(job.done);
+    void job.done.finally(() => this.threads.delete(job.done));
   }
+
+  private follow(job: RunningJob): Promise<void> {
+    const { worker } = job;
+    let saving = Promise.resolve();
+    const persist = (record: JobRecord): void => {
+      saving = saving.then(() => this.store.save(record)).catch(() => undefined);
+    };
+    let final: JobRecord | null = null;
+    let crash: string | null = null;
+    const finish = (record: JobRecord): void => {
+      if (final) return;
+      final = record;
+      job.record = record;
+      job.recent = [];
+      persist(record);
+      this.ending.set(record.jobId, record);
+      void saving.then(() => this.ending.get(record.jobId) === record && this.ending.delete(record.jobId));
+      // Ended: no longer running here (its thread may take a moment to exit; stopAll still waits for it).
+      if (this.running.get(record.jobId) === job) this.running.delete(record.jobId);
+      job.events.emit('end', shown(record));
+    };
+    return new Promise<void>((resolve) => {
+      worker.on('message', (message: JobWorkerMessage) => {
+        if (final) return;
+        switch (message.type) {
+          case 'stats':
+            job.record = updatedRecord(job.record, message.stats);
+            job.recent = message.recent;
+            job.reportedThreadId = message.threadId;
+            persist(job.record);
+            job.events.emit('stats', message.stats);
+            break;
+          case 'status':
+            job.events.emit('status', message.event);
+            break;
+          case 'end': {
+            finish(updatedRecord(job.record, message.stats ?? job.record.stats, message.status, message.error));
+            // Its sinks are closed: a worker still alive after the grace period is held by a leaked handle.
+            const timer = setTimeout(() => void worker.terminate(), EXIT_GRACE_MS);
+            timer.unref();
+            worker.once('exit', () => clearTimeout(timer));
+            break;
+          }
+        }
+      });
+      // An uncaught exception or an out-of-memory in the worker; 'exit' follows.
+      worker.on('error', (error) => void (crash ??= `job worker crashed: ${errorText(error)}`));
+      worker.once('exit', (code) => {
+        if (!final) finish(updatedRecord(job.record, job.record.stats, 'failed', crash ?? `job worker exited (code ${code}) before the job ended`));
+        void saving.then(resolve);
+      });
+    });
+  }
+}
+
+function askToStop(job: RunningJob): void {
+  job.worker.postMessage({ type: 'stop' } satisfies JobWorkerRequest);
 }
 
 /** Names the body part (scenario, output) in front of each field of a validation message. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { JobRecord, JobStats } from '../jobs/job-store.js';
+import type { SinkStatusEvent } from '../jobs/sink-factory.js';
 import type { JobManager } from './job-manager.js';
 
 const jobBody = {
@@ -18,7 +19,7 @@ const idParams = { type: 'object', properties: { id: { type: 'string' } }, requi
 /** How often an SSE client hears a running job's latest stats. */
 const SSE_EVERY_MS = 1_000;
 
-/** The jobs API: start, history, one record, stop, and live events. */
+/** The jobs API: start, history, one record, stop, resume, recent readings and live events. */
 export function registerJobRoutes(app: FastifyInstance, manager: JobManager): void {
   app.post('/api/jobs', { schema: { summary: 'Start a batch or stream job in the background', tags: ['jobs'], body: jobBody } }, async (request, reply) => {
     const record = await manager.start(request.body);
@@ -37,9 +38,40 @@ export function registerJobRoutes(app: FastifyInstance, manager: JobManager): vo
     async (request) => manager.stop(request.params.id),
   );
 
+  app.post<{ Params: { id: string } }>(
+    '/api/jobs/:id/resume',
+    {
+      schema: {
+        summary: 'Resume a stopped or interrupted stream job from its last checkpoint (its sinks append; nothing is delivered twice); answers with its record, running again',
+        description: 'As `forge stream --resume`: a batch job, a running job or a completed one answers 409 FORGE_ERR_JOB_STATE; an unknown job 404.',
+        tags: ['jobs'],
+        params: idParams,
+      },
+    },
+    async (request) => manager.resume(request.params.id),
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/jobs/:id/recent',
+    {
+      schema: {
+        summary: 'The last readings (about 20) a running job delivered, as flat records (the shape of /api/preview); none for a job that is not running',
+        tags: ['jobs'],
+        params: idParams,
+      },
+    },
+    async (request) => manager.recent(request.params.id),
+  );
+
   app.get<{ Params: { id: string } }>(
     '/api/jobs/:id/events',
-    { schema: { summary: 'Server-sent events: `stats` about once a second, then `end` with the final record', tags: ['jobs'], params: idParams } },
+    {
+      schema: {
+        summary: 'Server-sent events: `stats` about once a second with `recent` (the last readings delivered, flat records), `sink` when a sink loses or regains its destination, then `end` with the final record',
+        tags: ['jobs'],
+        params: idParams,
+      },
+    },
     async (request, reply) => {
       const live = manager.events(request.params.id);
       // A job that is not running here: its record (404 when unknown), then one end event.
@@ -56,10 +88,17 @@ export function registerJobRoutes(app: FastifyInstance, manager: JobManager): vo
       }
       let latest: JobStats = live.record().stats;
       const onStats = (stats: JobStats): void => void (latest = stats);
-      const timer = setInterval(() => send('stats', latest), SSE_EVERY_MS);
+      const onStatus = (event: SinkStatusEvent): void => send('sink', event);
+      const tick = (): void => {
+        send('stats', latest);
+        const readings = live.recent();
+        if (readings.length > 0) send('recent', { readings });
+      };
+      const timer = setInterval(tick, SSE_EVERY_MS);
       const cleanup = (): void => {
         clearInterval(timer);
         live.events.off('stats', onStats);
+        live.events.off('status', onStatus);
         live.events.off('end', onEnd);
       };
       const onEnd = (record: JobRecord): void => {
@@ -69,9 +108,10 @@ export function registerJobRoutes(app: FastifyInstance, manager: JobManager): vo
         raw.end();
       };
       live.events.on('stats', onStats);
+      live.events.on('status', onStatus);
       live.events.once('end', onEnd);
       request.raw.once('close', cleanup);
-      send('stats', latest);
+      tick();
     },
   );
 }
