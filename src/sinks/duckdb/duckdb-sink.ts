@@ -1,7 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { allocateBatch, copyRows, sliceBatch, type ReadingBatch } from '../../generator/reading-batch.js';
-import { expectedRows } from '../../scenario/scenario.js';
+import { LIST, listValue, VARCHAR } from '@duckdb/node-api';
+import { emittedMeters, expectedRows } from '../../scenario/scenario.js';
+import { shardText } from '../../scenario/shard.js';
 import { ForgeError, isForgeError } from '../../util/forge-error.js';
 import { BatchScan } from '../../warehouse/batch-scan.js';
 import { recordJobProgress, recordJobStart } from '../../warehouse/job-log.js';
@@ -83,7 +85,21 @@ export class DuckDbSink implements Sink {
         `SELECT count(*) FROM duckdb_tables() WHERE schema_name = current_schema() AND table_name = $1`,
         [STAR_SCHEMA.fact],
       );
-      if (existing > 0 && !this.append) {
+      const shard = context.scenario.shard;
+      if (existing > 0 && !this.append && shard) {
+        // Shards run one after another into one file (DuckDB takes one writing process per file): a shard refuses
+        // rows of its own meters, not its siblings'. Every shard upserts the whole fleet into ami_meters (keyed by
+        // meter_id), so the dimension holds each meter once however many shards wrote the file.
+        const { start, end } = emittedMeters(context.scenario);
+        const reader = await warehouse.connection.runAndReadAll(
+          `SELECT count(*) FROM ${STAR_SCHEMA.fact} AS f JOIN ${STAR_SCHEMA.meters} AS m ON m.meter_key = f.meter_key
+           WHERE m.meter_id IN (SELECT unnest($1))`,
+          [listValue(context.fleet.meterIds.slice(start, end))],
+          [LIST(VARCHAR)],
+        );
+        const rows = Number(reader.getRows()[0]?.[0] ?? 0);
+        if (rows > 0) throw new ForgeError('FORGE_ERR_TABLE_EXISTS', [`${STAR_SCHEMA.fact} (for the meters of shard ${shardText(shard)})`, rows, this.path]);
+      } else if (existing > 0 && !this.append) {
         const rows = await warehouse.number(`SELECT count(*) FROM ${STAR_SCHEMA.fact}`);
         if (rows > 0) throw new ForgeError('FORGE_ERR_TABLE_EXISTS', [STAR_SCHEMA.fact, rows, this.path]);
       }
