@@ -12,6 +12,7 @@ import { redactPgUrl } from '../../src/sinks/postgres/postgres-options.js';
 import { PostgresSink } from '../../src/sinks/postgres/postgres-sink.js';
 import { resolveEmission } from '../../src/stream/emission-settings.js';
 import { streamPlan } from '../../src/stream/stream-window.js';
+import { validateOutput } from '../../src/validate/validation-checks.js';
 import { Warehouse } from '../../src/warehouse/warehouse.js';
 import { runId } from '../support/brokers.js';
 import { PG_TEST_URL, postgresService, serviceGate } from '../support/services.js';
@@ -52,6 +53,10 @@ describe('stream job into DuckDB', () => {
       // The job's counts are what the sink holds: readings, its second copies not kept.
       expect(first.stats.sinks[0]!.committed).toBe(held.rows);
       expect(first.stats.delivered - first.stats.duplicates).toBe(held.rows);
+      // The stopped job validates on the rows it recorded as committed.
+      const stopped = await validateOutput(path);
+      expect(stopped.checks.find((c) => c.name === 'row_count')).toMatchObject({ passed: true, detail: expect.stringContaining('ended early') });
+      expect(stopped.passed).toBe(true);
 
       const second = await runStreamJob({
         scenario, window, speed: null, emission: resolveEmission('DEGRADED_NETWORK'), jobId: 'job-s1', maxBatchRows: 500,
@@ -68,6 +73,15 @@ describe('stream job into DuckDB', () => {
       } finally {
         warehouse.close();
       }
+      expect((await validateOutput(path)).passed).toBe(true);
+      // A reading lost behind the job log's back fails the row count.
+      const tamper = await Warehouse.open(path);
+      try {
+        await tamper.connection.run('DELETE FROM ami_fact WHERE rowid = (SELECT min(rowid) FROM ami_fact)');
+      } finally {
+        tamper.close();
+      }
+      expect((await validateOutput(path)).checks.find((c) => c.name === 'row_count')?.passed).toBe(false);
     });
   }, 60_000);
 });
