@@ -1,4 +1,5 @@
-import { useEffect, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { useEffect, useErrorBoundary, useState } from 'preact/hooks';
 import { api, token, type Health } from './api.js';
 import { GeneratePage } from './pages/GeneratePage.js';
 import { HistoryPage } from './pages/HistoryPage.js';
@@ -46,10 +47,12 @@ export function App() {
       </header>
       <TokenBar />
       <main class="page">
-        {route.page === 'generate' && <GeneratePage />}
-        {route.page === 'monitor' && <MonitorPage jobId={route.jobId} />}
-        {route.page === 'validate' && <ValidatePage jobId={route.jobId} />}
-        {route.page === 'history' && <HistoryPage />}
+        <PageBoundary key={`${route.page}/${route.jobId ?? ''}`}>
+          {route.page === 'generate' && <GeneratePage />}
+          {route.page === 'monitor' && <MonitorPage jobId={route.jobId} />}
+          {route.page === 'validate' && <ValidatePage jobId={route.jobId} />}
+          {route.page === 'history' && <HistoryPage />}
+        </PageBoundary>
       </main>
     </div>
   );
@@ -78,5 +81,19 @@ function TokenBar() {
       </label>
       <button type="submit">Use token</button>
     </form>
+  );
+}
+
+/** A page that fails to render shows its error (as text) instead of a broken page; moving to another page retries. */
+function PageBoundary({ children }: { children: ComponentChildren }) {
+  const [error, reset] = useErrorBoundary();
+  if (!error) return <>{children}</>;
+  return (
+    <div class="error" role="alert">
+      This page failed: {error instanceof Error ? error.message : String(error)}{' '}
+      <button type="button" onClick={reset}>
+        Try again
+      </button>
+    </div>
   );
 }

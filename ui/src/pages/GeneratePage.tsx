@@ -152,13 +152,13 @@ export function GeneratePage() {
             {needsOut && (
               <label>
                 {form.flow === 'files' ? 'Directory' : 'DuckDB file'}
-                <input value={out} onInput={(e) => set('out', e.currentTarget.value)} />
+                <input aria-label={form.flow === 'files' ? 'Directory' : 'DuckDB file'} value={out} onInput={(e) => set('out', e.currentTarget.value)} />
               </label>
             )}
             {form.flow === 'files' && (
               <label>
                 Format
-                <select value={form.fileFormat} onChange={(e) => set('fileFormat', e.currentTarget.value as GenerateForm['fileFormat'])}>
+                <select aria-label="Format" value={form.fileFormat} onChange={(e) => set('fileFormat', e.currentTarget.value as GenerateForm['fileFormat'])}>
                   <option value="parquet">Parquet</option>
                   <option value="csv">CSV</option>
                   <option value="ndjson">NDJSON</option>
@@ -168,13 +168,13 @@ export function GeneratePage() {
             {form.flow === 'stage' && (
               <label>
                 Stage (directory or s3://bucket/prefix)
-                <input value={form.stage} onInput={(e) => set('stage', e.currentTarget.value)} />
+                <input aria-label="Stage (directory or s3://bucket/prefix)" value={form.stage} onInput={(e) => set('stage', e.currentTarget.value)} />
               </label>
             )}
             {(form.flow === 'mqtt' || form.flow === 'nats') && (
               <label>
                 Broker URL (empty: the local default)
-                <input value={form.brokerUrl} placeholder={form.flow === 'mqtt' ? 'mqtt://127.0.0.1:1883' : 'nats://127.0.0.1:4222'} onInput={(e) => set('brokerUrl', e.currentTarget.value)} />
+                <input aria-label="Broker URL (empty: the local default)" value={form.brokerUrl} placeholder={form.flow === 'mqtt' ? 'mqtt://127.0.0.1:1883' : 'nats://127.0.0.1:4222'} onInput={(e) => set('brokerUrl', e.currentTarget.value)} />
               </label>
             )}
           </div>
@@ -184,17 +184,17 @@ export function GeneratePage() {
           <div class="fields">
             <label>
               Meters
-              <input type="number" min={1} max={1_000_000} value={form.meters} onInput={(e) => set('meters', Math.max(1, Math.floor(Number(e.currentTarget.value) || 1)))} />
+              <input aria-label="Meters" type="number" min={1} max={1_000_000} value={form.meters} onInput={(e) => set('meters', Math.max(1, Math.floor(Number(e.currentTarget.value) || 1)))} />
             </label>
             {form.mode === 'batch' && (
               <label>
                 Days
-                <input type="number" min={1} max={3660} value={form.days} onInput={(e) => set('days', Math.max(1, Math.floor(Number(e.currentTarget.value) || 1)))} />
+                <input aria-label="Days" type="number" min={1} max={3660} value={form.days} onInput={(e) => set('days', Math.max(1, Math.floor(Number(e.currentTarget.value) || 1)))} />
               </label>
             )}
             <label>
               Service area
-              <select value={form.area} onChange={(e) => set('area', e.currentTarget.value)}>
+              <select aria-label="Service area" value={form.area} onChange={(e) => set('area', e.currentTarget.value)}>
                 {areas.map((a) => (
                   <option key={a.name} value={a.name}>
                     {a.city} ({a.iso}, {a.timeZone})
@@ -204,7 +204,7 @@ export function GeneratePage() {
             </label>
             <label>
               Segment
-              <select value={form.segment} onChange={(e) => set('segment', e.currentTarget.value)}>
+              <select aria-label="Segment" value={form.segment} onChange={(e) => set('segment', e.currentTarget.value)}>
                 <option value="">All (the area's mix)</option>
                 <option value="RESIDENTIAL">Residential only</option>
                 <option value="COMMERCIAL">Commercial only</option>
@@ -213,7 +213,7 @@ export function GeneratePage() {
             </label>
             <label>
               Interval
-              <select value={form.interval} onChange={(e) => set('interval', Number(e.currentTarget.value))}>
+              <select aria-label="Interval" value={form.interval} onChange={(e) => set('interval', Number(e.currentTarget.value))}>
                 {[5, 15, 30, 60].map((i) => (
                   <option key={i} value={i}>
                     {i} minutes
@@ -223,7 +223,7 @@ export function GeneratePage() {
             </label>
             <label>
               Seed
-              <input type="number" min={0} value={form.seed} onInput={(e) => set('seed', Math.max(0, Math.floor(Number(e.currentTarget.value) || 0)))} />
+              <input aria-label="Seed" type="number" min={0} value={form.seed} onInput={(e) => set('seed', Math.max(0, Math.floor(Number(e.currentTarget.value) || 0)))} />
             </label>
           </div>
         </Step>
@@ -232,7 +232,7 @@ export function GeneratePage() {
           <div class="fields">
             <label>
               Emission pattern
-              <select value={form.emissionPattern} onChange={(e) => set('emissionPattern', e.currentTarget.value)}>
+              <select aria-label="Emission pattern" value={form.emissionPattern} onChange={(e) => set('emissionPattern', e.currentTarget.value)}>
                 {PATTERNS.map((p) => (
                   <option key={p.value} value={p.value}>
                     {p.label}
@@ -243,7 +243,7 @@ export function GeneratePage() {
             {form.mode === 'stream' && (
               <label>
                 Clock
-                <select value={form.speed} onChange={(e) => set('speed', e.currentTarget.value)}>
+                <select aria-label="Clock" value={form.speed} onChange={(e) => set('speed', e.currentTarget.value)}>
                   {SPEEDS.map((s) => (
                     <option key={s.value} value={s.value}>
                       {s.label}
@@ -255,7 +255,7 @@ export function GeneratePage() {
             {form.mode === 'stream' && (
               <label>
                 Duration (simulated)
-                <select value={form.duration} onChange={(e) => set('duration', e.currentTarget.value)}>
+                <select aria-label="Duration (simulated)" value={form.duration} onChange={(e) => set('duration', e.currentTarget.value)}>
                   {DURATIONS.map((d) => (
                     <option key={d.value} value={d.value}>
                       {d.label}

@@ -9,7 +9,7 @@ import { href, navigate } from '../route.js';
 
 /** Points a live chart keeps (about five minutes at one a second). */
 const MAX_POINTS = 300;
-const RECENT_COLUMNS = ['meter_id', 'reading_ts', 'usage_kwh', 'voltage', 'data_quality', 'event_type', 'emitted_at'];
+const RECENT_COLUMNS = ['meter_id', 'reading_ts', 'reading_ts_utc', 'usage_kwh', 'voltage', 'data_quality', 'event_type', 'customer_segment', 'transformer_id'];
 
 interface Series {
   readonly t: number[];
@@ -97,7 +97,7 @@ function JobMonitor({ jobId }: { jobId: string }) {
   }, [jobId]);
 
   const isRunning = record?.status === 'running';
-  usePoll(() => void api.recent(jobId).then((r) => setRecent(r.records), () => undefined), 2_000, isRunning);
+  usePoll(() => void api.recent(jobId).then((r) => setRecent(r.readings), () => undefined), 2_000, isRunning);
 
   const stop = async (): Promise<void> => {
     setStopping(true);

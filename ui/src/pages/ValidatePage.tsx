@@ -64,7 +64,7 @@ export function ValidatePage({ jobId }: { jobId: string | null }) {
       <div class="fields">
         <label>
           Job
-          <select
+          <select aria-label="Job"
             value={jobId ?? ''}
             onChange={(e) => {
               const id = e.currentTarget.value;
@@ -81,7 +81,7 @@ export function ValidatePage({ jobId }: { jobId: string | null }) {
         </label>
         <label>
           DuckDB file
-          <input value={path} onInput={(e) => setPath(e.currentTarget.value)} placeholder={DEFAULT_DUCKDB} />
+          <input aria-label="DuckDB file" value={path} onInput={(e) => setPath(e.currentTarget.value)} placeholder={DEFAULT_DUCKDB} />
         </label>
       </div>
       <div class="actions">

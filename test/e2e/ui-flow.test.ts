@@ -1,0 +1,128 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildServer } from '../../src/server/build-server.js';
+import { ARTIFACTS, browserGate, ensureUiBuilt, launchChromium } from '../support/browser.js';
+
+const gate = browserGate();
+const dir = mkdtempSync(join(tmpdir(), 'forge-ui-'));
+let server: FastifyInstance;
+let browser: Browser;
+let page: Page;
+let base: string;
+
+const shot = (name: string): Promise<Buffer> => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+const number = (text: string | null): number => Number((text ?? '').replace(/[^0-9.]/g, ''));
+/** The locator's text once it holds `wanted` (vitest's expect has no Playwright matchers: poll the page instead). */
+const textOf = (locator: Locator) => (): Promise<string> => locator.first().textContent({ timeout: 5_000 }).then((t) => t ?? '', () => '');
+
+describe.runIf(gate.run)(`the web UI in headless Chromium${gate.note}`, () => {
+  beforeAll(async () => {
+    ensureUiBuilt();
+    server = await buildServer({ stateDir: join(dir, 'jobs') });
+    base = await server.listen({ host: '127.0.0.1', port: 0 });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('runs a Quick Demo stream into DuckDB from Generate, watches it on Monitor, stops it, finds it in History and passes Validate', async () => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const out = join(dir, 'quick-stream.duckdb');
+
+    // Generate: the guided flow.
+    await page.goto(base);
+    await page.getByRole('radio', { name: /Quick Demo/ }).click();
+    await page.getByRole('radio', { name: 'Streaming fleet' }).click();
+    await page.getByRole('radio', { name: /DuckDB table/ }).click();
+    await page.getByLabel('DuckDB file').fill(out);
+    await page.getByLabel('Clock', { exact: true }).selectOption('3600');
+    await page.getByLabel('Duration (simulated)').selectOption({ label: 'Until stopped' });
+    // Live fleet metrics for 100 meters at 15 minutes: 100 / 15 readings a minute, computed by the server.
+    await expect.poll(() => page.getByTestId('metric-readings').locator('.stat-value').textContent()).toBe('7');
+    await expect.poll(() => page.getByTestId('preview-table').locator('tbody tr').count()).toBe(8);
+    await expect.poll(async () => Number(await page.getByTestId('fleet-map').getAttribute('data-points'))).toBe(100);
+    await shot('generate');
+
+    await page.getByRole('button', { name: 'Start streaming job' }).click();
+    await page.waitForURL(/#\/monitor\/.+/);
+    const jobId = decodeURIComponent(page.url().split('#/monitor/')[1]!);
+
+    // Monitor: the charts gain points and the delivered count grows while the job runs.
+    const points = async (): Promise<number> => Number(await page.getByTestId('chart-rows').getAttribute('data-points'));
+    await expect.poll(points, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
+    const delivered = async (): Promise<number> => number(await page.getByTestId('stat-delivered').locator('.stat-value').textContent());
+    const first = await delivered();
+    await expect.poll(delivered, { timeout: 20_000 }).toBeGreaterThan(first);
+    await expect.poll(points, { timeout: 20_000 }).toBeGreaterThanOrEqual(5);
+    await expect.poll(textOf(page.getByTestId('job-health'))).toBe('healthy');
+    await expect.poll(() => page.getByTestId('sink-table').locator('tbody tr').count()).toBe(1);
+    await shot('monitor');
+
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(textOf(page.locator('.jobhead .badge')), { timeout: 30_000 }).toBe('stopped');
+    const stoppedAt = await delivered();
+    expect(stoppedAt).toBeGreaterThan(0);
+
+    // History: the job with its status and counts; its configuration opens as text.
+    await page.getByRole('link', { name: 'History' }).click();
+    const row = page.locator(`[data-testid="history-row"][data-job="${jobId}"]`);
+    await expect.poll(textOf(row)).toContain('stopped');
+    await expect.poll(textOf(row)).toContain(stoppedAt.toLocaleString('en-US'));
+    await row.getByRole('button', { name: jobId }).click();
+    await expect.poll(textOf(page.getByTestId('job-config'))).toContain('"meters": 100');
+    await shot('history');
+
+    // Validate: from the job's row; the checks run on its DuckDB file and pass, and verify finds nothing missing.
+    await row.getByRole('button', { name: 'Validate' }).click();
+    await page.waitForURL(/#\/validate\/.+/);
+    await expect.poll(() => page.getByLabel('DuckDB file').inputValue()).toBe(out);
+    await page.getByRole('button', { name: 'Run checks' }).click();
+    const report = page.getByTestId('validation-report');
+    await expect.poll(textOf(report.locator('h2')), { timeout: 30_000 }).toContain('PASS');
+    expect(await report.getByText('FAIL').count()).toBe(0);
+    expect(await page.getByTestId('check-row').count()).toBeGreaterThan(5);
+    await page.getByRole('button', { name: 'Verify job against its sinks' }).click();
+    await expect.poll(textOf(page.getByTestId('verify-report').locator('h2')), { timeout: 60_000 }).toContain('COMPLETE');
+    await shot('validate');
+    expect(errors).toEqual([]);
+  }, 240_000);
+
+  it('renders what the server sends as text, never as markup', async () => {
+    await page.goto(`${base}/#/validate`);
+    const hostile = '<img src=x onerror="window.__owned=1">.duckdb';
+    await page.getByLabel('DuckDB file').fill(hostile);
+    await page.getByRole('button', { name: 'Run checks' }).click();
+    const error = page.getByTestId('error');
+    await expect.poll(textOf(error)).toContain('<img src=x');
+    expect(await page.locator('img').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __owned?: number }).__owned)).toBeUndefined();
+  }, 60_000);
+
+  it('stays responsive with a fleet of 100,000 meters configured', async () => {
+    await page.goto(base);
+    await page.getByRole('radio', { name: /Custom/ }).click();
+    const started = Date.now();
+    await page.getByRole('spinbutton', { name: 'Meters' }).fill('100000');
+    // The map shows an even sample; the metrics are the whole fleet's.
+    await expect.poll(() => page.getByTestId('metric-readings').locator('.stat-value').textContent(), { timeout: 60_000 }).toBe('6,667');
+    await expect.poll(async () => Number(await page.getByTestId('fleet-map').getAttribute('data-points')), { timeout: 60_000 }).toBe(10_000);
+    // The page answers input while and after the fleet is measured: a long task would hold this evaluation up.
+    const lag = await page.evaluate(() => new Promise<number>((resolve) => {
+      const t = performance.now();
+      requestAnimationFrame(() => resolve(performance.now() - t));
+    }));
+    await page.getByLabel('Seed').fill('7');
+    expect(await page.getByLabel('Seed').inputValue()).toBe('7');
+    await shot('generate-100k');
+    console.log(`100,000 meters: metrics and map in ${Date.now() - started} ms; next frame after ${lag.toFixed(0)} ms`);
+  }, 120_000);
+});
