@@ -2,7 +2,8 @@ import type { Command } from 'commander';
 import { newJobId, runBatchJob, type BatchJobSummary } from '../../jobs/batch-job.js';
 import { JobStore, startedRecord, updatedRecord } from '../../jobs/job-store.js';
 import { createSinks } from '../../jobs/sink-factory.js';
-import { expectedRows, scenarioToInput, type Scenario } from '../../scenario/scenario.js';
+import { emittedMeters, expectedRows, scenarioToInput, type Scenario } from '../../scenario/scenario.js';
+import { shardText } from '../../scenario/shard.js';
 import { formatRate, progressReporter } from '../progress-reporter.js';
 import { addOutputFlags, outputFromFlags } from '../output-flags.js';
 import { addScenarioFlags, scenarioFromFlags } from '../scenario-flags.js';
@@ -79,11 +80,18 @@ function summaryJson(summary: BatchJobSummary, scenario: Scenario): Record<strin
 function summaryText(summary: BatchJobSummary, scenario: Scenario): string {
   const lines = [
     `${summary.status === 'completed' ? 'Generated' : 'Stopped after'} ${summary.rows.toLocaleString('en-US')} readings ` +
-      `(${scenario.meters.toLocaleString('en-US')} meters x ${scenario.days} days from ${scenario.start} at ${scenario.intervalMinutes} min, ${scenario.area}, seed ${scenario.seed})`,
+      `(${meterText(scenario)} x ${scenario.days} days from ${scenario.start} at ${scenario.intervalMinutes} min, ${scenario.area}, seed ${scenario.seed})`,
     `  job ${summary.jobId}: ${summary.seconds.toFixed(2)} s, ${formatRate(summary.rowsPerSecond)} rows/s`,
     ...summary.sinks.map((s) => `  ${s.sink}: ${s.rows.toLocaleString('en-US')} rows -> ${s.outputs.length <= 3 ? s.outputs.join(', ') : `${s.outputs.length} files in ${commonDir(s.outputs)}`}`),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The meters a job emitted: the fleet, or a shard's part of it. */
+function meterText(scenario: Scenario): string {
+  const { start, end } = emittedMeters(scenario);
+  const fleet = `${scenario.meters.toLocaleString('en-US')} meters`;
+  return scenario.shard ? `${(end - start).toLocaleString('en-US')} of ${fleet}, shard ${shardText(scenario.shard)},` : fleet;
 }
 
 function commonDir(paths: readonly string[]): string {
