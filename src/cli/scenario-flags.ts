@@ -35,13 +35,25 @@ const SCENARIO_KEYS = [
  * Reads --config (if any), overlays the flags given, validates, and returns the frozen scenario. The shard comes from
  * --shard, else the config file, else $FORGE_SHARD (`i/N`: set per container by an orchestrator, see docs/SCALING.md).
  */
-export async function scenarioFromFlags(flags: Record<string, unknown>, now?: Date, env: NodeJS.ProcessEnv = process.env): Promise<Scenario> {
+export async function scenarioFromFlags(
+  flags: Record<string, unknown>,
+  now?: Date,
+  env: NodeJS.ProcessEnv = process.env,
+  options: { readonly shardNeedsStart?: boolean } = {},
+): Promise<Scenario> {
   const fromFile = typeof flags.config === 'string' ? await readConfigFile(flags.config) : {};
   const fromFlags: Record<string, unknown> = {};
   for (const key of SCENARIO_KEYS) if (flags[key] !== undefined) fromFlags[key] = flags[key];
   const envShard = env.FORGE_SHARD;
   if (fromFlags.shard === undefined && fromFile.shard === undefined && envShard !== undefined && envShard.trim() !== '') fromFlags.shard = envShard;
-  return resolveScenario({ ...fromFile, ...fromFlags }, now ? { now } : {});
+  const merged = { ...fromFile, ...fromFlags };
+  const scenario = resolveScenario(merged, now ? { now } : {});
+  // The default start is "the given days ending yesterday": shards started either side of midnight would cover
+  // different ranges and no longer add up to one scenario.
+  if (options.shardNeedsStart && scenario.shard && merged.start === undefined) {
+    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['start: a sharded job needs an explicit --start (the same for every shard); the default moves with the calendar']);
+  }
+  return scenario;
 }
 
 async function readConfigFile(path: string): Promise<Record<string, unknown>> {

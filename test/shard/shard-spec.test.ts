@@ -128,4 +128,15 @@ describe('--shard, the config file and $FORGE_SHARD', () => {
     expect((await scenarioFromFlags({ ...base }, undefined, { FORGE_SHARD: '' })).shard).toBeNull();
     await expect(scenarioFromFlags({ ...base }, undefined, { FORGE_SHARD: '8/8' })).rejects.toThrow(/shard: "8\/8"/);
   });
+
+  it('a sharded batch job needs an explicit start (flag or config file), the same for every shard', async () => {
+    const sized = { meters: 103, days: 2, shard: '1/2' };
+    await expect(scenarioFromFlags(sized, undefined, {}, { shardNeedsStart: true })).rejects.toThrow(/start: a sharded job needs an explicit --start/);
+    expect((await scenarioFromFlags({ ...sized, start: '2026-03-07' }, undefined, {}, { shardNeedsStart: true })).shard).toEqual({ index: 1, count: 2 });
+    const config = join(dir, 'with-start.json');
+    writeFileSync(config, JSON.stringify({ start: '2026-03-07' }));
+    expect((await scenarioFromFlags({ ...sized, config }, undefined, {}, { shardNeedsStart: true })).start).toBe('2026-03-07');
+    // Unsharded jobs keep the default start.
+    expect((await scenarioFromFlags({ meters: 103, days: 2 }, undefined, {}, { shardNeedsStart: true })).shard).toBeNull();
+  });
 });

@@ -15,7 +15,7 @@ export function registerGenerateCommand(program: Command): void {
     .option('--state-dir <dir>', 'where job records are kept (default: $FORGE_STATE_DIR or ./forge-data/jobs)')
     .option('--json', 'print the summary as JSON')
     .action(async (flags: Record<string, unknown>) => {
-      const scenario = await scenarioFromFlags(flags);
+      const scenario = await scenarioFromFlags(flags, undefined, process.env, { shardNeedsStart: true });
       const output = outputFromFlags(flags);
       const sinks = createSinks(output);
       // With the stdout sink the readings own stdout; the summary goes to stderr.
