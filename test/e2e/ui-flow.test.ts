@@ -19,18 +19,25 @@ const number = (text: string | null): number => Number((text ?? '').replace(/[^0
 /** The locator's text once it holds `wanted` (vitest's expect has no Playwright matchers: poll the page instead). */
 const textOf = (locator: Locator) => (): Promise<string> => locator.first().textContent({ timeout: 5_000 }).then((t) => t ?? '', () => '');
 
+// One browser for the file; each suite starts its own server.
+beforeAll(async () => {
+  if (!gate.run) return;
+  ensureUiBuilt();
+  browser = await launchChromium();
+}, 120_000);
+afterAll(async () => {
+  await browser?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
 describe.runIf(gate.run)(`the web UI in headless Chromium${gate.note}`, () => {
   beforeAll(async () => {
-    ensureUiBuilt();
     server = await buildServer({ stateDir: join(dir, 'jobs') });
     base = await server.listen({ host: '127.0.0.1', port: 0 });
-    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  }, 120_000);
+  }, 60_000);
   afterAll(async () => {
-    await browser?.close();
     await server?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it('runs a Quick Demo stream into DuckDB from Generate, watches it on Monitor, stops it, finds it in History and passes Validate', async () => {
@@ -125,4 +132,34 @@ describe.runIf(gate.run)(`the web UI in headless Chromium${gate.note}`, () => {
     await shot('generate-100k');
     console.log(`100,000 meters: metrics and map in ${Date.now() - started} ms; next frame after ${lag.toFixed(0)} ms`);
   }, 120_000);
+});
+
+describe.runIf(gate.run)(`the web UI of a server with an API token${gate.note}`, () => {
+  let tokenServer: FastifyInstance;
+  let tokenBase: string;
+  beforeAll(async () => {
+    tokenServer = await buildServer({ stateDir: join(dir, 'token-jobs'), token: 'ui-test-token-7f3a' });
+    tokenBase = await tokenServer.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await tokenServer?.close();
+  });
+
+  it('asks for the token, then every page works with it (and a wrong one is still refused)', async () => {
+    const context = await browser.newContext();
+    const tab = await context.newPage();
+    await tab.goto(tokenBase);
+    const field = tab.getByLabel(/needs its API token/);
+    await field.fill('wrong-token');
+    await tab.getByRole('button', { name: 'Use token' }).click();
+    await tab.waitForLoadState('load');
+    // Still refused: the bar asks again and no figure is shown.
+    await expect.poll(() => tab.getByLabel(/needs its API token/).count()).toBe(1);
+    await tab.getByLabel(/needs its API token/).fill('ui-test-token-7f3a');
+    await tab.getByRole('button', { name: 'Use token' }).click();
+    await tab.waitForLoadState('load');
+    await expect.poll(() => tab.getByTestId('metric-readings').locator('.stat-value').textContent(), { timeout: 30_000 }).toBe('7');
+    expect(await tab.getByLabel(/needs its API token/).count()).toBe(0);
+    await context.close();
+  }, 60_000);
 });
