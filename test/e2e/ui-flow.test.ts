@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer } from '../../src/server/build-server.js';
+import { LocalStageStore } from '../../src/stage/local-stage-store.js';
 import { ARTIFACTS, browserGate, ensureUiBuilt, launchChromium } from '../support/browser.js';
 
 const gate = browserGate();
@@ -162,4 +163,44 @@ describe.runIf(gate.run)(`the web UI of a server with an API token${gate.note}`,
     expect(await tab.getByLabel(/needs its API token/).count()).toBe(0);
     await context.close();
   }, 60_000);
+});
+
+describe.runIf(gate.run)(`the web UI of a server running the medallion pipeline${gate.note}`, () => {
+  let pipelineServer: FastifyInstance;
+  let pipelineBase: string;
+  const stage = join(dir, 'stage');
+  beforeAll(async () => {
+    pipelineServer = await buildServer({
+      stateDir: join(dir, 'pipeline-jobs'),
+      pipeline: { stage: new LocalStageStore(stage), out: join(dir, 'pipeline.duckdb'), targetLagMs: 2_000 },
+    });
+    pipelineBase = await pipelineServer.listen({ host: '127.0.0.1', port: 0 });
+  });
+  afterAll(async () => {
+    await pipelineServer?.close();
+  });
+
+  it('lands a stream in the stage from Generate and shows bronze, silver and gold filling on Monitor', async () => {
+    const tab = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    await tab.goto(pipelineBase);
+    await tab.getByRole('radio', { name: /Quick Demo/ }).click();
+    await tab.getByRole('radio', { name: 'Streaming fleet' }).click();
+    await tab.getByRole('radio', { name: /Stage landing/ }).click();
+    await tab.getByLabel('Stage (directory or s3://bucket/prefix)').fill(stage);
+    await tab.getByLabel('Clock', { exact: true }).selectOption('3600');
+    await tab.getByLabel('Duration (simulated)').selectOption({ label: 'Until stopped' });
+    await expect.poll(() => tab.getByTestId('preview-table').locator('tbody tr').count()).toBe(8);
+    await tab.getByRole('button', { name: 'Start streaming job' }).click();
+    await tab.waitForURL(/#\/monitor\/.+/);
+    const layer = (label: string) => async (): Promise<number> =>
+      number(await tab.getByTestId('pipeline-panel').locator('.stat', { hasText: label }).locator('.stat-value').first().textContent({ timeout: 2_000 }).catch(() => '0'));
+    // The stage rolls a file every 10 s; the server's pipeline loads it into bronze and refreshes silver and gold.
+    await expect.poll(layer('silver rows'), { timeout: 60_000, interval: 1_000 }).toBeGreaterThan(0);
+    expect(await layer('bronze rows')()).toBeGreaterThan(0);
+    await expect.poll(layer('gold_usage_hourly rows'), { timeout: 30_000 }).toBeGreaterThan(0);
+    await tab.screenshot({ path: join(ARTIFACTS, 'monitor-pipeline.png'), fullPage: true });
+    await tab.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(textOf(tab.locator('.jobhead .badge')), { timeout: 30_000 }).toBe('stopped');
+    await tab.close();
+  }, 120_000);
 });
