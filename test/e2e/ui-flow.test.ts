@@ -70,7 +70,7 @@ describe.runIf(gate.run)(`the web UI in headless Chromium${gate.note}`, () => {
     const delivered = async (): Promise<number> => number(await page.getByTestId('stat-delivered').locator('.stat-value').textContent());
     const first = await delivered();
     await expect.poll(delivered, { timeout: 20_000 }).toBeGreaterThan(first);
-    await expect.poll(points, { timeout: 20_000 }).toBeGreaterThanOrEqual(5);
+    await expect.poll(points, { timeout: 20_000 }).toBeGreaterThanOrEqual(8);
     await expect.poll(textOf(page.getByTestId('job-health'))).toBe('healthy');
     await expect.poll(() => page.getByTestId('sink-table').locator('tbody tr').count()).toBe(1);
     await shot('monitor');

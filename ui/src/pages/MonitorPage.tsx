@@ -195,8 +195,8 @@ function JobMonitor({ jobId }: { jobId: string }) {
         </table>
       </section>
       <section class="panel">
-        <h2>Recent readings</h2>
-        <RecordTable records={recent} columns={RECENT_COLUMNS} testId="recent-readings" empty={isRunning ? 'Waiting for the next batch…' : 'The job is not running.'} />
+        <h2>Recent readings (the last 10 delivered)</h2>
+        <RecordTable records={recent.slice(-10)} columns={RECENT_COLUMNS} testId="recent-readings" empty={isRunning ? 'Waiting for the next batch…' : 'The job is not running.'} />
       </section>
       <PipelinePanel relevant={usesStage} />
     </div>
