@@ -112,7 +112,7 @@ export class JobManager {
   async start(body: unknown): Promise<JobRecord> {
     const record = this.plan(body);
     await this.store.save(record);
-    this.launch(record, false);
+    await this.launch(record, false);
     return shown(record);
   }
 
@@ -125,7 +125,7 @@ export class JobManager {
     const record = resumedRecord(this.ending.get(jobId) ?? (await this.store.load(jobId)), `POST /api/jobs/${jobId}/stop`);
     checkSinks(record.output);
     await this.store.save(record);
-    this.launch(record, true);
+    await this.launch(record, true);
     return shown(record);
   }
 
@@ -201,11 +201,17 @@ export class JobManager {
     return record;
   }
 
-  /** Starts the job's worker thread and follows it to its end. */
-  private launch(record: JobRecord, resume: boolean): void {
+  /** Starts the job's worker thread and follows it to its end (a thread that cannot start leaves the job failed). */
+  private async launch(record: JobRecord, resume: boolean): Promise<void> {
     const entry = workerEntry(import.meta.url, 'job-worker');
     const data: JobWorkerData = { record, resume };
-    const worker = new Worker(entry.script, { eval: entry.eval, workerData: data, ...(this.workerLimits ? { resourceLimits: this.workerLimits } : {}) });
+    let worker: Worker;
+    try {
+      worker = new Worker(entry.script, { eval: entry.eval, workerData: data, ...(this.workerLimits ? { resourceLimits: this.workerLimits } : {}) });
+    } catch (error) {
+      await this.store.save(updatedRecord(record, record.stats, 'failed', `job worker did not start: ${errorText(error)}`));
+      throw error;
+    }
     const job: RunningJob = { record, worker, events: new EventEmitter<JobEvents>(), recent: [], reportedThreadId: null, done: Promise.resolve() };
     job.events.setMaxListeners(0);
     this.running.set(record.jobId, job);
