@@ -138,6 +138,8 @@ export class FileSink implements Sink {
     } else {
       const entries = await readdir(this.dir).catch((e: NodeJS.ErrnoException) => {
         if (e.code === 'ENOENT') return [];
+        // Not "already exists": the path is a file, or under one, or not readable; nothing can be written there.
+        if (e.code === 'ENOTDIR' || e.code === 'EACCES' || e.code === 'EPERM') throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `cannot use ${this.dir} as the output directory: ${e.message}`]);
         throw new ForgeError('FORGE_ERR_OUTPUT_EXISTS', [`${this.dir} (${e.code ?? e.message})`]);
       });
       if (entries.length > 0 && !this.append) throw new ForgeError('FORGE_ERR_OUTPUT_EXISTS', [this.dir]);
