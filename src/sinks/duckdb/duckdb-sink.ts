@@ -152,7 +152,9 @@ export class DuckDbSink implements Sink {
       }
       let to = from + 1;
       while (to < batch.length && !(redelivery && redelivery[to] === 1)) to++;
-      await this.appendRows(batch, from, to);
+      await this.appendRows(batch, from, to).catch((e: unknown) => {
+        throw this.writeError(e);
+      });
       from = to;
     }
   }
@@ -181,17 +183,25 @@ export class DuckDbSink implements Sink {
 
   async flush(): Promise<void> {
     this.openScan('flush');
-    await this.settle();
-    await this.insertFilled();
-    await this.commit('running');
-    await this.warehouse!.run('BEGIN TRANSACTION');
+    try {
+      await this.settle();
+      await this.insertFilled();
+      await this.commit('running');
+      await this.warehouse!.run('BEGIN TRANSACTION');
+    } catch (e) {
+      throw this.writeError(e);
+    }
   }
 
   async close(outcome: JobOutcome = 'completed'): Promise<SinkResult> {
     this.openScan('close');
-    await this.settle();
-    await this.insertFilled();
-    await this.commit(outcome);
+    try {
+      await this.settle();
+      await this.insertFilled();
+      await this.commit(outcome);
+    } catch (e) {
+      throw this.writeError(e);
+    }
     const warehouse = this.warehouse!;
     try {
       await warehouse.run('CHECKPOINT');
@@ -238,6 +248,11 @@ export class DuckDbSink implements Sink {
     await connection.run('COMMIT');
     this.committedRows = this.rows;
     this.committedSequence = this.sequence;
+  }
+
+  /** A database error (disk full, I/O) as a coded sink error naming the file; the job then aborts the sink. */
+  private writeError(e: unknown): ForgeError {
+    return isForgeError(e) ? e : new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `${this.path}: ${e instanceof Error ? e.message : String(e)}`], { cause: e });
   }
 
   private openScan(operation: string): BatchScan {
