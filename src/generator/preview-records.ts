@@ -5,10 +5,10 @@ import { recordOf, type FlatReading, type NestedReading, type Shape } from './re
 
 /**
  * Sample readings of a scenario for a preview: one reading per meter at the first intervals of the first day, so a
- * sample crosses the fleet's segments; `n` readings at most.
+ * sample crosses the fleet's segments; `n` readings at most. A caller that already holds the scenario's generator
+ * (the server's cache) passes it: building one for a large fleet is the expensive part.
  */
-export function previewRecords(scenario: Scenario, n: number, shape: Shape): (FlatReading | NestedReading)[] {
-  const generator = new ReadingGenerator(scenario);
+export function previewRecords(scenario: Scenario, n: number, shape: Shape, generator = new ReadingGenerator(scenario)): (FlatReading | NestedReading)[] {
   const day = generationDays(scenario)[0]!;
   const meters = Math.min(scenario.meters, n);
   const batch = generator.generate(day, 0, meters);

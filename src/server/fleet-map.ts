@@ -1,4 +1,4 @@
-import { buildFleet } from '../fleet/fleet.js';
+import { buildFleet, type Fleet } from '../fleet/fleet.js';
 import { FEEDER_OUTAGES, forcedStormUtcMs, outageWindows, stormOutage, storms, TRANSFORMER_OUTAGES } from '../generator/outages.js';
 import { SEGMENTS } from '../scenario/enums.js';
 import { scenarioEndUtcMs, scenarioStartUtcMs, serviceAreaOf, type Scenario } from '../scenario/scenario.js';
@@ -26,8 +26,7 @@ export interface FleetMap {
  * Where a scenario's meters are, and which of them lose power during its range: the same outage windows the
  * generator draws (transformer failures, feeder faults, natural and forced storms), so the map agrees with the data.
  */
-export function fleetMap(scenario: Scenario, maxMeters = MAX_MAP_METERS): FleetMap {
-  const fleet = buildFleet(scenario);
+export function fleetMap(scenario: Scenario, maxMeters = MAX_MAP_METERS, fleet: Fleet = buildFleet(scenario)): FleetMap {
   const step = Math.max(1, fleet.size / maxMeters);
   const from = scenarioStartUtcMs(scenario);
   const to = scenarioEndUtcMs(scenario);

@@ -15,7 +15,8 @@ import { formatIssues } from '../util/format-zod-error.js';
 import { validateOutput } from '../validate/validation-checks.js';
 import { jobVerifyPlan } from '../verify/job-verify-plan.js';
 import { verifySink } from '../verify/verify-sink.js';
-import { fleetMap } from './fleet-map.js';
+import { fleetMap, MAX_MAP_METERS } from './fleet-map.js';
+import { GeneratorCache } from './generator-cache.js';
 import type { ServerPipeline } from './server-pipeline.js';
 
 const parse = <T>(schema: z.ZodType<T>, input: unknown): T => {
@@ -52,16 +53,17 @@ const SAMPLE_ROWS = 500;
  * CLI calls, with the same schemas.
  */
 export function registerToolRoutes(app: FastifyInstance, store: JobStore, pipeline?: ServerPipeline): void {
+  const generators = new GeneratorCache();
   app.post('/api/preview', { schema: { summary: 'Sample readings of a scenario (flat or nested)', tags: ['tools'] } }, async (request) => {
     const body = parse(previewBody, request.body);
     const scenario = resolveScenario(body.scenario);
-    return { records: previewRecords(scenario, body.n, body.shape) };
+    return { records: previewRecords(scenario, body.n, body.shape, generators.get(scenario)) };
   });
 
   app.post('/api/fleet-metrics', { schema: { summary: 'What a fleet sends: readings and events a minute, rows an hour, MB an hour, GB a day', tags: ['tools'] } }, async (request) => {
     const scenario = resolveScenario(parse(scenarioBody, request.body).scenario);
     // The encoded size is measured, not assumed: the mean NDJSON length of a sample of the scenario's own readings.
-    const sample = previewRecords(scenario, Math.min(SAMPLE_ROWS, scenario.meters * 24), 'flat');
+    const sample = previewRecords(scenario, Math.min(SAMPLE_ROWS, scenario.meters * 24), 'flat', generators.get(scenario));
     const bytesPerRow = sample.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)) + 1, 0) / sample.length;
     const events = sample.filter((r) => 'event_type' in r && r.event_type !== null).length / sample.length;
     const readingsPerMinute = scenario.meters / scenario.intervalMinutes;
@@ -78,9 +80,10 @@ export function registerToolRoutes(app: FastifyInstance, store: JobStore, pipeli
     };
   });
 
-  app.post('/api/fleet-map', { schema: { summary: "The fleet's meters on the map (an even sample of at most 10,000), by segment and by outage in the scenario's range", tags: ['tools'] } }, async (request) =>
-    fleetMap(resolveScenario(parse(scenarioBody, request.body).scenario)),
-  );
+  app.post('/api/fleet-map', { schema: { summary: "The fleet's meters on the map (an even sample of at most 10,000), by segment and by outage in the scenario's range", tags: ['tools'] } }, async (request) => {
+    const scenario = resolveScenario(parse(scenarioBody, request.body).scenario);
+    return fleetMap(scenario, MAX_MAP_METERS, generators.get(scenario).fleet);
+  });
 
   app.post('/api/validate', { schema: { summary: 'Quality checks of a DuckDB output', tags: ['tools'] } }, async (request) => validateOutput(parse(pathBody, request.body).out));
 
