@@ -1,0 +1,52 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobRecord } from '../../src/jobs/job-store.js';
+import { buildServer } from '../../src/server/build-server.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'forge-shard-api-'));
+const stateDir = join(dir, 'jobs');
+let server: FastifyInstance;
+
+beforeAll(async () => {
+  server = await buildServer({ stateDir });
+});
+afterAll(async () => {
+  await server.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const post = (body: unknown): ReturnType<FastifyInstance['inject']> =>
+  server.inject({ method: 'POST', url: '/api/jobs', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+
+async function waitForEnd(jobId: string): Promise<JobRecord> {
+  const until = Date.now() + 60_000;
+  for (;;) {
+    const record = (await server.inject({ url: `/api/jobs/${jobId}` })).json<JobRecord>();
+    if (record.status !== 'running' || Date.now() > until) return record;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('the shard in an API body (the scenario schema the CLI uses)', () => {
+  it.each([['4/4'], ['a/b'], [{ index: 1, count: 0 }]])('answers shard %j 400 naming scenario.shard, and writes no record', async (shard) => {
+    const res = await post({ kind: 'batch', scenario: { meters: 10, days: 1, start: '2026-03-01', shard }, output: { sink: ['parquet'], out: join(dir, 'bad') } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json()).toMatchObject({ code: 'FORGE_ERR_INVALID_CONFIG', message: expect.stringMatching(/scenario\.?shard|shard:/) });
+    expect(readdirSync(dir)).not.toContain('bad');
+  });
+
+  it('runs a batch job of one shard: its rows only, its files named by shard, the shard kept in the record', async () => {
+    const out = join(dir, 'parquet');
+    const res = await post({ kind: 'batch', scenario: { meters: 21, days: 1, start: '2026-03-01', interval: 60, shard: { index: 1, count: 2 } }, output: { sink: ['parquet'], out } });
+    expect(res.statusCode, res.body).toBeLessThan(300);
+    const { jobId } = res.json<{ jobId: string }>();
+    const record = await waitForEnd(jobId);
+    expect(record.status).toBe('completed');
+    expect(record.scenario.shard).toBe('1/2');
+    expect(record.stats.delivered).toBe(11 * 24);
+    expect(readdirSync(join(out, 'date=2026-03-01'))).toEqual(['part-00000_shard-1-of-2.parquet']);
+  });
+});
