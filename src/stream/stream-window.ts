@@ -33,8 +33,15 @@ export function parseSpeed(text: string): number | null {
 /** An ISO 8601 instant, or 'now'. */
 export function parseInstant(text: string, now: number): number {
   if (text.trim().toLowerCase() === 'now') return now;
-  const ms = /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(text.trim()) ? Date.parse(text) : Number.NaN;
-  if (!Number.isFinite(ms)) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`from "${text}" is not an ISO 8601 time such as 2026-11-29T14:00:00Z, or "now"`]);
+  const m = /^(\d{4})-(\d{2})-(\d{2})(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.exec(text.trim());
+  // Date.parse rolls 2026-02-30 over into March and reads a time without a zone in the process's own zone: refused.
+  const day = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
+  const calendar = day !== null && day.getUTCFullYear() === Number(m![1]) && day.getUTCMonth() === Number(m![2]) - 1 && day.getUTCDate() === Number(m![3]);
+  const ms = m && calendar && !(m[4] && !m[5]) ? Date.parse(text.trim()) : Number.NaN;
+  if (!Number.isFinite(ms)) {
+    const why = m && !calendar ? 'is not a calendar date' : m && m[4] && !m[5] ? 'has no time zone (add Z or an offset such as +01:00)' : 'is not an ISO 8601 time such as 2026-11-29T14:00:00Z, or "now"';
+    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`from "${text}" ${why}`]);
+  }
   return ms;
 }
 
