@@ -56,4 +56,22 @@ describe('forge generate --shard', () => {
     expect(whole.code).toBe(1);
     expect(whole.stdout).toContain('missing 240');
   });
+
+  it('forge stream --shard: each shard streams its meters; verify --job of each is clean', () => {
+    const state = join(dir, 'stream-state');
+    const totals: number[] = [];
+    for (const i of [0, 1]) {
+      const db = join(dir, `stream-${i}.duckdb`);
+      const run = forge(['stream', '--meters', '21', '--shard', `${i}/2`, '--from', '2026-03-01T00:00:00Z', '--duration', '3h', '--speed', 'max',
+        '--emission-pattern', 'DEGRADED_NETWORK', '--sink', 'duckdb', '--out', db, '--state-dir', state, '--json'], dir);
+      expect(run.code, run.stderr).toBe(0);
+      const summary = JSON.parse(run.stdout) as { jobId: string; stats: { delivered: number; duplicates: number } };
+      totals.push(summary.stats.delivered - summary.stats.duplicates);
+      const verified = forge(['verify', '--job', summary.jobId, '--state-dir', state], dir);
+      expect(verified.code, verified.stdout + verified.stderr).toBe(0);
+      expect(verified.stdout).toContain(`(shard ${i}/2 of a fleet of 21)`);
+    }
+    // 21 meters x 12 quarter hours, split 10 + 11.
+    expect(totals).toEqual([10 * 12, 11 * 12]);
+  });
 });
