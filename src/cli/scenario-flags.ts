@@ -67,7 +67,8 @@ async function readConfigFile(path: string): Promise<Record<string, unknown>> {
   try {
     value = extname(path).toLowerCase() === '.json' ? JSON.parse(text) : parseYaml(text);
   } catch (error) {
-    throw new ForgeError('FORGE_ERR_CONFIG_FILE', [path, (error as Error).message]);
+    // The YAML parser appends a code frame (the file's lines) to its message: the first line says what and where.
+    throw new ForgeError('FORGE_ERR_CONFIG_FILE', [path, (error as Error).message.split('\n')[0]!.trim()]);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ForgeError('FORGE_ERR_CONFIG_FILE', [path, 'expected an object of scenario keys']);
