@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,9 +52,11 @@ describe('kill -9 of a batch job into DuckDB', () => {
     const seen = new Set<string>();
     const kills: number[] = [];
     for (let point = 0; point < 2; point++) {
-      const delay = killDelay();
+      // Once the sink has created (or opened) the database file, the job is writing: killed 100 to 800 ms later.
+      const delay = Math.round(100 + random() * 700);
       const run = startForge(args, work);
-      const killed = await killAfter(run, started(stateDir, seen), delay);
+      const opened = started(stateDir, seen).then(() => waitFor(async () => (existsSync(out) ? true : undefined)));
+      const killed = await killAfter(run, opened, delay);
       for (const r of await jobRecords(stateDir)) seen.add(r.jobId);
       if (!killed) continue;
       kills.push(delay);
@@ -61,7 +64,7 @@ describe('kill -9 of a batch job into DuckDB', () => {
       const counts = await duckFactCounts(out).catch(() => ({ rows: 0, keys: 0 }));
       expect(counts.rows).toBe(0);
     }
-    console.info(`batch duckdb: killed at ${kills.join(' ms, ')} ms after start`);
+    console.info(`batch duckdb: killed ${kills.join(' ms and ')} ms after the database file appeared`);
     expect(kills.length).toBeGreaterThan(0);
     // The killed jobs read as interrupted.
     expect((await forge(['jobs', '--json', '--state-dir', stateDir], work)).stdout).toMatch(/"status":"interrupted"/);
@@ -84,8 +87,8 @@ describe('kill -9 of a batch job into Parquet files', () => {
     await mkdir(work, { recursive: true });
     const out = join(work, 'out');
     const stateDir = join(work, 'jobs');
-    const meters = 1_500;
-    const days = 10;
+    const meters = 1_000;
+    const days = 8;
     const args = ['generate', ...scenarioArgs(meters, days), '--sink', 'parquet', '--state-dir', stateDir];
     // Killed once the first part file is in place, while later dates are being written.
     const firstFile = waitFor(async () => ((await readdir(out, { recursive: true }).catch(() => [] as string[])).some((f) => f.endsWith('.parquet') && !f.split('/').at(-1)!.startsWith('.')) ? true : undefined));
@@ -142,10 +145,10 @@ describe.runIf(gate.run)(`kill -9 of a batch job into Postgres ${redactPgUrl(PG_
     await mkdir(work, { recursive: true });
     const stateDir = join(work, 'jobs');
     const table = `fault_batch_${runId()}`;
-    const meters = 1_000;
-    const days = 10;
+    const meters = 600;
+    const days = 8;
     const expected = meters * days * 96;
-    const args = ['generate', ...scenarioArgs(meters, days), '--sink', 'postgres', '--pg-url', PG_TEST_URL, '--pg-table', table, '--state-dir', stateDir, '--batch-size', '20000'];
+    const args = ['generate', ...scenarioArgs(meters, days), '--sink', 'postgres', '--pg-url', PG_TEST_URL, '--pg-table', table, '--state-dir', stateDir, '--batch-size', '10000'];
     const seen = new Set<string>();
     const held: number[] = [];
     for (let point = 0; point < 2; point++) {
