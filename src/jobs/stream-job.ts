@@ -153,18 +153,8 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
     // One batch in flight: the next batch is gathered while the sinks commit the previous one, and is handed to
     // them only after that commit (order, and the checkpoint, stay those of a batch at a time).
     let delivering: Promise<void> | null = null;
-    let lastTaken = -1;
     for (;;) {
-      if (options.signal?.aborted) {
-        // The clock can cut a batch inside a tick; the checkpoint is a whole tick, so the rest of the last tick taken
-        // is delivered before stopping (a resume starts after that tick and would never send it).
-        const rest = lastTaken >= 0 ? stream.take(Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY, lastTaken) : null;
-        if (rest) {
-          if (delivering) await delivering;
-          delivering = deliver(rest);
-        }
-        break;
-      }
+      if (options.signal?.aborted) break;
       const next = stream.nextEmissionMs();
       if (next === Number.POSITIVE_INFINITY) break;
       // Never past a tick a sink already holds, so each batch is wholly new or wholly old for every sink.
@@ -180,7 +170,6 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
         await sleep(Math.max(1, Math.min(MAX_WAIT_MS, clock.wallMsUntil(next))), undefined, { signal: options.signal }).catch(() => undefined);
         continue;
       }
-      lastTaken = taken.lastTick;
       if (delivering) await delivering;
       delivering = deliver(taken);
       // A failure surfaces at the next await; marked handled here so it is not reported as unhandled meanwhile.

@@ -10,8 +10,13 @@ import { MINUTE_MS } from '../util/time-zone.js';
 import { DELIVERY, EmissionSchedule, type Emission } from './emission-schedule.js';
 import type { EmissionSettings } from './emission-settings.js';
 
-/** A stream batch is cut at whole ticks of simulated time from the window's start: the unit of checkpoints. */
-export const TICK_MS = 1_000;
+/**
+ * A stream batch is cut at whole ticks of simulated time from the window's start: the unit of checkpoints. A tick is
+ * one millisecond, the resolution of emission times, so whatever instant the clock has reached when a batch is taken
+ * (any real-time or accelerated clock reading), the batch ends on a whole tick: no tick is ever split between two
+ * batches, and a checkpoint (the last tick of a committed batch) says exactly which readings a sink holds.
+ */
+export const TICK_MS = 1;
 /** Rows of one simulated day a stream holds at once, at most (row index bits of the emission key). */
 export const MAX_DAY_ROWS = 2 ** 24;
 const INDEX_SPAN = 2 ** 25;
@@ -116,27 +121,33 @@ export class EmissionStream {
   take(limitMs: number, maxRows: number, barrier?: number): StreamBatch | null {
     const pickDay: LoadedDay[] = [];
     const pickKey: number[] = [];
-    let lastTick = -1;
-    for (;;) {
+    const limit = Math.min(limitMs, barrier === undefined ? Number.POSITIVE_INFINITY : this.window.fromUtcMs + (barrier + 1) * TICK_MS);
+    let lastMs = Number.NaN;
+    taking: for (;;) {
       const next = this.nextEmissionMs();
-      if (next >= limitMs || next === Number.POSITIVE_INFINITY) break;
-      const tick = this.tickOf(next);
-      if (barrier !== undefined && tick > barrier) break;
-      if (pickKey.length >= maxRows && tick !== lastTick) break;
-      // Everything of this tick (and up to the limit) from the day that emits next, in one run.
+      if (next >= limit || next === Number.POSITIVE_INFINITY) break;
+      // A run from the day that emits next, up to the next reading of another day, loaded or not yet (emission order
+      // across days).
       const day = this.dayEmitting(next);
-      const tickEnd = Math.min(limitMs, this.window.fromUtcMs + (tick + 1) * TICK_MS);
-      const others = this.otherDaysNext(day);
-      const until = Math.min(tickEnd, others);
+      const until = Math.min(limit, this.otherDaysNext(day), this.pendingDayFirstMs());
       do {
+        const ms = day.baseMs + Math.floor(day.keys[day.pos]! / INDEX_SPAN);
+        // Full: stop at the end of the current tick (emission times are whole milliseconds, a tick is one).
+        if (pickKey.length >= maxRows && ms !== lastMs) break taking;
         pickDay.push(day);
         pickKey.push(day.keys[day.pos++]!);
+        lastMs = ms;
       } while (day.pos < day.keys.length && day.baseMs + Math.floor(day.keys[day.pos]! / INDEX_SPAN) < until);
-      lastTick = tick;
     }
     this.release();
     if (pickKey.length === 0) return null;
-    return this.assemble(pickDay, pickKey, lastTick);
+    return this.assemble(pickDay, pickKey, this.tickOf(lastMs));
+  }
+
+  /** The earliest a day not yet loaded can emit (its first interval's end), or Infinity when no day is pending. */
+  private pendingDayFirstMs(): number {
+    const pending = this.days[this.nextDay];
+    return pending && pending.firstUtcMs < this.window.toUtcMs ? pending.firstUtcMs + this.stepMs : Number.POSITIVE_INFINITY;
   }
 
   /** The loaded day whose next reading is emitted at `next`. */

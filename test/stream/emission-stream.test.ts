@@ -136,6 +136,29 @@ describe('emission stream', () => {
     expect(after(rest)).toEqual(after(full.filter((b) => b.lastTick > cut)));
   });
 
+  it('never splits a tick whatever instant the clock has reached, so a resume after any batch loses and repeats nothing', () => {
+    const settings = resolveEmission('DEGRADED_NETWORK');
+    const key = (batch: StreamBatch['batch'], i: number): string => `${batch.meterIndex[i]}:${batch.tsUtcMs[i]}:${batch.emittedUtcMs[i]}:${batch.redelivery[i]}`;
+    const all = drain(streamOf(scenario, settings)).flatMap(({ batch }) => Array.from(batch.meterIndex, (_m, i) => key(batch, i)));
+    // A clock that moves by uneven, fractional steps (a real-time or accelerated clock read at arbitrary moments).
+    const stream = streamOf(scenario, settings);
+    const taken: StreamBatch[] = [];
+    let now = scenarioStartUtcMs(scenario);
+    for (let step = 1; taken.length < 60; step++) {
+      now += ((step * 7919) % 4_000) + 0.37 * (step % 3);
+      const b = stream.take(now, 50);
+      if (b) taken.push(b);
+    }
+    for (const cutAt of [5, 23, 59]) {
+      const checkpoint = taken[cutAt]!.lastTick;
+      const resumed = streamOf(scenario, settings);
+      resumed.skipBefore(checkpoint + 1);
+      const before = taken.slice(0, cutAt + 1).flatMap(({ batch }) => Array.from(batch.meterIndex, (_m, i) => key(batch, i)));
+      const after = drain(resumed).flatMap(({ batch }) => Array.from(batch.meterIndex, (_m, i) => key(batch, i)));
+      expect([...before, ...after]).toEqual(all);
+    }
+  });
+
   it('streams only the window: readings of intervals outside it are not emitted', () => {
     const from = scenarioStartUtcMs(scenario) + 10 * 3_600_000;
     const to = from + 3 * 3_600_000;
