@@ -138,7 +138,7 @@ describe('secrets in CLI output, errors and job records', () => {
     await new Promise<void>((resolve) => refuser.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(refuser.address() as AddressInfo).port}`;
     const streamArgs = ['stream', '--meters', '2', '--from', '2026-06-01T00:00:00Z', '--duration', '1h', '--speed', 'max', '--snowflake-account', 'myorg-acct', '--snowflake-url', url];
-    const runs = [
+    const runs: { stateDir: string; args: string[]; env: Record<string, string> }[] = [
       { stateDir: join(dir, 'sf-insert'), args: [...streamArgs, '--sink', 'snowflake-insert', '--snowflake-user', 'FORGE'], env: { SNOWFLAKE_PASSWORD: SF_PASSWORD } },
       { stateDir: join(dir, 'sf-stream'), args: [...streamArgs, '--sink', 'snowflake', '--snowflake-user', 'FORGE'], env: { SNOWFLAKE_PRIVATE_KEY_PATH: keyFile, SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: SF_PASSPHRASE } },
     ];
