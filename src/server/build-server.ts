@@ -11,6 +11,7 @@ import { registerHealthRoutes, registerMetricsRoute } from './health-routes.js';
 import { JobManager } from './job-manager.js';
 import { registerJobRoutes } from './job-routes.js';
 import { ServerPipeline } from './server-pipeline.js';
+import { DEFAULT_DATA_DIR } from './output-policy.js';
 import { registerToolRoutes } from './tool-routes.js';
 import { registerUiRoutes } from './ui-routes.js';
 import type { StageStore } from '../stage/stage-store.js';
@@ -22,6 +23,11 @@ export interface ServerOptions {
   readonly token?: string;
   /** Where job records are kept (default: $FORGE_STATE_DIR or ./forge-data/jobs). */
   readonly stateDir?: string;
+  /**
+   * Every path a request names (job outputs, a local stage, files to validate or verify) must lie inside it; relative
+   * paths are taken under it. Default $FORGE_DATA_DIR or ./forge-data.
+   */
+  readonly dataDir?: string;
   /** Output settings each job's `output` is laid over. */
   readonly outputDefaults?: Readonly<Record<string, unknown>>;
   /** Fastify's logger (default off). */
@@ -38,7 +44,8 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
  */
 export async function buildServer(options: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1_048_576 });
-  const manager = new JobManager({ store: new JobStore(options.stateDir), ...(options.outputDefaults ? { outputDefaults: options.outputDefaults } : {}) });
+  const dataDir = options.dataDir ?? process.env.FORGE_DATA_DIR ?? DEFAULT_DATA_DIR;
+  const manager = new JobManager({ store: new JobStore(options.stateDir), dataDir, ...(options.outputDefaults ? { outputDefaults: options.outputDefaults } : {}) });
   app.decorate('jobManager', manager);
   const pipeline = options.pipeline ? await ServerPipeline.start(options.pipeline.stage, options.pipeline.out, options.pipeline.targetLagMs) : undefined;
   app.setErrorHandler(apiErrorHandler);
@@ -60,7 +67,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     registerMetricsRoute(api, manager);
     registerCatalogRoutes(api);
     registerJobRoutes(api, manager);
-    registerToolRoutes(api, manager.store, pipeline);
+    registerToolRoutes(api, manager.store, manager.dataDir, pipeline);
   });
   app.addHook('preClose', async () => {
     await manager.stopAll();

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { join, resolve } from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { z } from 'zod';
 import type { FlatReading } from '../generator/reading-records.js';
@@ -13,6 +14,8 @@ import { ForgeError } from '../util/forge-error.js';
 import { formatIssues } from '../util/format-zod-error.js';
 import { workerEntry } from '../util/worker-entry.js';
 import type { JobWorkerData, JobWorkerMessage, JobWorkerRequest } from './job-worker.js';
+import { confineOutputPaths, DEFAULT_DATA_DIR } from './output-policy.js';
+import { rerunRequest } from './rerun-request.js';
 
 const rate = z.union([z.number(), z.string()]).optional();
 
@@ -75,6 +78,8 @@ export interface JobManagerOptions {
   readonly outputDefaults?: Readonly<Record<string, unknown>>;
   /** Limits of each job's worker thread (heap sizes): a job over them fails alone instead of taking the server down. */
   readonly workerLimits?: ResourceLimits;
+  /** Every path a request names (`output.out`, a local `output.stage`) must lie inside it (default ./forge-data). */
+  readonly dataDir?: string;
 }
 
 /** How long a worker that reported its end may take to exit (its sinks' connections closing) before it is terminated. */
@@ -92,6 +97,8 @@ export class JobManager {
   readonly store: JobStore;
   private readonly outputDefaults: Readonly<Record<string, unknown>>;
   private readonly workerLimits: ResourceLimits | undefined;
+  /** Where the paths of requests must lie (output-policy.ts). */
+  readonly dataDir: string;
   private readonly running = new Map<string, RunningJob>();
   /** Every job's worker until it has exited (a job leaves `running` at its end, its thread a moment later). */
   private readonly threads = new Set<Promise<void>>();
@@ -102,6 +109,7 @@ export class JobManager {
     this.store = options.store;
     this.outputDefaults = options.outputDefaults ?? {};
     this.workerLimits = options.workerLimits;
+    this.dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   }
 
   runningCount(): number {
@@ -127,6 +135,15 @@ export class JobManager {
     await this.store.save(record);
     await this.launch(record, true);
     return shown(record);
+  }
+
+  /**
+   * Starts a new job with a recorded job's configuration (rerunRequest: a fresh output path, a stream from "now"
+   * starting now), planned and checked like any request.
+   */
+  async rerun(jobId: string): Promise<JobRecord> {
+    const previous = this.running.get(jobId)?.record ?? this.ending.get(jobId) ?? (await this.store.load(jobId));
+    return this.start(rerunRequest(previous));
   }
 
   /** Every record, newest first, with the running ones' latest stats. */
@@ -188,7 +205,10 @@ export class JobManager {
     if (!parsed.success) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [formatIssues(parsed.error.issues as never)]);
     const request = parsed.data;
     const base = inPart('scenario', () => resolveScenario(request.scenario));
-    const output = inPart('output', () => parseOutputOptions({ ...this.outputDefaults, ...request.output }));
+    const output = confineOutputPaths(
+      withDefaultPath(inPart('output', () => parseOutputOptions({ ...this.outputDefaults, ...request.output })), this.dataDir),
+      this.dataDir,
+    );
     let record: JobRecord;
     if (request.kind === 'batch') {
       if (request.stream) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['stream: applies to stream jobs only (kind "stream")']);
@@ -295,4 +315,13 @@ function inPart<T>(part: string, resolve: () => T): T {
 /** A record as the API shows it: the Postgres password redacted (as `forge jobs show`). */
 export function shown(record: JobRecord): JobRecord {
   return record.output.pgUrl ? { ...record, output: { ...record.output, pgUrl: redactPgUrl(record.output.pgUrl) } as OutputOptions } : record;
+}
+
+/** Sinks that write to a path of their own; with one of them and no `out`, its default path is in the data directory. */
+const PATH_SINKS: Readonly<Record<string, string>> = { duckdb: 'forge.duckdb', parquet: 'parquet', csv: 'csv', ndjson: 'ndjson' };
+
+function withDefaultPath(output: OutputOptions, dataDir: string): OutputOptions {
+  const pathSinks = output.sink.filter((s) => PATH_SINKS[s] !== undefined);
+  if (output.out !== undefined || pathSinks.length !== 1) return output;
+  return { ...output, out: join(dataDir, PATH_SINKS[pathSinks[0]!]!) };
 }

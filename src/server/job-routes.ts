@@ -51,6 +51,19 @@ export function registerJobRoutes(app: FastifyInstance, manager: JobManager): vo
     async (request) => manager.resume(request.params.id),
   );
 
+  app.post<{ Params: { id: string } }>(
+    '/api/jobs/:id/rerun',
+    {
+      schema: {
+        summary: "Start a new job with a recorded job's configuration; answers 201 with the new job's record",
+        description: 'The same scenario, sinks and settings; a path output gets a fresh name beside the first, and a stream that started from "now" starts now. Checked like POST /api/jobs.',
+        tags: ['jobs'],
+        params: idParams,
+      },
+    },
+    async (request, reply) => reply.status(201).send(await manager.rerun(request.params.id)),
+  );
+
   app.get<{ Params: { id: string } }>(
     '/api/jobs/:id/recent',
     {

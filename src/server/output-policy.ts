@@ -68,6 +68,16 @@ export function confineOutputPaths(output: OutputOptions, dataDir: string = DEFA
   return { ...output, ...(out !== undefined ? { out } : {}), ...(stage !== undefined ? { stage } : {}) };
 }
 
+/**
+ * A path an API call reads (a DuckDB file to validate, a pipeline database): inside the data directory like the
+ * paths jobs write, relative ones taken under it. Throws FORGE_ERR_INVALID_CONFIG naming `field` otherwise.
+ */
+export function confinedReadPath(text: string, field: string, dataDir: string = DEFAULT_DATA_DIR): string {
+  const confined = confinePath(text, resolve(dataDir));
+  if (confined.problem) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`${field}: ${confined.problem}`]);
+  return confined.path!;
+}
+
 /** A path under `root`, or why it is refused. */
 function confinePath(text: string, root: string): { path?: string; problem?: string } {
   if (text.includes('\0')) return { problem: 'contains a NUL character' };

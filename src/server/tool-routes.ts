@@ -17,6 +17,7 @@ import { jobVerifyPlan } from '../verify/job-verify-plan.js';
 import { verifySink } from '../verify/verify-sink.js';
 import { fleetMap, MAX_MAP_METERS } from './fleet-map.js';
 import { GeneratorCache } from './generator-cache.js';
+import { confinedReadPath } from './output-policy.js';
 import type { ServerPipeline } from './server-pipeline.js';
 
 const parse = <T>(schema: z.ZodType<T>, input: unknown): T => {
@@ -52,7 +53,7 @@ const SAMPLE_ROWS = 500;
  * and verification of a sink, the pipeline's status, and the DDL of a target. Each calls the library function the
  * CLI calls, with the same schemas.
  */
-export function registerToolRoutes(app: FastifyInstance, store: JobStore, pipeline?: ServerPipeline): void {
+export function registerToolRoutes(app: FastifyInstance, store: JobStore, dataDir: string, pipeline?: ServerPipeline): void {
   const generators = new GeneratorCache();
   app.post('/api/preview', { schema: { summary: 'Sample readings of a scenario (flat or nested)', tags: ['tools'] } }, async (request) => {
     const body = parse(previewBody, request.body);
@@ -85,10 +86,13 @@ export function registerToolRoutes(app: FastifyInstance, store: JobStore, pipeli
     return fleetMap(scenario, MAX_MAP_METERS, generators.get(scenario).fleet);
   });
 
-  app.post('/api/validate', { schema: { summary: 'Quality checks of a DuckDB output', tags: ['tools'] } }, async (request) => validateOutput(parse(pathBody, request.body).out));
+  app.post('/api/validate', { schema: { summary: 'Quality checks of a DuckDB output', tags: ['tools'] } }, async (request) =>
+    validateOutput(confinedReadPath(parse(pathBody, request.body).out, 'out', dataDir)),
+  );
 
   app.post('/api/verify', { schema: { summary: 'Verify a recorded job against its sinks (and a pipeline)', tags: ['tools'] } }, async (request) => {
-    const body = parse(verifyBody, request.body);
+    const parsed = parse(verifyBody, request.body);
+    const body = { ...parsed, ...(parsed.pipeline !== undefined ? { pipeline: confinedReadPath(parsed.pipeline, 'pipeline', dataDir) } : {}) };
     const plan = jobVerifyPlan(await store.load(body.jobId), { otherTargets: body.pipeline !== undefined });
     const targets = body.pipeline ? [...plan.targets, { kind: 'pipeline' as const, path: body.pipeline }] : plan.targets;
     const reports = [];
@@ -97,8 +101,10 @@ export function registerToolRoutes(app: FastifyInstance, store: JobStore, pipeli
   });
 
   app.get('/api/pipeline/status', { schema: { summary: 'Files, rows per layer and lag of the server\'s pipeline, or of a pipeline database (?out=)', tags: ['tools'] } }, async (request) => {
-    const { out } = parse(statusQuery, request.query);
-    if (out === undefined || (pipeline && resolve(out) === pipeline.out)) {
+    const query = parse(statusQuery, request.query);
+    // The server's own pipeline database may lie anywhere (the operator chose it); any other is confined.
+    const out = query.out === undefined || (pipeline && resolve(query.out) === pipeline.out) ? undefined : confinedReadPath(query.out, 'out', dataDir);
+    if (out === undefined) {
       if (!pipeline) throw new ForgeError('FORGE_ERR_OUTPUT_NOT_FOUND', ['no pipeline runs in this server (forge serve --stage); give ?out=<pipeline database>']);
       return pipeline.status();
     }

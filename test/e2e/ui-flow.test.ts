@@ -33,7 +33,7 @@ afterAll(async () => {
 
 describe.runIf(gate.run)(`the web UI in headless Chromium${gate.note}`, () => {
   beforeAll(async () => {
-    server = await buildServer({ stateDir: join(dir, 'jobs') });
+    server = await buildServer({ dataDir: dir, stateDir: join(dir, 'jobs') });
     base = await server.listen({ host: '127.0.0.1', port: 0 });
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   }, 60_000);
@@ -101,6 +101,15 @@ describe.runIf(gate.run)(`the web UI in headless Chromium${gate.note}`, () => {
     await page.getByRole('button', { name: 'Verify job against its sinks' }).click();
     await expect.poll(textOf(page.getByTestId('verify-report').locator('h2')), { timeout: 60_000 }).toContain('COMPLETE');
     await shot('validate');
+
+    // Re-run from History: a new job with the same configuration (a fresh DuckDB file beside the first).
+    await page.getByRole('link', { name: 'History' }).click();
+    await row.getByRole('button', { name: 'Re-run' }).click();
+    await page.waitForURL((url) => url.hash.startsWith('#/monitor/') && !url.hash.endsWith(encodeURIComponent(jobId)));
+    await expect.poll(delivered, { timeout: 30_000 }).toBeGreaterThan(0);
+    expect(await page.getByTestId('monitor-job').textContent()).not.toBe(jobId);
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await expect.poll(textOf(page.locator('.jobhead .badge')), { timeout: 30_000 }).toBe('stopped');
     expect(errors).toEqual([]);
   }, 240_000);
 
@@ -139,7 +148,7 @@ describe.runIf(gate.run)(`the web UI of a server with an API token${gate.note}`,
   let tokenServer: FastifyInstance;
   let tokenBase: string;
   beforeAll(async () => {
-    tokenServer = await buildServer({ stateDir: join(dir, 'token-jobs'), token: 'ui-test-token-7f3a' });
+    tokenServer = await buildServer({ dataDir: dir, stateDir: join(dir, 'token-jobs'), token: 'ui-test-token-7f3a' });
     tokenBase = await tokenServer.listen({ host: '127.0.0.1', port: 0 });
   });
   afterAll(async () => {
@@ -171,6 +180,7 @@ describe.runIf(gate.run)(`the web UI of a server running the medallion pipeline$
   const stage = join(dir, 'stage');
   beforeAll(async () => {
     pipelineServer = await buildServer({
+      dataDir: dir,
       stateDir: join(dir, 'pipeline-jobs'),
       pipeline: { stage: new LocalStageStore(stage), out: join(dir, 'pipeline.duckdb'), targetLagMs: 2_000 },
     });

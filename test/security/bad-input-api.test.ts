@@ -17,7 +17,7 @@ const out = join(dir, 'out.duckdb');
 let server: FastifyInstance;
 
 beforeAll(async () => {
-  server = await buildServer({ stateDir });
+  server = await buildServer({ dataDir: dir, stateDir });
 });
 afterAll(async () => {
   await server.close();

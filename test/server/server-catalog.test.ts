@@ -11,7 +11,7 @@ const dir = mkdtempSync(join(tmpdir(), 'forge-server-'));
 let server: FastifyInstance;
 
 beforeAll(async () => {
-  server = await buildServer({ stateDir: join(dir, 'jobs') });
+  server = await buildServer({ dataDir: dir, stateDir: join(dir, 'jobs') });
 });
 afterAll(async () => {
   await server.close();
@@ -64,7 +64,7 @@ describe('health, metrics and catalog', () => {
 describe('token', () => {
   let secured: FastifyInstance;
   beforeAll(async () => {
-    secured = await buildServer({ stateDir: join(dir, 'secured'), token: 's3cret-token' });
+    secured = await buildServer({ dataDir: dir, stateDir: join(dir, 'secured'), token: 's3cret-token' });
   });
   afterAll(async () => secured.close());
 
@@ -102,7 +102,7 @@ describe('forge serve host check', () => {
 
 describe('errors', () => {
   it('answers an unknown error 500 without its message, stack or secrets', async () => {
-    const app = await buildServer({ stateDir: join(dir, 'boom') });
+    const app = await buildServer({ dataDir: dir, stateDir: join(dir, 'boom') });
     app.get('/boom', async () => {
       throw new Error('connect postgres://user:hunter2@db/x failed');
     });

@@ -13,7 +13,7 @@ let server: FastifyInstance;
 let base: string;
 
 beforeAll(async () => {
-  server = await buildServer({ stateDir, token: 'tkn' });
+  server = await buildServer({ dataDir: dir, stateDir, token: 'tkn' });
   base = await server.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(async () => {
@@ -78,7 +78,7 @@ describe('job history across restarts', () => {
 
   it('stops running jobs gracefully when the server closes; a new server lists them as stopped', async () => {
     const own = join(dir, 'restart');
-    const first = await buildServer({ stateDir: own });
+    const first = await buildServer({ dataDir: dir, stateDir: own });
     const res = await first.inject({
       method: 'POST',
       url: '/api/jobs',
@@ -86,7 +86,7 @@ describe('job history across restarts', () => {
     });
     const { jobId } = res.json<JobRecord>();
     await first.close();
-    const second = await buildServer({ stateDir: own });
+    const second = await buildServer({ dataDir: dir, stateDir: own });
     const history = (await second.inject({ url: '/api/jobs' })).json<JobRecord[]>();
     await second.close();
     expect(history).toHaveLength(1);

@@ -12,7 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'forge-server-resume-'));
 let server: FastifyInstance;
 
 beforeAll(async () => {
-  server = await buildServer({ stateDir: join(dir, 'jobs') });
+  server = await buildServer({ dataDir: dir, stateDir: join(dir, 'jobs') });
 });
 afterAll(async () => {
   await server.close();

@@ -17,7 +17,7 @@ let server: FastifyInstance;
 let base: string;
 
 beforeAll(async () => {
-  server = await buildServer({ stateDir });
+  server = await buildServer({ dataDir: dir, stateDir });
   base = await server.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(async () => {
@@ -162,7 +162,7 @@ describe('a worker that dies', () => {
     const store = new JobStore(join(dir, 'crash-jobs'));
     // Each job worker gets a small heap: a fleet of a million meters does not fit, so the worker dies out of memory
     // (ERR_WORKER_OUT_OF_MEMORY) without reporting an end.
-    const manager = new JobManager({ store, workerLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 } });
+    const manager = new JobManager({ store, dataDir: dir, workerLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 } });
     const started = await manager.start({
       kind: 'stream',
       scenario: { meters: 1_000_000 },

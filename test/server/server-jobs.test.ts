@@ -12,7 +12,7 @@ const stateDir = join(dir, 'jobs');
 let server: FastifyInstance;
 
 beforeAll(async () => {
-  server = await buildServer({ stateDir });
+  server = await buildServer({ dataDir: dir, stateDir });
 });
 afterAll(async () => {
   await server.close();

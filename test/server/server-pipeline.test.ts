@@ -11,7 +11,7 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'forge-server-pipeline-'));
-  server = await buildServer({ stateDir: join(dir, 'jobs'), pipeline: { stage: new LocalStageStore(join(dir, 'stage')), out: join(dir, 'pipeline.duckdb'), targetLagMs: 400 } });
+  server = await buildServer({ dataDir: dir, stateDir: join(dir, 'jobs'), pipeline: { stage: new LocalStageStore(join(dir, 'stage')), out: join(dir, 'pipeline.duckdb'), targetLagMs: 400 } });
 });
 afterAll(async () => {
   await server?.close();
@@ -45,7 +45,7 @@ describe('the pipeline inside the server', () => {
   }, 60_000);
 
   it('a server without a pipeline says so', async () => {
-    const plain = await buildServer({ stateDir: join(dir, 'jobs-plain') });
+    const plain = await buildServer({ dataDir: dir, stateDir: join(dir, 'jobs-plain') });
     try {
       const res = await plain.inject({ method: 'GET', url: '/api/pipeline/status' });
       expect(res.statusCode).toBe(404);

@@ -11,7 +11,7 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'forge-server-tools-'));
-  server = await buildServer({ stateDir: join(dir, 'jobs') });
+  server = await buildServer({ dataDir: dir, stateDir: join(dir, 'jobs') });
 });
 afterAll(async () => {
   await server?.close();

@@ -16,7 +16,7 @@ let server: FastifyInstance;
 
 beforeAll(async () => {
   ensureUiBuilt();
-  server = await buildServer({ stateDir: join(dir, 'jobs') });
+  server = await buildServer({ dataDir: dir, stateDir: join(dir, 'jobs') });
 });
 afterAll(async () => {
   await server.close();

@@ -25,6 +25,7 @@ export function registerServeCommand(program: Command): void {
     .option('--host <host>', 'address to listen on; other than loopback needs FORGE_API_TOKEN', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '8080')
     .option('--state-dir <dir>', 'where job records are kept (default: $FORGE_STATE_DIR or ./forge-data/jobs)')
+    .option('--data-dir <dir>', 'every path an API call names must lie here; relative ones are taken under it (default: $FORGE_DATA_DIR or ./forge-data)')
     .option('--stage <url>', 'also run the pipeline: auto-ingest this stage (file:///dir or s3://bucket/prefix) into bronze, silver and gold')
     .option('--pipeline-out <file>', 'the pipeline database with --stage', 'forge-data/pipeline.duckdb')
     .option('--lag <duration>', 'the pipeline\'s target lag with --stage (e.g. 10s)', '10s')
@@ -41,7 +42,7 @@ export function registerServeCommand(program: Command): void {
           ? { stage: stageStoreFromFlags(flags as { stage?: string; s3Endpoint?: string; s3Region?: string }), out: String(flags.pipelineOut), targetLagMs: parseDuration(String(flags.lag)) }
           : undefined;
       const server = await buildServer({
-        host, port, ...(token ? { token } : {}), ...(typeof flags.stateDir === 'string' ? { stateDir: flags.stateDir } : {}), ...(pipeline ? { pipeline } : {}),
+        host, port, ...(token ? { token } : {}), ...(typeof flags.stateDir === 'string' ? { stateDir: flags.stateDir } : {}), ...(typeof flags.dataDir === 'string' ? { dataDir: flags.dataDir } : {}), ...(pipeline ? { pipeline } : {}),
       });
       const address = await server.listen({ host, port });
       process.stdout.write(`forge: serving on ${address} (API docs ${address}/docs)${token ? '; /api and /metrics need the bearer token' : ''}\n`);

@@ -46,7 +46,7 @@ const initial: GenerateForm = {
   duration: '6h',
   out: '',
   fileFormat: 'parquet',
-  stage: 'forge-data/stage',
+  stage: 'stage',
   brokerUrl: '',
 };
 
@@ -151,7 +151,7 @@ export function GeneratePage() {
           <div class="fields">
             {needsOut && (
               <label>
-                {form.flow === 'files' ? 'Directory' : 'DuckDB file'}
+                {form.flow === 'files' ? 'Directory (in the data directory)' : 'DuckDB file (in the data directory)'}
                 <input aria-label={form.flow === 'files' ? 'Directory' : 'DuckDB file'} value={out} onInput={(e) => set('out', e.currentTarget.value)} />
               </label>
             )}

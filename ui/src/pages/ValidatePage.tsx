@@ -4,7 +4,8 @@ import { Badge, ErrorNote } from '../components/bits.js';
 import { int } from '../format.js';
 import { navigate } from '../route.js';
 
-const DEFAULT_DUCKDB = 'forge-data/forge.duckdb';
+/** The duckdb sink's file when a job names none (relative paths are under the server's data directory). */
+const DEFAULT_DUCKDB = 'forge.duckdb';
 
 /** The DuckDB file a job wrote, when it had a duckdb sink. */
 export const duckdbOf = (job: JobRecord): string | null => (job.output.sink.includes('duckdb') ? (job.output.out ?? DEFAULT_DUCKDB) : null);

@@ -86,9 +86,12 @@ export function requestOf(form: GenerateForm): JobRequest {
   };
 }
 
-/** A fresh output path per job, so a new job never meets an earlier job's tables. */
+/**
+ * A fresh output path per job, so a new job never meets an earlier job's tables. Relative: the server takes it under
+ * its data directory (./forge-data unless started with --data-dir), where every path a request names must lie.
+ */
 export function freshOut(flow: Flow, template: string, format: string, now = new Date()): string {
   const stamp = now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
-  if (flow === 'files') return `forge-data/${format}/${template}-${stamp}`;
-  return `forge-data/${template}-${stamp}.duckdb`;
+  if (flow === 'files') return `${format}/${template}-${stamp}`;
+  return `${template}-${stamp}.duckdb`;
 }
