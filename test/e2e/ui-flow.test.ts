@@ -121,7 +121,7 @@ describe.runIf(gate.run)(`the web UI in headless Chromium${gate.note}`, () => {
     const error = page.getByTestId('error');
     await expect.poll(textOf(error)).toContain('<img src=x');
     expect(await page.locator('img').count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __owned?: number }).__owned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as unknown as { __owned?: number }).__owned)).toBeUndefined();
   }, 60_000);
 
   it('stays responsive with a fleet of 100,000 meters configured', async () => {
@@ -133,10 +133,14 @@ describe.runIf(gate.run)(`the web UI in headless Chromium${gate.note}`, () => {
     await expect.poll(() => page.getByTestId('metric-readings').locator('.stat-value').textContent(), { timeout: 60_000 }).toBe('6,667');
     await expect.poll(async () => Number(await page.getByTestId('fleet-map').getAttribute('data-points')), { timeout: 60_000 }).toBe(10_000);
     // The page answers input while and after the fleet is measured: a long task would hold this evaluation up.
-    const lag = await page.evaluate(() => new Promise<number>((resolve) => {
-      const t = performance.now();
-      requestAnimationFrame(() => resolve(performance.now() - t));
-    }));
+    // (Runs in the page: the browser's requestAnimationFrame, reached through globalThis in this Node-typed file.)
+    const lag = await page.evaluate(
+      () =>
+        new Promise<number>((resolve) => {
+          const t = performance.now();
+          (globalThis as unknown as { requestAnimationFrame: (f: () => void) => void }).requestAnimationFrame(() => resolve(performance.now() - t));
+        }),
+    );
     await page.getByLabel('Seed').fill('7');
     expect(await page.getByLabel('Seed').inputValue()).toBe('7');
     await shot('generate-100k');
