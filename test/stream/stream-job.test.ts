@@ -63,6 +63,11 @@ describe('stream job into DuckDB', () => {
         sinks: [new DuckDbSink({ path, append: true })], resume: true,
       });
       expect(second.status).toBe('completed');
+      // As fast as the sinks go, the simulated time is what the committed readings reached: past the window's end by
+      // the latest backfill at most (hours), not a clock running ahead.
+      const reached = Date.parse(second.stats.simulatedUtc!);
+      expect(reached).toBeGreaterThan(window.toUtcMs);
+      expect(reached).toBeLessThan(window.toUtcMs + 86_400_000);
       expect(await duckCounts(path)).toEqual({ rows: EXPECTED, keys: EXPECTED });
       // Each reading keeps its event time and its emission time, never before its interval has ended.
       const warehouse = await Warehouse.open(path);
