@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { JobStore, startedRecord, type JobRecord } from '../../src/jobs/job-store.js';
 import { parseOutputOptions } from '../../src/jobs/output-options.js';
 import { buildServer } from '../../src/server/build-server.js';
+import { readEvents } from '../support/server-jobs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'forge-server-sse-'));
 const stateDir = join(dir, 'jobs');
@@ -23,22 +24,6 @@ afterAll(async () => {
 
 const auth = { authorization: 'Bearer tkn' };
 
-/** Reads a server-sent event stream to its end: the events' names and parsed data. */
-async function readEvents(url: string): Promise<{ event: string; data: unknown }[]> {
-  const res = await fetch(url, { headers: auth });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const text = await res.text();
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim() !== '')
-    .map((block) => {
-      const event = /^event: (.*)$/m.exec(block)![1]!;
-      const data = JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as unknown;
-      return { event, data };
-    });
-}
-
 describe('GET /api/jobs/:id/events', () => {
   it('streams stats about once a second and an end event, then closes', async () => {
     const out = join(dir, 'sse.duckdb');
@@ -49,7 +34,7 @@ describe('GET /api/jobs/:id/events', () => {
     });
     expect(res.status).toBe(201);
     const { jobId } = (await res.json()) as JobRecord;
-    const events = await readEvents(`${base}/api/jobs/${jobId}/events`);
+    const events = await readEvents(`${base}/api/jobs/${jobId}/events`, auth);
     const stats = events.filter((e) => e.event === 'stats');
     expect(stats.length).toBeGreaterThanOrEqual(2);
     expect(events.at(-1)!.event).toBe('end');
@@ -60,7 +45,7 @@ describe('GET /api/jobs/:id/events', () => {
 
   it('answers a finished job with its stats and end at once, and an unknown job 404', async () => {
     const jobs = (await (await fetch(`${base}/api/jobs`, { headers: auth })).json()) as JobRecord[];
-    const events = await readEvents(`${base}/api/jobs/${jobs[0]!.jobId}/events`);
+    const events = await readEvents(`${base}/api/jobs/${jobs[0]!.jobId}/events`, auth);
     expect(events.map((e) => e.event)).toEqual(['stats', 'end']);
     expect((await fetch(`${base}/api/jobs/job-unknown/events`, { headers: auth })).status).toBe(404);
     expect((await fetch(`${base}/api/jobs/${jobs[0]!.jobId}/events`)).status).toBe(401);

@@ -1,14 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startedRecord, type JobRecord } from '../../src/jobs/job-store.js';
 import { parseOutputOptions } from '../../src/jobs/output-options.js';
 import { buildServer } from '../../src/server/build-server.js';
 import { rerunRequest } from '../../src/server/rerun-request.js';
+import { duckReadings, waitForJob } from '../support/server-jobs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'forge-server-rerun-'));
 let server: FastifyInstance;
@@ -21,24 +20,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function readings(path: string): Promise<number> {
-  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
-  const connection = await instance.connect();
-  const n = Number((await connection.runAndReadAll('SELECT count(*) FROM ami_readings')).getRows()[0]![0]);
-  connection.closeSync();
-  instance.closeSync();
-  return n;
-}
-
-async function finished(jobId: string): Promise<JobRecord> {
-  for (let i = 0; i < 600; i++) {
-    const record = (await server.inject({ url: `/api/jobs/${jobId}` })).json<JobRecord>();
-    if (record.status !== 'running') return record;
-    await sleep(100);
-  }
-  throw new Error(`${jobId} did not finish`);
-}
-
 describe('POST /api/jobs/:id/rerun', () => {
   it('starts a new job with the same configuration into a fresh file beside the first, with the same rows', async () => {
     const first = await server.inject({
@@ -47,20 +28,20 @@ describe('POST /api/jobs/:id/rerun', () => {
       payload: { kind: 'batch', scenario: { meters: 30, days: 2, start: '2026-03-01', seed: 4 }, output: { sink: ['duckdb'], out: 'first.duckdb' } },
     });
     expect(first.statusCode).toBe(201);
-    const original = await finished(first.json<JobRecord>().jobId);
+    const original = await waitForJob(server, first.json<JobRecord>().jobId);
     expect(original.status).toBe('completed');
     // A relative path is taken under the data directory.
     expect(original.output.out).toBe(join(dir, 'first.duckdb'));
 
     const again = await server.inject({ method: 'POST', url: `/api/jobs/${original.jobId}/rerun` });
     expect(again.statusCode).toBe(201);
-    const rerun = await finished(again.json<JobRecord>().jobId);
+    const rerun = await waitForJob(server, again.json<JobRecord>().jobId);
     expect(rerun.jobId).not.toBe(original.jobId);
     expect(rerun.status).toBe('completed');
     expect(rerun.scenario).toEqual(original.scenario);
     expect(rerun.output.out).toMatch(new RegExp(`^${join(dir, 'first')}-rerun-\\d{8}-\\d{6}\\.duckdb$`));
-    expect(await readings(rerun.output.out!)).toBe(30 * 2 * 96);
-    expect(await readings(original.output.out!)).toBe(30 * 2 * 96);
+    expect((await duckReadings(rerun.output.out!)).rows).toBe(30 * 2 * 96);
+    expect((await duckReadings(original.output.out!)).rows).toBe(30 * 2 * 96);
   });
 
   it('answers 404 for an unknown job and 400 for a bad id, starting nothing', async () => {

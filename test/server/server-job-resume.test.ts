@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../src/jobs/job-store.js';
 import { buildServer } from '../../src/server/build-server.js';
+import { duckReadings, startJob, waitForJob } from '../support/server-jobs.js';
 import type { VerifyReport } from '../../src/verify/verify-sink.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'forge-server-resume-'));
@@ -19,47 +19,23 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function duckCounts(path: string): Promise<{ rows: number; keys: number }> {
-  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
-  const connection = await instance.connect();
-  const [rows, keys] = (await connection.runAndReadAll('SELECT count(*), count(DISTINCT (meter_id, reading_ts_utc)) FROM ami_readings')).getRows()[0]!.map(Number);
-  connection.closeSync();
-  instance.closeSync();
-  return { rows: rows!, keys: keys! };
-}
-
-async function startJob(payload: unknown): Promise<JobRecord> {
-  const res = await server.inject({ method: 'POST', url: '/api/jobs', payload: payload as object });
-  expect(res.statusCode).toBe(201);
-  return res.json<JobRecord>();
-}
-
-async function waitFor(jobId: string, done: (r: JobRecord) => boolean, timeoutMs = 60_000): Promise<JobRecord> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const record = (await server.inject({ url: `/api/jobs/${jobId}` })).json<JobRecord>();
-    if (done(record) || Date.now() > until) return record;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('POST /api/jobs/:id/resume', () => {
   it('continues a stream stopped over the API to exactly the full window: no reading missing, none twice', async () => {
     const out = join(dir, 'resume.duckdb');
     const meters = 40;
     // DEGRADED_NETWORK: late, backfilled, out-of-order and duplicated sends, so the checkpoint is not a simple cut.
-    const { jobId } = await startJob({
+    const { jobId } = await startJob(server, {
       kind: 'stream',
       scenario: { meters, seed: 11, emissionPattern: 'DEGRADED_NETWORK' },
       output: { sink: ['duckdb'], out },
       stream: { from: '2026-03-01T00:00:00Z', duration: '12h', speed: 3600, batchRows: 200 },
     });
-    await waitFor(jobId, (r) => r.stats.delivered > 0);
+    await waitForJob(server, jobId, (r) => r.stats.delivered > 0);
     const stop = await server.inject({ method: 'POST', url: `/api/jobs/${jobId}/stop` });
     expect(stop.statusCode).toBe(200);
     const stopped = stop.json<JobRecord & { stats: { duplicates?: number } }>();
     expect(stopped.status).toBe('stopped');
-    const held = await duckCounts(out);
+    const held = await duckReadings(out);
     expect(held.rows).toBeGreaterThan(0);
     expect(held.rows).toBeLessThan(meters * 48);
     // The counts the job reports are what DuckDB holds (second copies are not kept by an exactly-once sink).
@@ -73,9 +49,9 @@ describe('POST /api/jobs/:id/resume', () => {
     expect(again.statusCode).toBe(409);
     expect(again.json()).toMatchObject({ code: 'FORGE_ERR_JOB_STATE', message: expect.stringMatching(/running/) });
 
-    const record = await waitFor(jobId, (r) => r.status !== 'running');
+    const record = await waitForJob(server, jobId, (r) => r.status !== 'running');
     expect(record.status).toBe('completed');
-    expect(await duckCounts(out)).toEqual({ rows: meters * 48, keys: meters * 48 });
+    expect(await duckReadings(out)).toEqual({ rows: meters * 48, keys: meters * 48 });
     const verify = await server.inject({ method: 'POST', url: '/api/verify', payload: { jobId } });
     expect(verify.statusCode).toBe(200);
     const { ok, reports } = verify.json<{ ok: boolean; reports: VerifyReport[] }>();
@@ -89,8 +65,8 @@ describe('POST /api/jobs/:id/resume', () => {
   });
 
   it('refuses a batch job, an unknown job and a bad id, as forge stream --resume does', async () => {
-    const { jobId } = await startJob({ kind: 'batch', scenario: { meters: 2, days: 1, start: '2026-02-01' }, output: { sink: ['duckdb'], out: join(dir, 'batch.duckdb') } });
-    await waitFor(jobId, (r) => r.status !== 'running');
+    const { jobId } = await startJob(server, { kind: 'batch', scenario: { meters: 2, days: 1, start: '2026-02-01' }, output: { sink: ['duckdb'], out: join(dir, 'batch.duckdb') } });
+    await waitForJob(server, jobId, (r) => r.status !== 'running');
     const batch = await server.inject({ method: 'POST', url: `/api/jobs/${jobId}/resume` });
     expect(batch.statusCode).toBe(409);
     expect(batch.json()).toMatchObject({ code: 'FORGE_ERR_JOB_STATE', message: expect.stringMatching(/is a batch job; only stream jobs resume/) });

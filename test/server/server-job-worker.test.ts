@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { threadId } from 'node:worker_threads';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FlatReading } from '../../src/generator/reading-records.js';
 import { JobStore, type JobRecord } from '../../src/jobs/job-store.js';
 import { buildServer } from '../../src/server/build-server.js';
+import { duckReadings, readEvents, startJob, waitForJob } from '../support/server-jobs.js';
 import { JobManager, type RecentReadingsView } from '../../src/server/job-manager.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'forge-server-worker-'));
@@ -27,40 +27,16 @@ afterAll(async () => {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function readingsIn(path: string): Promise<number> {
-  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
-  const connection = await instance.connect();
-  const n = Number((await connection.runAndReadAll('SELECT count(*) FROM ami_readings')).getRows()[0]![0]);
-  connection.closeSync();
-  instance.closeSync();
-  return n;
-}
-
-async function startJob(payload: unknown): Promise<JobRecord> {
-  const res = await server.inject({ method: 'POST', url: '/api/jobs', payload: payload as object });
-  expect(res.statusCode).toBe(201);
-  return res.json<JobRecord>();
-}
-
-async function waitFor(jobId: string, done: (r: JobRecord) => boolean, timeoutMs = 60_000): Promise<JobRecord> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const record = (await server.inject({ url: `/api/jobs/${jobId}` })).json<JobRecord>();
-    if (done(record) || Date.now() > until) return record;
-    await sleep(100);
-  }
-}
-
 describe('jobs run in worker threads', () => {
   it('a --speed max stream runs in its own thread: /health answers and the event loop stays mostly idle while rows are delivered', async () => {
     const out = join(dir, 'max.duckdb');
-    const { jobId } = await startJob({
+    const { jobId } = await startJob(server, {
       kind: 'stream',
       scenario: { meters: 2000 },
       output: { sink: ['duckdb'], out },
       stream: { from: '2026-02-01T00:00:00Z', duration: '30d', speed: 'max' },
     });
-    const first = (await waitFor(jobId, (r) => r.stats.delivered > 0)).stats.delivered;
+    const first = (await waitForJob(server, jobId, (r) => r.stats.delivered > 0)).stats.delivered;
     expect(first).toBeGreaterThan(0);
 
     // While the job delivers, the API answers every call; the main thread's event loop is idle most of the time
@@ -92,13 +68,13 @@ describe('jobs run in worker threads', () => {
     const record = stop.json<JobRecord>();
     expect(record.status).toBe('stopped');
     expect(record.stats.sinks[0]!.committed).toBe(record.stats.delivered);
-    expect(await readingsIn(out)).toBe(record.stats.delivered);
+    expect((await duckReadings(out)).rows).toBe(record.stats.delivered);
     expect((await server.inject({ url: '/health' })).json()).toMatchObject({ runningJobs: 0 });
   });
 
   it('a running job shows its last readings as flat records (GET /recent and SSE), never written to its record', async () => {
     const out = join(dir, 'recent.duckdb');
-    const { jobId } = await startJob({
+    const { jobId } = await startJob(server, {
       kind: 'stream',
       scenario: { meters: 30 },
       output: { sink: ['duckdb'], out },
@@ -141,14 +117,14 @@ describe('jobs run in worker threads', () => {
 
     const ended = (await server.inject({ url: `/api/jobs/${jobId}/recent` })).json<RecentReadingsView>();
     expect(ended).toEqual({ jobId, status: 'completed', threadId: null, readings: [] });
-    expect(await readingsIn(out)).toBe(30 * 24);
+    expect((await duckReadings(out)).rows).toBe(30 * 24);
     expect((await server.inject({ url: '/api/jobs/job-nope/recent' })).statusCode).toBe(404);
   });
 
   it('a job that cannot reach its sink fails with a clear message, and the server keeps answering', async () => {
     // A real failure path: Postgres on a closed port (the sink gives up after its connect timeout and retries).
-    const { jobId } = await startJob({ kind: 'batch', scenario: { meters: 1, days: 1 }, output: { sink: ['postgres'], pgUrl: 'postgres://forge:secret@127.0.0.1:1/none' } });
-    const record = await waitFor(jobId, (r) => r.status !== 'running');
+    const { jobId } = await startJob(server, { kind: 'batch', scenario: { meters: 1, days: 1 }, output: { sink: ['postgres'], pgUrl: 'postgres://forge:secret@127.0.0.1:1/none' } });
+    const record = await waitForJob(server, jobId, (r) => r.status !== 'running');
     expect(record.status).toBe('failed');
     expect(record.errors.join(' ')).toMatch(/ECONNREFUSED|connect/i);
     expect(JSON.stringify(record)).not.toContain('secret');
@@ -181,13 +157,3 @@ describe('a worker that dies', () => {
   });
 });
 
-/** Reads a server-sent event stream to its end: the events' names and parsed data. */
-async function readEvents(url: string): Promise<{ event: string; data: unknown }[]> {
-  const res = await fetch(url);
-  expect(res.status).toBe(200);
-  const text = await res.text();
-  return text
-    .split('\n\n')
-    .filter((block) => block.trim() !== '')
-    .map((block) => ({ event: /^event: (.*)$/m.exec(block)![1]!, data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!) as unknown }));
-}

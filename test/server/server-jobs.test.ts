@@ -1,11 +1,11 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../src/jobs/job-store.js';
 import { buildServer } from '../../src/server/build-server.js';
+import { duckReadings, waitForJob } from '../support/server-jobs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'forge-server-jobs-'));
 const stateDir = join(dir, 'jobs');
@@ -26,24 +26,6 @@ const records = (): string[] => {
     return [];
   }
 };
-
-async function readingsIn(path: string): Promise<number> {
-  const instance = await DuckDBInstance.create(path, { access_mode: 'READ_ONLY' });
-  const connection = await instance.connect();
-  const n = Number((await connection.runAndReadAll('SELECT count(*) FROM ami_readings')).getRows()[0]![0]);
-  connection.closeSync();
-  instance.closeSync();
-  return n;
-}
-
-async function waitForEnd(jobId: string, timeoutMs = 60_000): Promise<JobRecord> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const record = (await server.inject({ url: `/api/jobs/${jobId}` })).json<JobRecord>();
-    if (record.status !== 'running' || Date.now() > until) return record;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('POST /api/jobs: bad bodies', () => {
   const cases: [string, unknown, RegExp][] = [
@@ -91,9 +73,9 @@ describe('jobs', () => {
     expect(res.statusCode).toBe(201);
     const { jobId, status } = res.json<JobRecord>();
     expect(status).toBe('running');
-    const record = await waitForEnd(jobId);
+    const record = await waitForJob(server, jobId);
     expect(record).toMatchObject({ jobId, kind: 'batch', status: 'completed', stats: { delivered: 20 * 2 * 96 } });
-    expect(await readingsIn(out)).toBe(20 * 2 * 96);
+    expect((await duckReadings(out)).rows).toBe(20 * 2 * 96);
     const history = (await server.inject({ url: '/api/jobs' })).json<JobRecord[]>();
     expect(history.map((r) => r.jobId)).toContain(jobId);
     const stop = await server.inject({ method: 'POST', url: `/api/jobs/${jobId}/stop` });
@@ -112,10 +94,10 @@ describe('jobs', () => {
       payload: { kind: 'stream', scenario: { meters: 10 }, output: { sink: ['duckdb'], out }, stream: { from: '2026-02-01T00:00:00Z', duration: '6h', speed: 'max' } },
     });
     expect(res.statusCode).toBe(201);
-    const record = await waitForEnd(res.json<JobRecord>().jobId);
+    const record = await waitForJob(server, res.json<JobRecord>().jobId);
     expect(record.status).toBe('completed');
     expect(record.stats.delivered).toBe(10 * 24);
-    expect(await readingsIn(out)).toBe(10 * 24);
+    expect((await duckReadings(out)).rows).toBe(10 * 24);
   });
 
   it('stops a long stream job gracefully: stopped, with the counts DuckDB holds', async () => {
@@ -138,7 +120,7 @@ describe('jobs', () => {
     expect(record.stats.delivered).toBeGreaterThan(0);
     expect(record.stats.delivered).toBeLessThan(50 * 30 * 96);
     expect(record.stats.sinks[0]!.committed).toBe(record.stats.delivered);
-    expect(await readingsIn(out)).toBe(record.stats.delivered);
+    expect((await duckReadings(out)).rows).toBe(record.stats.delivered);
     expect((await server.inject({ url: `/api/jobs/${jobId}` })).json()).toMatchObject({ status: 'stopped' });
   });
 
@@ -151,7 +133,7 @@ describe('jobs', () => {
     });
     expect(res.statusCode).toBe(201);
     expect(res.body).not.toContain('hunter2');
-    const record = await waitForEnd(res.json<JobRecord>().jobId);
+    const record = await waitForJob(server, res.json<JobRecord>().jobId);
     expect(record.status).toBe('failed');
     expect(JSON.stringify(record)).not.toContain('hunter2');
     expect((await server.inject({ url: '/api/jobs' })).body).not.toContain('hunter2');

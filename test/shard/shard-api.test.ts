@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobRecord } from '../../src/jobs/job-store.js';
 import { buildServer } from '../../src/server/build-server.js';
+import { waitForJob } from '../support/server-jobs.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'forge-shard-api-'));
 const stateDir = join(dir, 'jobs');
@@ -21,15 +21,6 @@ afterAll(async () => {
 const post = (body: unknown): Promise<LightMyRequestResponse> =>
   server.inject({ method: 'POST', url: '/api/jobs', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
 
-async function waitForEnd(jobId: string): Promise<JobRecord> {
-  const until = Date.now() + 60_000;
-  for (;;) {
-    const record = (await server.inject({ url: `/api/jobs/${jobId}` })).json<JobRecord>();
-    if (record.status !== 'running' || Date.now() > until) return record;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 describe('the shard in an API body (the scenario schema the CLI uses)', () => {
   it.each([['4/4'], ['a/b'], [{ index: 1, count: 0 }]])('answers shard %j 400 naming scenario.shard, and writes no record', async (shard) => {
     const res = await post({ kind: 'batch', scenario: { meters: 10, days: 1, start: '2026-03-01', shard }, output: { sink: ['parquet'], out: join(dir, 'bad') } });
@@ -43,7 +34,7 @@ describe('the shard in an API body (the scenario schema the CLI uses)', () => {
     const res = await post({ kind: 'batch', scenario: { meters: 21, days: 1, start: '2026-03-01', interval: 60, shard: { index: 1, count: 2 } }, output: { sink: ['parquet'], out } });
     expect(res.statusCode, res.body).toBeLessThan(300);
     const { jobId } = res.json<{ jobId: string }>();
-    const record = await waitForEnd(jobId);
+    const record = await waitForJob(server, jobId);
     expect(record.status).toBe('completed');
     expect(record.scenario.shard).toBe('1/2');
     expect(record.stats.delivered).toBe(11 * 24);

@@ -26,8 +26,12 @@ export function ValidatePage({ jobId }: { jobId: string | null }) {
     void api.jobs().then((all) => {
       const finished = all.filter((j) => j.status !== 'running');
       setJobs(finished);
-      const chosen = finished.find((j) => j.jobId === jobId) ?? finished.find((j) => duckdbOf(j) !== null);
-      if (chosen && duckdbOf(chosen)) setPath(duckdbOf(chosen)!);
+      // A job named in the address sets the file; otherwise the latest job's file fills an empty field only (never
+      // over what the user has typed meanwhile).
+      const named = finished.find((j) => j.jobId === jobId);
+      if (named && duckdbOf(named)) setPath(duckdbOf(named)!);
+      const latest = finished.find((j) => duckdbOf(j) !== null);
+      if (!named && latest) setPath((typed) => typed || duckdbOf(latest)!);
     }, setError);
   }, [jobId]);
 
