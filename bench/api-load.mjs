@@ -53,7 +53,7 @@ try {
   const job = await api('POST', '/api/jobs', {
     kind: 'stream',
     scenario: { meters: 10_000, area: 'ERCOT', emissionPattern: 'STAGGERED_REALISTIC' },
-    output: { sink: ['duckdb'], out: join(dir, 'load.duckdb') },
+    output: { sink: ['duckdb'], out: 'load.duckdb' },
     stream: { speed: 900, duration: '2d' },
   });
   for (let i = 0; i < 600; i++) {
