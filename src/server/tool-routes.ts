@@ -5,19 +5,17 @@ import { parseDdlOptions } from '../ddl/ddl-options.js';
 import { relationalDdl } from '../ddl/relational-ddl.js';
 import { snowflakeDdl } from '../ddl/snowflake-ddl.js';
 import { DDL_TARGETS } from '../ddl/sql-identifier.js';
-import { previewRecords } from '../generator/preview-records.js';
 import { SHAPES } from '../generator/reading-records.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { openPipelineReadOnly, pipelineStatus } from '../pipeline/pipeline-status.js';
-import { resolveScenario } from '../scenario/scenario.js';
+import { resolveScenario, scenarioToInput } from '../scenario/scenario.js';
 import { ForgeError } from '../util/forge-error.js';
 import { formatIssues } from '../util/format-zod-error.js';
 import { validateOutput } from '../validate/validation-checks.js';
 import { jobVerifyPlan } from '../verify/job-verify-plan.js';
 import { verifySink } from '../verify/verify-sink.js';
-import { fleetMap, MAX_MAP_METERS } from './fleet-map.js';
-import { GeneratorCache } from './generator-cache.js';
 import { confinedReadPath } from './output-policy.js';
+import { ScenarioToolsThread } from './scenario-tools-thread.js';
 import type { ServerPipeline } from './server-pipeline.js';
 
 const parse = <T>(schema: z.ZodType<T>, input: unknown): T => {
@@ -45,46 +43,27 @@ const ddlQuery = z.strictObject({
 });
 const statusQuery = z.strictObject({ out: z.string().min(1).optional() });
 
-/** Readings a sample is measured on for the fleet metrics' row size. */
-const SAMPLE_ROWS = 500;
-
 /**
  * What the Generate, Validate and pipeline views ask besides jobs: sample records, fleet metrics, validation checks
  * and verification of a sink, the pipeline's status, and the DDL of a target. Each calls the library function the
  * CLI calls, with the same schemas.
  */
 export function registerToolRoutes(app: FastifyInstance, store: JobStore, dataDir: string, pipeline?: ServerPipeline): void {
-  const generators = new GeneratorCache();
+  const tools = new ScenarioToolsThread();
+  app.addHook('onClose', () => tools.close());
+  // Each body is checked here (a bad one is a 400 at once); the work runs on the tools' thread.
   app.post('/api/preview', { schema: { summary: 'Sample readings of a scenario (flat or nested)', tags: ['tools'] } }, async (request) => {
     const body = parse(previewBody, request.body);
-    const scenario = resolveScenario(body.scenario);
-    return { records: previewRecords(scenario, body.n, body.shape, generators.get(scenario)) };
+    return tools.ask({ tool: 'preview', scenario: scenarioToInput(resolveScenario(body.scenario)), n: body.n, shape: body.shape });
   });
 
-  app.post('/api/fleet-metrics', { schema: { summary: 'What a fleet sends: readings and events a minute, rows an hour, MB an hour, GB a day', tags: ['tools'] } }, async (request) => {
-    const scenario = resolveScenario(parse(scenarioBody, request.body).scenario);
-    // The encoded size is measured, not assumed: the mean NDJSON length of a sample of the scenario's own readings.
-    const sample = previewRecords(scenario, Math.min(SAMPLE_ROWS, scenario.meters * 24), 'flat', generators.get(scenario));
-    const bytesPerRow = sample.reduce((n, r) => n + Buffer.byteLength(JSON.stringify(r)) + 1, 0) / sample.length;
-    const events = sample.filter((r) => 'event_type' in r && r.event_type !== null).length / sample.length;
-    const readingsPerMinute = scenario.meters / scenario.intervalMinutes;
-    const rowsPerHour = readingsPerMinute * 60;
-    return {
-      meters: scenario.meters,
-      intervalMinutes: scenario.intervalMinutes,
-      readingsPerMinute,
-      eventsPerMinute: readingsPerMinute * events,
-      rowsPerHour,
-      bytesPerRow: Math.round(bytesPerRow),
-      mbPerHour: (rowsPerHour * bytesPerRow) / 1e6,
-      gbPerDay: (rowsPerHour * 24 * bytesPerRow) / 1e9,
-    };
-  });
+  app.post('/api/fleet-metrics', { schema: { summary: 'What a fleet sends: readings and events a minute, rows an hour, MB an hour, GB a day', tags: ['tools'] } }, async (request) =>
+    tools.ask({ tool: 'metrics', scenario: scenarioToInput(resolveScenario(parse(scenarioBody, request.body).scenario)) }),
+  );
 
-  app.post('/api/fleet-map', { schema: { summary: "The fleet's meters on the map (an even sample of at most 10,000), by segment and by outage in the scenario's range", tags: ['tools'] } }, async (request) => {
-    const scenario = resolveScenario(parse(scenarioBody, request.body).scenario);
-    return fleetMap(scenario, MAX_MAP_METERS, generators.get(scenario).fleet);
-  });
+  app.post('/api/fleet-map', { schema: { summary: "The fleet's meters on the map (an even sample of at most 10,000), by segment and by outage in the scenario's range", tags: ['tools'] } }, async (request) =>
+    tools.ask({ tool: 'map', scenario: scenarioToInput(resolveScenario(parse(scenarioBody, request.body).scenario)) }),
+  );
 
   app.post('/api/validate', { schema: { summary: 'Quality checks of a DuckDB output', tags: ['tools'] } }, async (request) =>
     validateOutput(confinedReadPath(parse(pathBody, request.body).out, 'out', dataDir)),

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generationDays } from '../../src/generator/calendar.js';
 import { ReadingGenerator } from '../../src/generator/reading-generator.js';
@@ -95,6 +96,22 @@ describe('POST /api/fleet-map', () => {
     for (const s of map.segment) counts[s]! += 1;
     // The sample keeps the fleet's mix (70/20/10 by default) within a couple of points.
     expect(counts[0]! / 10_000).toBeCloseTo(0.7, 1);
+  });
+
+  it('is computed off the main thread: /health answers while a 300,000-meter fleet is being built', async () => {
+    let mapDone = false;
+    const map = server.inject({ method: 'POST', url: '/api/fleet-map', payload: { scenario: { meters: 300_000, seed: 987_654 } } }).then((r) => {
+      mapDone = true;
+      return r;
+    });
+    // Let the map's handler start: on the main thread it would hold the event loop (and this timer) for seconds.
+    await sleep(200);
+    const health = await server.inject({ url: '/health' });
+    expect(health.statusCode).toBe(200);
+    expect(mapDone).toBe(false);
+    const answer = await map;
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json<FleetMap>().meters).toBe(300_000);
   });
 
   it('refuses a bad scenario with the field named and no map', async () => {
