@@ -153,7 +153,7 @@ function JobMonitor({ jobId }: { jobId: string }) {
         <Stat label="rows / s (average)" value={compact(stats?.rowsPerSecond)} />
         <Stat label="latency p50 / p99 ms" value={stats?.latencyMs ? `${int(stats.latencyMs.p50)} / ${int(stats.latencyMs.p99)}` : '—'} />
         <Stat label="simulated time (UTC)" value={stats?.simulatedUtc ? stats.simulatedUtc.slice(0, 16).replace('T', ' ') : '—'} />
-        <Stat label="checkpoint" value={stats?.checkpoint !== undefined ? int(stats.checkpoint) : '—'} />
+        <Stat label="checkpoint (simulated ms into the window)" value={stats?.checkpoint !== undefined ? int(stats.checkpoint) : '—'} />
       </div>
       <div class="charts">
         <LineChart title="Rows per second" unit="rows/s" x={series.t} series={[{ label: 'rows/s', color: '#2563eb', values: series.rps }]} testId="chart-rows" />
