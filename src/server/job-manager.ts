@@ -212,6 +212,10 @@ export class JobManager {
     let record: JobRecord;
     if (request.kind === 'batch') {
       if (request.stream) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['stream: applies to stream jobs only (kind "stream")']);
+      // As forge generate --shard: the default start moves with the calendar, so shards need the same explicit one.
+      if (base.shard && request.scenario.start === undefined) {
+        throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['scenario.start: a sharded job needs an explicit start (the same for every shard); the default moves with the calendar']);
+      }
       record = batchJobRecord(base, output);
     } else {
       record = streamJobRecord(base, output, request.stream ?? {}, { sink: 'output.sink', batchRows: 'stream.batchRows' });

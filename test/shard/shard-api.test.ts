@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
@@ -27,6 +27,13 @@ describe('the shard in an API body (the scenario schema the CLI uses)', () => {
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ code: 'FORGE_ERR_INVALID_CONFIG', message: expect.stringMatching(/scenario\.?shard|shard:/) });
     expect(readdirSync(dir)).not.toContain('bad');
+  });
+
+  it('refuses a sharded batch job without an explicit start, writing no record', async () => {
+    const res = await post({ kind: 'batch', scenario: { meters: 10, days: 1, shard: '1/2' }, output: { sink: ['parquet'], out: join(dir, 'no-start') } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().message).toMatch(/scenario\.start: a sharded job needs an explicit start/);
+    expect(existsSync(stateDir) ? readdirSync(stateDir).filter((n) => n.endsWith('.json')) : []).toEqual([]);
   });
 
   it('runs a batch job of one shard: its rows only, its files named by shard, the shard kept in the record', async () => {
