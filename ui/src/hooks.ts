@@ -18,14 +18,15 @@ export interface Loaded<T> {
 }
 
 /**
- * Loads `load(signal)` whenever `key` changes; a newer key aborts the request under way, so an answer for an old
- * configuration never replaces a newer one.
+ * Loads `load(signal)` whenever `key` changes (and `enabled` holds); a newer key aborts the request under way, so an
+ * answer for an old configuration never replaces a newer one.
  */
-export function useLoad<T>(key: string, load: (signal: AbortSignal) => Promise<T>): Loaded<T> {
+export function useLoad<T>(key: string, load: (signal: AbortSignal) => Promise<T>, enabled = true): Loaded<T> {
   const [state, setState] = useState<Loaded<T>>({ data: null, error: null, loading: true });
   const latest = useRef(load);
   latest.current = load;
   useEffect(() => {
+    if (!enabled) return;
     const controller = new AbortController();
     setState((s) => ({ ...s, loading: true }));
     latest.current(controller.signal).then(
@@ -33,7 +34,7 @@ export function useLoad<T>(key: string, load: (signal: AbortSignal) => Promise<T
       (error: ApiError) => !controller.signal.aborted && setState({ data: null, error, loading: false }),
     );
     return () => controller.abort();
-  }, [key]);
+  }, [key, enabled]);
   return state;
 }
 

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, type ApiError, type Preset, type ServiceArea } from '../api.js';
+import { api, type ApiError, type FleetPreset, type Preset, type ServiceArea } from '../api.js';
 import { ErrorNote, Stat } from '../components/bits.js';
 import { FleetMap } from '../components/FleetMap.js';
 import { RecordTable } from '../components/RecordTable.js';
@@ -59,6 +59,7 @@ export function GeneratePage() {
   const [form, setForm] = useState<GenerateForm>(initial);
   const [presets, setPresets] = useState<Preset[]>([]);
   const [areas, setAreas] = useState<ServiceArea[]>([]);
+  const [fleets, setFleets] = useState<FleetPreset[]>([]);
   const [starting, setStarting] = useState(false);
   const [startError, setStartError] = useState<ApiError | null>(null);
   const [colorBy, setColorBy] = useState<'segment' | 'outage'>('segment');
@@ -66,6 +67,7 @@ export function GeneratePage() {
 
   useEffect(() => {
     void api.presets().then(setPresets, () => undefined);
+    void api.fleetPresets().then(setFleets, () => undefined);
     void api.serviceAreas().then((a) => {
       setAreas(a);
       setForm((f) => (f.area ? f : { ...f, area: a[0]?.name ?? '' }));
@@ -86,12 +88,11 @@ export function GeneratePage() {
   const settled = useDebounced(JSON.stringify(scenario), 350);
   // Ready once the service areas have loaded and the settled scenario names one.
   const ready = (JSON.parse(settled) as { area: string }).area !== '';
-  const metrics = useLoad(`m${settled}${ready}`, (signal) => (ready ? api.fleetMetrics(JSON.parse(settled), signal) : Promise.reject(new Error('…'))));
-  const map = useLoad(`g${settled}${ready}`, (signal) => (ready ? api.fleetMap(JSON.parse(settled), signal) : Promise.reject(new Error('…'))));
-  const preview = useLoad(`p${settled}${ready}`, (signal) => (ready ? api.preview(JSON.parse(settled), 8, 'flat', signal) : Promise.reject(new Error('…'))));
-  const sample = useLoad(`s${settled}${ready}`, (signal) => (ready ? api.preview(JSON.parse(settled), 1, 'nested', signal) : Promise.reject(new Error('…'))));
+  const metrics = useLoad(settled, (signal) => api.fleetMetrics(JSON.parse(settled), signal), ready);
+  const map = useLoad(settled, (signal) => api.fleetMap(JSON.parse(settled), signal), ready);
+  const preview = useLoad(settled, (signal) => api.preview(JSON.parse(settled), 8, 'flat', signal), ready);
+  const sample = useLoad(settled, (signal) => api.preview(JSON.parse(settled), 1, 'nested', signal), ready);
 
-  const flows = FLOWS;
   const needsOut = form.flow === 'duckdb' || form.flow === 'dual' || form.flow === 'files';
   const out = form.out || freshOut(form.flow, form.template, form.fileFormat);
   const rows = form.mode === 'batch' ? form.meters * form.days * (1440 / form.interval) : null;
@@ -138,7 +139,7 @@ export function GeneratePage() {
 
         <Step n={3} title="Data flow">
           <div class="cards flows" role="radiogroup" aria-label="Data flow">
-            {flows.map((f) => {
+            {FLOWS.map((f) => {
               const usable = f.modes.includes(form.mode);
               return (
                 <button type="button" key={f.flow} role="radio" aria-checked={form.flow === f.flow} class={`card${form.flow === f.flow ? ' chosen' : ''}${usable ? '' : ' dim'}`} onClick={() => chooseFlow(f.flow)} title={usable ? f.detail : `${f.title}: ${f.modes.join(' or ')} only`}>
@@ -182,6 +183,20 @@ export function GeneratePage() {
 
         <Step n={4} title="Fleet">
           <div class="fields">
+            <label>
+              Fleet size
+              <select aria-label="Fleet size" value={fleets.find((f) => f.meters === form.meters)?.name ?? ''} onChange={(e) => {
+                const fleet = fleets.find((f) => f.name === e.currentTarget.value);
+                if (fleet) setForm((f) => ({ ...f, template: 'custom', meters: fleet.meters }));
+              }}>
+                <option value="">{int(form.meters)} meters</option>
+                {fleets.map((f) => (
+                  <option key={f.name} value={f.name}>
+                    {f.title} ({int(f.meters)} meters)
+                  </option>
+                ))}
+              </select>
+            </label>
             <label>
               Meters
               <input aria-label="Meters" type="number" min={1} max={1_000_000} value={form.meters} onInput={(e) => set('meters', Math.max(1, Math.floor(Number(e.currentTarget.value) || 1)))} />
@@ -278,7 +293,7 @@ export function GeneratePage() {
       <aside class="insight">
         <section class="panel" aria-label="Fleet metrics">
           <h2>Fleet metrics</h2>
-          <ErrorNote error={metrics.error && metrics.error.message !== '…' ? metrics.error : null} />
+          <ErrorNote error={metrics.error} />
           <div class={`stats${metrics.loading ? ' stale' : ''}`} data-testid="fleet-metrics">
             <Stat label="readings / min" value={compact(metrics.data?.readingsPerMinute)} testId="metric-readings" />
             <Stat label="events / min" value={fixed(metrics.data?.eventsPerMinute, 1)} />
