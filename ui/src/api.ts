@@ -1,9 +1,11 @@
 import type { JobRecord, JobStats } from '../../src/jobs/job-store.js';
 import type { PipelineStatus } from '../../src/pipeline/pipeline-status.js';
+import type { FleetMap } from '../../src/server/fleet-map.js';
+import type { FleetMetrics } from '../../src/server/scenario-tools.js';
 import type { ValidationReport } from '../../src/validate/validation-checks.js';
 import type { VerifyReport as SinkVerifyReport } from '../../src/verify/verify-sink.js';
 
-export type { JobRecord, JobStats, PipelineStatus, ValidationReport };
+export type { FleetMap, FleetMetrics, JobRecord, JobStats, PipelineStatus, ValidationReport };
 
 /** An error the API answered with: its JSON { code, message }, or the transport's failure. */
 export class ApiError extends Error {
@@ -71,26 +73,6 @@ export interface ServiceArea {
   readonly timeZone: string;
   readonly latitude: number;
   readonly longitude: number;
-}
-export interface FleetMetrics {
-  readonly meters: number;
-  readonly intervalMinutes: number;
-  readonly readingsPerMinute: number;
-  readonly eventsPerMinute: number;
-  readonly rowsPerHour: number;
-  readonly bytesPerRow: number;
-  readonly mbPerHour: number;
-  readonly gbPerDay: number;
-}
-export interface FleetMap {
-  readonly meters: number;
-  readonly shown: number;
-  readonly segments: readonly string[];
-  /** Per shown meter: latitude, longitude, segment index (into segments), 1 when the meter sees an outage. */
-  readonly latitude: readonly number[];
-  readonly longitude: readonly number[];
-  readonly segment: readonly number[];
-  readonly outage: readonly number[];
 }
 export type ReadingRecord = Record<string, unknown>;
 /** What POST /api/verify answers: one report per sink of the job. */
