@@ -45,7 +45,7 @@ export function registerServeCommand(program: Command): void {
         host, port, ...(token ? { token } : {}), ...(typeof flags.stateDir === 'string' ? { stateDir: flags.stateDir } : {}), ...(typeof flags.dataDir === 'string' ? { dataDir: flags.dataDir } : {}), ...(pipeline ? { pipeline } : {}),
       });
       const address = await server.listen({ host, port });
-      process.stdout.write(`forge: serving on ${address} (API docs ${address}/docs)${token ? '; /api and /metrics need the bearer token' : ''}\n`);
+      process.stdout.write(`forge: serving on ${address}: the web UI at ${address}/, API docs at ${address}/docs${token ? '; /api and /metrics need the bearer token' : ''}\n`);
       if (pipeline) process.stdout.write(`forge: ingesting ${String(flags.stage)} into ${pipeline.out} (target lag ${pipeline.targetLagMs / 1000} s); status at ${address}/api/pipeline/status\n`);
       await new Promise<void>((resolve) => {
         const stop = (): void => {
