@@ -22,9 +22,10 @@ export function App() {
         () => setDown(true),
       );
     poll();
-    const timer = window.setInterval(poll, 5_000);
+    const timer = window.setInterval(poll, 3_000);
     return () => window.clearInterval(timer);
-  }, []);
+    // Polled again on every page change too, so the running count follows what the user just did.
+  }, [route.page, route.jobId]);
 
   return (
     <div class="shell">
