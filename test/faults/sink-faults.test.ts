@@ -15,9 +15,9 @@ import { PostgresSink } from '../../src/sinks/postgres/postgres-sink.js';
 import type { Sink } from '../../src/sinks/sink.js';
 import { resolveEmission } from '../../src/stream/emission-settings.js';
 import { verifySink } from '../../src/verify/verify-sink.js';
-import { MQTT_URL, NATS_URL, brokerGate, closedPort, mqttBroker, natsBroker, runId } from '../support/brokers.js';
+import { MQTT_URL, NATS_URL, brokerGate, closedPort, mqttBroker, natsBroker, runId, tcpProxy } from '../support/brokers.js';
 import { PG_TEST_URL, postgresService, serviceGate } from '../support/services.js';
-import { duckFactCounts, forge, jobRecords, outageProxy } from './support.js';
+import { duckFactCounts, forge, jobRecords } from './support.js';
 
 /**
  * Each networked sink (Postgres, MQTT, NATS JetStream) unavailable when a job starts, and going away in the middle of
@@ -117,7 +117,7 @@ const natsGate = brokerGate('NATS', NATS_URL, await natsBroker());
 
 describe.runIf(pgGate.run)(`Postgres going away mid-stream${pgGate.note}`, () => {
   it('the job reports degraded, recovers when it is back, and verify finds 0 missing, 0 duplicates', async () => {
-    const proxy = await outageProxy(PG_TEST_URL, 5432);
+    const proxy = await tcpProxy(PG_TEST_URL, 5432);
     const table = `fault_outage_${runId()}`;
     try {
       const run = await streamThroughOutage('postgres', (onStatus) => PostgresSink.fromTableName(table, { url: proxy.url, retry: { initialDelayMs: 50, maxDelayMs: 500 }, onStatus }), proxy);
@@ -148,7 +148,7 @@ describe.runIf(mqttGate.run)(`Mosquitto going away mid-stream${mqttGate.note}`, 
       ids.set(id, (ids.get(id) ?? 0) + 1);
     });
     await subscriber.subscribeAsync(`${prefix}/#`, { qos: 1 });
-    const proxy = await outageProxy(MQTT_URL, 1883);
+    const proxy = await tcpProxy(MQTT_URL, 1883);
     try {
       const run = await streamThroughOutage('mqtt', (onStatus) => new MqttSink({ url: proxy.url, topicPrefix: prefix, onStatus }), proxy);
       const until = Date.now() + 20_000;
@@ -173,7 +173,7 @@ describe.runIf(natsGate.run)(`NATS JetStream going away mid-stream${natsGate.not
     const id = runId();
     const streamName = `FORGE_FAULT_${id}`;
     const subjectPrefix = `forge-fault-${id}.ami.readings`;
-    const proxy = await outageProxy(NATS_URL, 4222);
+    const proxy = await tcpProxy(NATS_URL, 4222);
     const nc = await natsConnect({ servers: NATS_URL });
     const jsm = await jetstreamManager(nc);
     try {

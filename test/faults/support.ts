@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
-import { createServer, connect as tcpConnect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -138,69 +137,4 @@ export async function duckFactCounts(path: string): Promise<{ rows: number; keys
 /** The verify report of `forge verify ... --json`: the counts of its first (or named) target. */
 export function verifyCounts(stdout: string): { ok: boolean; reports: { expected: number; found: number; missing: number; duplicates: number; differing: number; unexpected: number; target?: unknown }[] } {
   return JSON.parse(stdout);
-}
-
-export interface OutageProxy {
-  /** The service URL through the proxy (same scheme, user and path; the proxy's port). */
-  readonly url: string;
-  /** Connections accepted so far. */
-  readonly connections: number;
-  /** The service "goes away": every open connection is dropped and new ones are reset at once, until `up`. */
-  down(): void;
-  /** The service is back: connections are relayed again. */
-  up(): void;
-  close(): Promise<void>;
-}
-
-/**
- * A TCP relay in front of a real service (node:net) that can take the service away for a while and bring it back,
- * as a restart or a network outage would (test/support/brokers.ts's tcpProxy only cuts connections or closes).
- */
-export async function outageProxy(serviceUrl: string, defaultPort: number): Promise<OutageProxy> {
-  const target = new URL(serviceUrl);
-  const sockets = new Set<Socket>();
-  let connections = 0;
-  let isDown = false;
-  const server: Server = createServer((client) => {
-    connections++;
-    if (isDown) {
-      client.destroy();
-      return;
-    }
-    const upstream = tcpConnect(Number(target.port || defaultPort), target.hostname);
-    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
-      sockets.add(a);
-      a.pipe(b);
-      a.on('error', () => b.destroy());
-      a.on('close', () => {
-        sockets.delete(a);
-        b.destroy();
-      });
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const proxied = new URL(serviceUrl);
-  proxied.hostname = '127.0.0.1';
-  proxied.port = String((server.address() as AddressInfo).port);
-  const dropAll = (): void => {
-    for (const s of sockets) s.destroy();
-  };
-  return {
-    url: proxied.toString(),
-    get connections() {
-      return connections;
-    },
-    down: () => {
-      isDown = true;
-      dropAll();
-    },
-    up: () => {
-      isDown = false;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        dropAll();
-      }),
-  };
 }

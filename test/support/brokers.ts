@@ -99,23 +99,35 @@ export function runForgeAsync(args: readonly string[], cwd: string, env: Record<
 }
 
 export interface TcpProxy {
-  /** The broker URL through the proxy (same scheme, the proxy's port). */
+  /** The service URL through the proxy (same scheme, user and path; the proxy's port). */
   readonly url: string;
   /** Connections accepted so far (a reconnect makes a new one). */
   readonly connections: number;
   /** Drops every open connection; new ones are still relayed. */
   cut(): void;
+  /** The service "goes away" (a restart, a network outage): open connections are dropped and new ones reset, until `up`. */
+  down(): void;
+  /** The service is back: connections are relayed again. */
+  up(): void;
   /** Stops relaying: drops every connection and refuses new ones. */
   close(): Promise<void>;
 }
 
-/** A TCP relay to a broker whose connections can be cut, to watch a client reconnect (or fail to, once closed). */
-export async function tcpProxy(brokerUrl: string, defaultPort: number): Promise<TcpProxy> {
-  const target = new URL(brokerUrl);
+/**
+ * A TCP relay (node:net) in front of a real service whose connections can be cut, or the service taken away for a
+ * while and brought back, to watch a client reconnect (or fail to, once closed).
+ */
+export async function tcpProxy(serviceUrl: string, defaultPort: number): Promise<TcpProxy> {
+  const target = new URL(serviceUrl);
   const sockets = new Set<Socket>();
   let connections = 0;
+  let isDown = false;
   const server: Server = createServer((client) => {
     connections++;
+    if (isDown) {
+      client.destroy();
+      return;
+    }
     const upstream = tcpConnect(Number(target.port || defaultPort), target.hostname);
     for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
       sockets.add(a);
@@ -128,16 +140,25 @@ export async function tcpProxy(brokerUrl: string, defaultPort: number): Promise<
     }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `${target.protocol}//127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const proxied = new URL(serviceUrl);
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String((server.address() as AddressInfo).port);
   const cut = (): void => {
     for (const s of sockets) s.destroy();
   };
   return {
-    url,
+    url: proxied.toString(),
     get connections() {
       return connections;
     },
     cut,
+    down: () => {
+      isDown = true;
+      cut();
+    },
+    up: () => {
+      isDown = false;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
