@@ -1,9 +1,7 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/server/build-server.js';
+import { describe, expect, it } from 'vitest';
+import { useTestServer } from '../support/server-jobs.js';
 
 /**
  * Bad API bodies, query strings and oversized requests (DESIGN.md invariant 5): each is answered 4xx with
@@ -11,18 +9,10 @@ import { buildServer } from '../../src/server/build-server.js';
  * test/server/server-jobs.test.ts has a first few job bodies; this is the table over every route that takes input.
  */
 
-const dir = mkdtempSync(join(tmpdir(), 'forge-bad-api-'));
-const stateDir = join(dir, 'jobs');
+const t = useTestServer('forge-bad-api-');
+const { dir, stateDir } = t;
 const out = join(dir, 'out.duckdb');
-let server: FastifyInstance;
 
-beforeAll(async () => {
-  server = await buildServer({ dataDir: dir, stateDir });
-});
-afterAll(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 const job = (body: Record<string, unknown>): Record<string, unknown> => ({ kind: 'batch', scenario: { meters: 2, days: 1, start: '2026-06-01' }, output: { sink: ['duckdb'], out }, ...body });
 const stream = (settings: Record<string, unknown>, output: Record<string, unknown> = { sink: ['duckdb'], out }): Record<string, unknown> => ({
@@ -96,7 +86,7 @@ const records = (): string[] => (existsSync(stateDir) ? readdirSync(stateDir).fi
 
 describe('bad API input: 4xx { code, message } naming the field, no stack trace, nothing written', () => {
   it.each(cases)('%s', async (_what, method, url, body, status, message) => {
-    const res = await server.inject({
+    const res = await t.server.inject({
       method,
       url,
       ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, payload: typeof body === 'string' ? body : JSON.stringify(body) }),
@@ -113,16 +103,16 @@ describe('bad API input: 4xx { code, message } naming the field, no stack trace,
 
   it('answers a body over 1 MiB 413 with a JSON error, before parsing it', async () => {
     const padding = 'x'.repeat(1_100_000);
-    const res = await server.inject({ method: 'POST', url: '/api/jobs', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ ...job({}), padding }) });
+    const res = await t.server.inject({ method: 'POST', url: '/api/jobs', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ ...job({}), padding }) });
     expect(res.statusCode).toBe(413);
     expect(res.json()).toEqual({ code: 'FORGE_ERR_INVALID_CONFIG', message: expect.stringMatching(/too large/i) });
     expect(records()).toEqual([]);
-    const preview = await server.inject({ method: 'POST', url: '/api/preview', headers: { 'content-type': 'application/json' }, payload: `{"n":1,"p":"${padding}"}` });
+    const preview = await t.server.inject({ method: 'POST', url: '/api/preview', headers: { 'content-type': 'application/json' }, payload: `{"n":1,"p":"${padding}"}` });
     expect(preview.statusCode).toBe(413);
   });
 
   it('answers a body that is not JSON 415 or 400 with a JSON error', async () => {
-    const res = await server.inject({ method: 'POST', url: '/api/jobs', headers: { 'content-type': 'application/x-yaml' }, payload: 'kind: batch\n' });
+    const res = await t.server.inject({ method: 'POST', url: '/api/jobs', headers: { 'content-type': 'application/x-yaml' }, payload: 'kind: batch\n' });
     expect([400, 415]).toContain(res.statusCode);
     expect(res.json()).toMatchObject({ code: expect.stringMatching(/^FORGE_ERR_/), message: expect.any(String) });
     expect(records()).toEqual([]);

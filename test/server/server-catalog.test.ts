@@ -1,32 +1,24 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../support/server-jobs.js';
 import { checkServeHost } from '../../src/cli/commands/serve-command.js';
 import { buildServer } from '../../src/server/build-server.js';
 import { apiError } from '../../src/server/api-error.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'forge-server-'));
-let server: FastifyInstance;
+const t = useTestServer('forge-server-');
+const { dir } = t;
 
-beforeAll(async () => {
-  server = await buildServer({ dataDir: dir, stateDir: join(dir, 'jobs') });
-});
-afterAll(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('health, metrics and catalog', () => {
   it('GET /health answers ok with the version, uptime and running jobs', async () => {
-    const res = await server.inject({ method: 'GET', url: '/health' });
+    const res = await t.server.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok', version: '0.1.0', uptimeSeconds: expect.any(Number), runningJobs: 0 });
   });
 
   it('GET /metrics is Prometheus text with jobs by status, rows delivered and memory', async () => {
-    const res = await server.inject({ method: 'GET', url: '/metrics' });
+    const res = await t.server.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.body).toMatch(/^forge_jobs\{status="completed"\} 0$/m);
@@ -35,27 +27,27 @@ describe('health, metrics and catalog', () => {
   });
 
   it('lists presets, fleet presets and service areas', async () => {
-    const presets = (await server.inject({ url: '/api/presets' })).json<{ name: string; meters: number; days: number; rows: number }[]>();
+    const presets = (await t.server.inject({ url: '/api/presets' })).json<{ name: string; meters: number; days: number; rows: number }[]>();
     expect(presets.map((p) => p.name)).toEqual(['quick', 'se', 'enterprise', 'ml']);
     expect(presets[0]).toMatchObject({ name: 'quick', meters: 100, days: 7, rows: 100 * 7 * 96 });
-    const fleets = (await server.inject({ url: '/api/fleet-presets' })).json<{ name: string; meters: number }[]>();
+    const fleets = (await t.server.inject({ url: '/api/fleet-presets' })).json<{ name: string; meters: number }[]>();
     expect(fleets.find((f) => f.name === 'substation-10k')?.meters).toBe(10_000);
-    const areas = (await server.inject({ url: '/api/service-areas' })).json<{ name: string; timeZone: string }[]>();
+    const areas = (await t.server.inject({ url: '/api/service-areas' })).json<{ name: string; timeZone: string }[]>();
     expect(areas).toHaveLength(6);
     expect(areas.find((a) => a.name === 'TEXAS_GULF_COAST')?.timeZone).toBe('America/Chicago');
   });
 
   it('serves the OpenAPI document and the docs UI', async () => {
-    const doc = (await server.inject({ url: '/docs/json' })).json<{ openapi: string; paths: Record<string, unknown> }>();
+    const doc = (await t.server.inject({ url: '/docs/json' })).json<{ openapi: string; paths: Record<string, unknown> }>();
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/api/jobs', '/api/jobs/{id}/events']));
-    const ui = await server.inject({ url: '/docs/' });
+    const ui = await t.server.inject({ url: '/docs/' });
     expect(ui.statusCode).toBe(200);
     expect(ui.body).toMatch(/swagger/i);
   });
 
   it('answers an unknown route 404 with a code', async () => {
-    const res = await server.inject({ url: '/api/nothing' });
+    const res = await t.server.inject({ url: '/api/nothing' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ code: 'FORGE_ERR_NOT_FOUND' });
   });

@@ -1,41 +1,30 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startedRecord, type JobRecord } from '../../src/jobs/job-store.js';
 import { parseOutputOptions } from '../../src/jobs/output-options.js';
-import { buildServer } from '../../src/server/build-server.js';
 import { rerunRequest } from '../../src/server/rerun-request.js';
-import { duckReadings, waitForJob } from '../support/server-jobs.js';
+import { duckReadings, useTestServer, waitForJob } from '../support/server-jobs.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'forge-server-rerun-'));
-let server: FastifyInstance;
+const t = useTestServer('forge-server-rerun-');
+const { dir } = t;
 
-beforeAll(async () => {
-  server = await buildServer({ dataDir: dir, stateDir: join(dir, 'jobs') });
-});
-afterAll(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('POST /api/jobs/:id/rerun', () => {
   it('starts a new job with the same configuration into a fresh file beside the first, with the same rows', async () => {
-    const first = await server.inject({
+    const first = await t.server.inject({
       method: 'POST',
       url: '/api/jobs',
       payload: { kind: 'batch', scenario: { meters: 30, days: 2, start: '2026-03-01', seed: 4 }, output: { sink: ['duckdb'], out: 'first.duckdb' } },
     });
     expect(first.statusCode).toBe(201);
-    const original = await waitForJob(server, first.json<JobRecord>().jobId);
+    const original = await waitForJob(t.server, first.json<JobRecord>().jobId);
     expect(original.status).toBe('completed');
     // A relative path is taken under the data directory.
     expect(original.output.out).toBe(join(dir, 'first.duckdb'));
 
-    const again = await server.inject({ method: 'POST', url: `/api/jobs/${original.jobId}/rerun` });
+    const again = await t.server.inject({ method: 'POST', url: `/api/jobs/${original.jobId}/rerun` });
     expect(again.statusCode).toBe(201);
-    const rerun = await waitForJob(server, again.json<JobRecord>().jobId);
+    const rerun = await waitForJob(t.server, again.json<JobRecord>().jobId);
     expect(rerun.jobId).not.toBe(original.jobId);
     expect(rerun.status).toBe('completed');
     expect(rerun.scenario).toEqual(original.scenario);
@@ -45,10 +34,10 @@ describe('POST /api/jobs/:id/rerun', () => {
   });
 
   it('answers 404 for an unknown job and 400 for a bad id, starting nothing', async () => {
-    const before = (await server.inject({ url: '/api/jobs' })).json<JobRecord[]>().length;
-    expect((await server.inject({ method: 'POST', url: '/api/jobs/job-nope/rerun' })).statusCode).toBe(404);
-    expect((await server.inject({ method: 'POST', url: '/api/jobs/..%2Fetc/rerun' })).statusCode).toBe(400);
-    expect((await server.inject({ url: '/api/jobs' })).json<JobRecord[]>().length).toBe(before);
+    const before = (await t.server.inject({ url: '/api/jobs' })).json<JobRecord[]>().length;
+    expect((await t.server.inject({ method: 'POST', url: '/api/jobs/job-nope/rerun' })).statusCode).toBe(404);
+    expect((await t.server.inject({ method: 'POST', url: '/api/jobs/..%2Fetc/rerun' })).statusCode).toBe(400);
+    expect((await t.server.inject({ url: '/api/jobs' })).json<JobRecord[]>().length).toBe(before);
   });
 });
 

@@ -1,23 +1,12 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../src/jobs/job-store.js';
-import { buildServer } from '../../src/server/build-server.js';
-import { duckReadings, waitForJob } from '../support/server-jobs.js';
+import { duckReadings, useTestServer, waitForJob } from '../support/server-jobs.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'forge-server-jobs-'));
-const stateDir = join(dir, 'jobs');
-let server: FastifyInstance;
+const t = useTestServer('forge-server-jobs-');
+const { dir, stateDir } = t;
 
-beforeAll(async () => {
-  server = await buildServer({ dataDir: dir, stateDir });
-});
-afterAll(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 const records = (): string[] => {
   try {
@@ -41,7 +30,7 @@ describe('POST /api/jobs: bad bodies', () => {
   ];
   for (const [what, payload, field] of cases) {
     it(`answers ${what} 400 with the field named and writes no record`, async () => {
-      const res = await server.inject({
+      const res = await t.server.inject({
         method: 'POST',
         url: '/api/jobs',
         headers: { 'content-type': 'application/json' },
@@ -56,16 +45,16 @@ describe('POST /api/jobs: bad bodies', () => {
   }
 
   it('answers an unknown job 404 and stopping a job that is not running 409', async () => {
-    expect((await server.inject({ url: '/api/jobs/job-nope' })).json()).toMatchObject({ code: 'FORGE_ERR_JOB_NOT_FOUND' });
-    expect((await server.inject({ url: '/api/jobs/job-nope' })).statusCode).toBe(404);
-    expect((await server.inject({ url: '/api/jobs/..%2Fetc' })).statusCode).toBe(400);
+    expect((await t.server.inject({ url: '/api/jobs/job-nope' })).json()).toMatchObject({ code: 'FORGE_ERR_JOB_NOT_FOUND' });
+    expect((await t.server.inject({ url: '/api/jobs/job-nope' })).statusCode).toBe(404);
+    expect((await t.server.inject({ url: '/api/jobs/..%2Fetc' })).statusCode).toBe(400);
   });
 });
 
 describe('jobs', () => {
   it('runs a batch job to completed; its record is in the history', async () => {
     const out = join(dir, 'batch.duckdb');
-    const res = await server.inject({
+    const res = await t.server.inject({
       method: 'POST',
       url: '/api/jobs',
       payload: { kind: 'batch', scenario: { meters: 20, days: 2, start: '2026-02-01' }, output: { sink: ['duckdb'], out } },
@@ -73,28 +62,28 @@ describe('jobs', () => {
     expect(res.statusCode).toBe(201);
     const { jobId, status } = res.json<JobRecord>();
     expect(status).toBe('running');
-    const record = await waitForJob(server, jobId);
+    const record = await waitForJob(t.server, jobId);
     expect(record).toMatchObject({ jobId, kind: 'batch', status: 'completed', stats: { delivered: 20 * 2 * 96 } });
     expect((await duckReadings(out)).rows).toBe(20 * 2 * 96);
-    const history = (await server.inject({ url: '/api/jobs' })).json<JobRecord[]>();
+    const history = (await t.server.inject({ url: '/api/jobs' })).json<JobRecord[]>();
     expect(history.map((r) => r.jobId)).toContain(jobId);
-    const stop = await server.inject({ method: 'POST', url: `/api/jobs/${jobId}/stop` });
+    const stop = await t.server.inject({ method: 'POST', url: `/api/jobs/${jobId}/stop` });
     expect(stop.statusCode).toBe(409);
     expect(stop.json()).toMatchObject({ code: 'FORGE_ERR_JOB_STATE' });
-    const metrics = (await server.inject({ url: '/metrics' })).body;
+    const metrics = (await t.server.inject({ url: '/metrics' })).body;
     expect(metrics).toMatch(/^forge_jobs\{status="completed"\} [1-9]/m);
     expect(metrics).toMatch(new RegExp(`^forge_rows_delivered_total [1-9]`, 'm'));
   });
 
   it('runs a stream job at speed max to completed', async () => {
     const out = join(dir, 'stream-max.duckdb');
-    const res = await server.inject({
+    const res = await t.server.inject({
       method: 'POST',
       url: '/api/jobs',
       payload: { kind: 'stream', scenario: { meters: 10 }, output: { sink: ['duckdb'], out }, stream: { from: '2026-02-01T00:00:00Z', duration: '6h', speed: 'max' } },
     });
     expect(res.statusCode).toBe(201);
-    const record = await waitForJob(server, res.json<JobRecord>().jobId);
+    const record = await waitForJob(t.server, res.json<JobRecord>().jobId);
     expect(record.status).toBe('completed');
     expect(record.stats.delivered).toBe(10 * 24);
     expect((await duckReadings(out)).rows).toBe(10 * 24);
@@ -102,18 +91,18 @@ describe('jobs', () => {
 
   it('stops a long stream job gracefully: stopped, with the counts DuckDB holds', async () => {
     const out = join(dir, 'stream-stop.duckdb');
-    const res = await server.inject({
+    const res = await t.server.inject({
       method: 'POST',
       url: '/api/jobs',
       payload: { kind: 'stream', scenario: { meters: 50 }, output: { sink: ['duckdb'], out }, stream: { from: '2026-02-01T00:00:00Z', duration: '30d', speed: 7200 } },
     });
     const { jobId } = res.json<JobRecord>();
-    expect((await server.inject({ url: '/health' })).json()).toMatchObject({ runningJobs: 1 });
+    expect((await t.server.inject({ url: '/health' })).json()).toMatchObject({ runningJobs: 1 });
     const until = Date.now() + 30_000;
-    while ((await server.inject({ url: `/api/jobs/${jobId}` })).json<JobRecord>().stats.delivered === 0 && Date.now() < until) {
+    while ((await t.server.inject({ url: `/api/jobs/${jobId}` })).json<JobRecord>().stats.delivered === 0 && Date.now() < until) {
       await new Promise((r) => setTimeout(r, 100));
     }
-    const stop = await server.inject({ method: 'POST', url: `/api/jobs/${jobId}/stop` });
+    const stop = await t.server.inject({ method: 'POST', url: `/api/jobs/${jobId}/stop` });
     expect(stop.statusCode).toBe(200);
     const record = stop.json<JobRecord>();
     expect(record.status).toBe('stopped');
@@ -121,21 +110,21 @@ describe('jobs', () => {
     expect(record.stats.delivered).toBeLessThan(50 * 30 * 96);
     expect(record.stats.sinks[0]!.committed).toBe(record.stats.delivered);
     expect((await duckReadings(out)).rows).toBe(record.stats.delivered);
-    expect((await server.inject({ url: `/api/jobs/${jobId}` })).json()).toMatchObject({ status: 'stopped' });
+    expect((await t.server.inject({ url: `/api/jobs/${jobId}` })).json()).toMatchObject({ status: 'stopped' });
   });
 
   it('redacts a Postgres password in the records it shows', async () => {
     // A postgres job that cannot connect fails, but its record (with the URL) is kept; the API never shows the password.
-    const res = await server.inject({
+    const res = await t.server.inject({
       method: 'POST',
       url: '/api/jobs',
       payload: { kind: 'batch', scenario: { meters: 1, days: 1 }, output: { sink: ['postgres'], pgUrl: 'postgres://forge:hunter2@127.0.0.1:1/none' } },
     });
     expect(res.statusCode).toBe(201);
     expect(res.body).not.toContain('hunter2');
-    const record = await waitForJob(server, res.json<JobRecord>().jobId);
+    const record = await waitForJob(t.server, res.json<JobRecord>().jobId);
     expect(record.status).toBe('failed');
     expect(JSON.stringify(record)).not.toContain('hunter2');
-    expect((await server.inject({ url: '/api/jobs' })).body).not.toContain('hunter2');
+    expect((await t.server.inject({ url: '/api/jobs' })).body).not.toContain('hunter2');
   });
 });

@@ -1,32 +1,26 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useTestServer } from '../support/server-jobs.js';
 import { generationDays } from '../../src/generator/calendar.js';
 import { ReadingGenerator } from '../../src/generator/reading-generator.js';
 import { resolveScenario } from '../../src/scenario/scenario.js';
-import { buildServer } from '../../src/server/build-server.js';
 import type { FleetMap } from '../../src/server/fleet-map.js';
 import { registerUiRoutes } from '../../src/server/ui-routes.js';
 import { ensureUiBuilt } from '../support/browser.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'forge-server-ui-'));
-let server: FastifyInstance;
+const t = useTestServer('forge-server-ui-');
+const { dir } = t;
 
-beforeAll(async () => {
+beforeAll(() => {
   ensureUiBuilt();
-  server = await buildServer({ dataDir: dir, stateDir: join(dir, 'jobs') });
-});
-afterAll(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the UI pages', () => {
   it('are served at / with a content security policy that allows no inline or foreign script', async () => {
-    const page = await server.inject({ url: '/' });
+    const page = await t.server.inject({ url: '/' });
     expect(page.statusCode).toBe(200);
     expect(page.headers['content-type']).toContain('text/html');
     expect(page.body).toContain('<div id="app">');
@@ -35,13 +29,13 @@ describe('the UI pages', () => {
     expect(csp).not.toMatch(/script-src[^;]*unsafe-inline/);
     const script = /src="\.\/(assets\/[^"]+\.js)"/.exec(page.body)?.[1];
     expect(script).toBeDefined();
-    const asset = await server.inject({ url: `/${script}` });
+    const asset = await t.server.inject({ url: `/${script}` });
     expect(asset.statusCode).toBe(200);
     expect(asset.headers['cache-control']).toContain('immutable');
   });
 
   it('leave the API its JSON errors (an unknown /api route is not a page)', async () => {
-    const res = await server.inject({ url: '/api/nothing-here' });
+    const res = await t.server.inject({ url: '/api/nothing-here' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ code: 'FORGE_ERR_NOT_FOUND' });
   });
@@ -65,7 +59,7 @@ describe('the UI pages', () => {
 describe('POST /api/fleet-map', () => {
   it('places every meter of a small fleet, with segments, and flags exactly the meters whose readings show an outage', async () => {
     const input = { meters: 400, days: 3, start: '2026-07-07', area: 'ERCOT', seed: 11, storm: '2026-07-08' };
-    const res = await server.inject({ method: 'POST', url: '/api/fleet-map', payload: { scenario: input } });
+    const res = await t.server.inject({ method: 'POST', url: '/api/fleet-map', payload: { scenario: input } });
     expect(res.statusCode).toBe(200);
     const map = res.json<FleetMap>();
     expect(map).toMatchObject({ meters: 400, shown: 400, segments: ['RESIDENTIAL', 'COMMERCIAL', 'INDUSTRIAL'] });
@@ -88,7 +82,7 @@ describe('POST /api/fleet-map', () => {
   });
 
   it('shows an even sample of at most 10,000 meters of a 100,000-meter fleet', async () => {
-    const res = await server.inject({ method: 'POST', url: '/api/fleet-map', payload: { scenario: { meters: 100_000 } } });
+    const res = await t.server.inject({ method: 'POST', url: '/api/fleet-map', payload: { scenario: { meters: 100_000 } } });
     const map = res.json<FleetMap>();
     expect(map.meters).toBe(100_000);
     expect(map.shown).toBe(10_000);
@@ -100,13 +94,13 @@ describe('POST /api/fleet-map', () => {
 
   it('is computed off the main thread: /health answers while a 300,000-meter fleet is being built', async () => {
     let mapDone = false;
-    const map = server.inject({ method: 'POST', url: '/api/fleet-map', payload: { scenario: { meters: 300_000, seed: 987_654 } } }).then((r) => {
+    const map = t.server.inject({ method: 'POST', url: '/api/fleet-map', payload: { scenario: { meters: 300_000, seed: 987_654 } } }).then((r) => {
       mapDone = true;
       return r;
     });
     // Let the map's handler start: on the main thread it would hold the event loop (and this timer) for seconds.
     await sleep(200);
-    const health = await server.inject({ url: '/health' });
+    const health = await t.server.inject({ url: '/health' });
     expect(health.statusCode).toBe(200);
     expect(mapDone).toBe(false);
     const answer = await map;
@@ -115,7 +109,7 @@ describe('POST /api/fleet-map', () => {
   });
 
   it('refuses a bad scenario with the field named and no map', async () => {
-    const res = await server.inject({ method: 'POST', url: '/api/fleet-map', payload: { scenario: { meters: -5 } } });
+    const res = await t.server.inject({ method: 'POST', url: '/api/fleet-map', payload: { scenario: { meters: -5 } } });
     expect(res.statusCode).toBe(400);
     expect(res.json().message).toContain('meters');
   });

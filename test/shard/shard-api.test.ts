@@ -1,25 +1,15 @@
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer } from '../../src/server/build-server.js';
-import { waitForJob } from '../support/server-jobs.js';
+import type { LightMyRequestResponse } from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { useTestServer, waitForJob } from '../support/server-jobs.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'forge-shard-api-'));
-const stateDir = join(dir, 'jobs');
-let server: FastifyInstance;
+const t = useTestServer('forge-shard-api-');
+const { dir, stateDir } = t;
 
-beforeAll(async () => {
-  server = await buildServer({ dataDir: dir, stateDir });
-});
-afterAll(async () => {
-  await server.close();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 const post = (body: unknown): Promise<LightMyRequestResponse> =>
-  server.inject({ method: 'POST', url: '/api/jobs', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+  t.server.inject({ method: 'POST', url: '/api/jobs', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
 
 describe('the shard in an API body (the scenario schema the CLI uses)', () => {
   it.each([['4/4'], ['a/b'], [{ index: 1, count: 0 }]])('answers shard %j 400 naming scenario.shard, and writes no record', async (shard) => {
@@ -41,7 +31,7 @@ describe('the shard in an API body (the scenario schema the CLI uses)', () => {
     const res = await post({ kind: 'batch', scenario: { meters: 21, days: 1, start: '2026-03-01', interval: 60, shard: { index: 1, count: 2 } }, output: { sink: ['parquet'], out } });
     expect(res.statusCode, res.body).toBeLessThan(300);
     const { jobId } = res.json<{ jobId: string }>();
-    const record = await waitForJob(server, jobId);
+    const record = await waitForJob(t.server, jobId);
     expect(record.status).toBe('completed');
     expect(record.scenario.shard).toBe('1/2');
     expect(record.stats.delivered).toBe(11 * 24);

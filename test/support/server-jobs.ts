@@ -1,8 +1,46 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { FastifyInstance } from 'fastify';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { JobRecord } from '../../src/jobs/job-store.js';
+import { buildServer, type ServerOptions } from '../../src/server/build-server.js';
+
+export interface TestServer {
+  /** A fresh temporary directory: the server's data directory. */
+  readonly dir: string;
+  /** Where the server keeps job records (`<dir>/jobs`). */
+  readonly stateDir: string;
+  /** The server, built before the file's tests run. */
+  readonly server: FastifyInstance;
+}
+
+/**
+ * A server for a test file on a fresh data directory: built in beforeAll, closed (its jobs stopped) and its directory
+ * removed in afterAll. Read `server` inside hooks and tests, not at the file's top level.
+ */
+export function useTestServer(prefix: string, options: Omit<ServerOptions, 'dataDir' | 'stateDir'> = {}): TestServer {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const stateDir = join(dir, 'jobs');
+  let server: FastifyInstance | undefined;
+  beforeAll(async () => {
+    server = await buildServer({ ...options, dataDir: dir, stateDir });
+  });
+  afterAll(async () => {
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    dir,
+    stateDir,
+    get server(): FastifyInstance {
+      if (!server) throw new Error('the test server is built in beforeAll: use it inside hooks and tests');
+      return server;
+    },
+  };
+}
 
 /** Readings in a DuckDB output's `ami_readings` view, and their distinct keys (meter_id, reading_ts_utc). */
 export async function duckReadings(path: string): Promise<{ rows: number; keys: number }> {
