@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import { z } from 'zod';
 import type { FlatReading } from '../generator/reading-records.js';
@@ -8,6 +8,8 @@ import { type JobStore, updatedRecord, type JobRecord, type JobRecordStatus, typ
 import { parseOutputOptions, type OutputOptions } from '../jobs/output-options.js';
 import type { SinkStatusEvent } from '../jobs/sink-factory.js';
 import { resolveScenario } from '../scenario/scenario.js';
+import { DEFAULT_DUCKDB_PATH } from '../sinks/duckdb/duckdb-sink.js';
+import { defaultFileDir, isFileFormat } from '../sinks/files/file-sink.js';
 import { redactPgUrl } from '../sinks/postgres/postgres-options.js';
 import { errorText } from '../util/error-text.js';
 import { ForgeError } from '../util/forge-error.js';
@@ -321,11 +323,12 @@ export function shown(record: JobRecord): JobRecord {
   return record.output.pgUrl ? { ...record, output: { ...record.output, pgUrl: redactPgUrl(record.output.pgUrl) } as OutputOptions } : record;
 }
 
-/** Sinks that write to a path of their own; with one of them and no `out`, its default path is in the data directory. */
-const PATH_SINKS: Readonly<Record<string, string>> = { duckdb: 'forge.duckdb', parquet: 'parquet', csv: 'csv', ndjson: 'ndjson' };
+/** The default path of a sink that writes to a path of its own (duckdb and the file sinks), else undefined. */
+const defaultPathOf = (sink: string): string | undefined => (sink === 'duckdb' ? DEFAULT_DUCKDB_PATH : isFileFormat(sink) ? defaultFileDir(sink) : undefined);
 
+/** With one path sink and no `out`, the sink's default path (its last part) inside the data directory. */
 function withDefaultPath(output: OutputOptions, dataDir: string): OutputOptions {
-  const pathSinks = output.sink.filter((s) => PATH_SINKS[s] !== undefined);
-  if (output.out !== undefined || pathSinks.length !== 1) return output;
-  return { ...output, out: join(dataDir, PATH_SINKS[pathSinks[0]!]!) };
+  const defaults = output.sink.map(defaultPathOf).filter((p) => p !== undefined);
+  if (output.out !== undefined || defaults.length !== 1) return output;
+  return { ...output, out: join(dataDir, basename(defaults[0]!)) };
 }

@@ -33,6 +33,14 @@ describe('POST /api/jobs/:id/rerun', () => {
     expect((await duckReadings(original.output.out!)).rows).toBe(30 * 2 * 96);
   });
 
+  it('writes a job with no out to its sink\'s default file inside the data directory', async () => {
+    const res = await t.server.inject({ method: 'POST', url: '/api/jobs', payload: { kind: 'batch', scenario: { meters: 5, days: 1, start: '2026-03-01' }, output: { sink: ['parquet'] } } });
+    expect(res.statusCode).toBe(201);
+    const record = await waitForJob(t.server, res.json<JobRecord>().jobId);
+    expect(record.status).toBe('completed');
+    expect(record.output.out).toBe(join(dir, 'parquet'));
+  });
+
   it('answers 404 for an unknown job and 400 for a bad id, starting nothing', async () => {
     const before = (await t.server.inject({ url: '/api/jobs' })).json<JobRecord[]>().length;
     expect((await t.server.inject({ method: 'POST', url: '/api/jobs/job-nope/rerun' })).statusCode).toBe(404);

@@ -19,6 +19,8 @@ import { foreignEntry, PartitionFiles } from './partition-files.js';
 export const FILE_FORMATS = ['parquet', 'csv', 'ndjson'] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
 export const isFileFormat = (v: unknown): v is FileFormat => FILE_FORMATS.includes(v as FileFormat);
+/** Where a file sink writes when given no directory. */
+export const defaultFileDir = (format: FileFormat): string => `./forge-data/${format}`;
 
 export const PARQUET_COMPRESSIONS = ['zstd', 'snappy'] as const;
 export type ParquetCompression = (typeof PARQUET_COMPRESSIONS)[number];
@@ -107,7 +109,7 @@ export class FileSink implements Sink {
     if (this.shape === 'nested' && this.format === 'csv') {
       throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['shape "nested" is available for ndjson and parquet; csv is flat only']);
     }
-    this.dir = resolve(options.dir ?? `./forge-data/${options.format}`);
+    this.dir = resolve(options.dir ?? defaultFileDir(options.format));
     this.append = options.append ?? false;
     this.compression = options.compression ?? 'zstd';
     if (!PARQUET_COMPRESSIONS.includes(this.compression)) {
