@@ -86,7 +86,8 @@ export function resumedRecord(previous: JobRecord, stopHint: string): JobRecord 
   if (previous.kind !== 'stream') throw new ForgeError('FORGE_ERR_JOB_STATE', [jobId, 'is a batch job; only stream jobs resume']);
   if (previous.status === 'running') throw new ForgeError('FORGE_ERR_JOB_STATE', [jobId, `is still running (process ${previous.pid}); stop it first with ${stopHint}`]);
   if (previous.status === 'completed') throw new ForgeError('FORGE_ERR_JOB_STATE', [jobId, 'completed; there is nothing to resume']);
-  emissionOf(previous);
+  // Checked here (a bad record is refused before anything runs), as prepareJob will resolve them.
+  emissionOf(previous, resolveScenario(previous.scenario));
   const output: OutputOptions = parseOutputOptions({ ...previous.output, append: true });
   return { ...previous, output, status: 'running', pid: process.pid };
 }
@@ -131,15 +132,12 @@ export function prepareJob(record: JobRecord, hooks: JobRunHooks = {}): Prepared
     health.update(event);
     hooks.onStatus?.(event);
   };
-  if (record.kind === 'batch') {
-    const sinks = createSinks(record.output, { onStatus });
-    return { run: (options = {}) => runBatch(record, scenario, sinks, options) };
-  }
+  const sinks = createSinks(record.output, { onStatus });
+  if (record.kind === 'batch') return { run: (options = {}) => runBatch(record, scenario, sinks, options) };
   const stream = record.stream!;
   const fromUtcMs = Date.parse(stream.fromUtc);
   const window = { fromUtcMs, toUtcMs: stream.toUtc ? Date.parse(stream.toUtc) : streamPlan(scenario, fromUtcMs, null, false).window.toUtcMs };
-  const emission = emissionOf(record);
-  const sinks = createSinks(record.output, { onStatus });
+  const emission = emissionOf(record, scenario);
   const batchRows = typeof record.emission?.batchRows === 'number' ? record.emission.batchRows : undefined;
   return {
     async run(options = {}) {
@@ -199,9 +197,8 @@ async function runBatch(record: JobRecord, scenario: Scenario, sinks: Sink[], op
   return { kind: 'batch', status: summary.status, stats, sinks: summary.sinks };
 }
 
-/** A stream record's emission settings: its pattern's, with the rates it was started with. */
-function emissionOf(record: JobRecord): EmissionSettings {
+/** A stream record's emission settings: its scenario's pattern, with the rates it was started with. */
+function emissionOf(record: JobRecord, scenario: Scenario): EmissionSettings {
   const { batchRows: _ignored, ...rates } = record.emission ?? {};
-  const pattern = resolveScenario(record.scenario).emissionPattern;
-  return resolveEmission(pattern, { missingRate: rates.missingRate, lateRate: rates.lateRate, outOfOrderRate: rates.outOfOrderRate, duplicateRate: rates.duplicateRate });
+  return resolveEmission(scenario.emissionPattern, { missingRate: rates.missingRate, lateRate: rates.lateRate, outOfOrderRate: rates.outOfOrderRate, duplicateRate: rates.duplicateRate });
 }

@@ -28,8 +28,6 @@ export interface ServerOptions {
    * paths are taken under it. Default $FORGE_DATA_DIR or ./forge-data.
    */
   readonly dataDir?: string;
-  /** Output settings each job's `output` is laid over. */
-  readonly outputDefaults?: Readonly<Record<string, unknown>>;
   /** Fastify's logger (default off). */
   readonly logger?: boolean;
   /** Run the stage -> bronze -> silver -> gold pipeline in the server (`forge serve --stage`). */
@@ -45,7 +43,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 export async function buildServer(options: ServerOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1_048_576 });
   const dataDir = options.dataDir ?? process.env.FORGE_DATA_DIR ?? DEFAULT_DATA_DIR;
-  const manager = new JobManager({ store: new JobStore(options.stateDir), dataDir, ...(options.outputDefaults ? { outputDefaults: options.outputDefaults } : {}) });
+  const manager = new JobManager({ store: new JobStore(options.stateDir), dataDir });
   app.decorate('jobManager', manager);
   const pipeline = options.pipeline ? await ServerPipeline.start(options.pipeline.stage, options.pipeline.out, options.pipeline.targetLagMs) : undefined;
   app.setErrorHandler(apiErrorHandler);

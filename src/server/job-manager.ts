@@ -76,8 +76,6 @@ interface RunningJob {
 
 export interface JobManagerOptions {
   readonly store: JobStore;
-  /** Output settings a request's `output` is laid over (e.g. a default `out`). */
-  readonly outputDefaults?: Readonly<Record<string, unknown>>;
   /** Limits of each job's worker thread (heap sizes): a job over them fails alone instead of taking the server down. */
   readonly workerLimits?: ResourceLimits;
   /** Every path a request names (`output.out`, a local `output.stage`) must lie inside it (default ./forge-data). */
@@ -97,7 +95,6 @@ const EXIT_GRACE_MS = 5_000;
  */
 export class JobManager {
   readonly store: JobStore;
-  private readonly outputDefaults: Readonly<Record<string, unknown>>;
   private readonly workerLimits: ResourceLimits | undefined;
   /** Where the paths of requests must lie (output-policy.ts). */
   readonly dataDir: string;
@@ -109,7 +106,6 @@ export class JobManager {
 
   constructor(options: JobManagerOptions) {
     this.store = options.store;
-    this.outputDefaults = options.outputDefaults ?? {};
     this.workerLimits = options.workerLimits;
     this.dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
   }
@@ -208,7 +204,7 @@ export class JobManager {
     const request = parsed.data;
     const base = inPart('scenario', () => resolveScenario(request.scenario));
     const output = confineOutputPaths(
-      withDefaultPath(inPart('output', () => parseOutputOptions({ ...this.outputDefaults, ...request.output })), this.dataDir),
+      withDefaultPath(inPart('output', () => parseOutputOptions(request.output)), this.dataDir),
       this.dataDir,
     );
     let record: JobRecord;
