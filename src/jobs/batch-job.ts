@@ -3,8 +3,8 @@ import { defaultWorkerCount, emitBatches } from '../emit/batch-emitter.js';
 import { buildFleet } from '../fleet/fleet.js';
 import { expectedRows, type Scenario } from '../scenario/scenario.js';
 import type { Sink, SinkResult } from '../sinks/sink.js';
-import { flatReading, type FlatReading } from '../generator/reading-records.js';
-import { RECENT_READINGS } from './recent-readings.js';
+import type { FlatReading } from '../generator/reading-records.js';
+import { RecentReadings } from './recent-readings.js';
 
 export interface BatchProgress {
   readonly rows: number;
@@ -78,9 +78,9 @@ export async function runBatchJob(options: BatchJobOptions): Promise<BatchJobSum
       await Promise.all(sinks.map((sink) => sink.write(batch, info)));
       rows += batch.length;
       const recent = (): FlatReading[] => {
-        const out: FlatReading[] = [];
-        for (let row = Math.max(0, batch.length - RECENT_READINGS); row < batch.length; row++) out.push(flatReading(batch, row, fleet, scenario.area));
-        return out;
+        const last = new RecentReadings();
+        last.add(batch);
+        return last.records(fleet, scenario.area);
       };
       options.onProgress?.({ rows, expectedRows: expected, elapsedSeconds: (performance.now() - started) / 1000 }, recent);
       release();

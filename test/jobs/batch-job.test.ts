@@ -48,4 +48,25 @@ describe('runBatchJob', () => {
     expect(summary.rows).toBeLessThan(30 * 4 * 96);
     expect(await jobRow(path)).toEqual({ status: 'stopped', rows: summary.rows, readings: summary.rows });
   });
+
+  it('hands its progress the last readings of the batch just delivered, as flat records', async () => {
+    const seen: { rows: number; meterIds: string[]; utc: string[] }[] = [];
+    await runBatchJob({
+      scenario,
+      sinks: [],
+      workers: 0,
+      unitRows: 1_000,
+      onProgress: (p, recent) => {
+        const records = recent();
+        seen.push({ rows: p.rows, meterIds: records.map((r) => r.meter_id), utc: records.map((r) => r.reading_ts_utc) });
+      },
+    });
+    expect(seen.length).toBeGreaterThan(1);
+    for (const s of seen) expect(s.meterIds).toHaveLength(20);
+    // The last progress holds the scenario's very last readings: the last meter's final interval among them.
+    const last = seen.at(-1)!;
+    expect(last.rows).toBe(30 * 4 * 96);
+    expect(last.meterIds).toContain('MTR-TGC-0000030');
+    expect(last.utc).toContain(new Date(Date.parse('2026-02-05T06:00:00Z') - 15 * 60_000).toISOString().replace('.000Z', 'Z'));
+  });
 });
