@@ -1,4 +1,5 @@
 import type { Fleet } from '../fleet/fleet.js';
+import type { AnomalyLabel } from '../generator/anomaly-labels.js';
 import type { ReadingBatch } from '../generator/reading-batch.js';
 import type { Scenario } from '../scenario/scenario.js';
 
@@ -26,10 +27,39 @@ export interface Sink {
   close(outcome?: JobOutcome): Promise<SinkResult>;
   abort(reason: unknown): Promise<void>;
   /**
-   * Sinks that commit a checkpoint with their data: the last batch sequence committed for `jobId` (after `open`), or
-   * null when none. A resumed stream starts after the lowest and does not send a sink what it already holds.
+   * Sinks that commit a checkpoint with their data: the last batch sequence durably committed for `jobId` (after
+   * `open`), or null when none. A resumed job (stream or batch) starts after the lowest and does not send a sink what
+   * it already holds: every batch up to the checkpoint is in the destination, whole, exactly once.
    */
   checkpoint?(jobId: string): Promise<number | null>;
+  /**
+   * Sinks with tables or files: the job's ground-truth event windows (`anomaly_labels`, anomaly-labels.ts), next to
+   * the readings. Called with the windows that closed by the end of each local date, before that date's last batch is
+   * written (so labels are as durable as the readings they describe: a checkpoint after the date covers them), and
+   * once more at the job's end with the windows still open (`info.final`). A stream job calls it with a day's windows
+   * ahead of the batch that took the day's last reading (`info.sequence` is that reading's tick). Windows never
+   * repeat within a run. A resumed run sends the labels of every call whose sequence is past the sink's checkpoint,
+   * exactly as the uninterrupted run would (a window running into the resume point keeps its start): calls at or
+   * before the checkpoint were committed with their batch. A stopped run's final windows (cut at the stop) come again
+   * whole, under the same key (job, meter, type, start: label-columns.ts), so a sink keeps the last one sent, or
+   * drops the stopped run's on resume (file sinks: label files past the checkpoint), or names them apart so they are
+   * loaded first (the stage). A sink without `writeLabels` writes no labels.
+   */
+  writeLabels?(labels: readonly AnomalyLabel[], info: LabelInfo): Promise<void>;
+}
+
+/** Where a call of `writeLabels` sits in the job. */
+export interface LabelInfo {
+  /** The local date whose end closed the windows; the last date reached for the final call. */
+  readonly localDate: string;
+  /** The job's end: the windows still open, closed at the last reading generated. */
+  readonly final: boolean;
+  /**
+   * The batch sequence the labels go with (written just before it; a stream's: the tick of the day's last reading,
+   * inside the batch that takes it). The final call's is one past the job's last batch (tick): a stopped job's open
+   * windows were cut at the stop, and a resume (which starts after the last batch) replaces them with whole ones.
+   */
+  readonly sequence: number;
 }
 
 /** A sink that lost its destination and is retrying ('degraded'), or got it back ('recovered'). */
@@ -42,6 +72,17 @@ export interface SinkContext {
   readonly scenario: Scenario;
   readonly fleet: Fleet;
   readonly jobId: string;
+  /**
+   * The job continues an earlier run of the same `jobId` (a resumed stream, `forge generate --resume`): what this job
+   * already delivered is kept (never refused as existing output), `checkpoint` says how far it reaches, and whatever
+   * this job left partial beyond that checkpoint (temporaries, incomplete parts) is removed here, before any write.
+   */
+  readonly resume?: boolean;
+  /**
+   * The job's stop request. A sink whose write may wait on a destination that stopped answering (a hung server)
+   * gives the write a short grace after it, then cuts its connections so the stop ends the job (the Postgres sink).
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** Where a batch sits in the job: its local calendar date (file partitions) and its position. */
@@ -59,4 +100,8 @@ export interface SinkResult {
   /** Files or tables written, for the summary. */
   readonly outputs: readonly string[];
   readonly bytes?: number;
+  /** Readings the sink was sent but did not add, as its destination already held them (same key). */
+  readonly skipped?: number;
+  /** Readings whose values the sink overwrote (an explicit replace policy). */
+  readonly replaced?: number;
 }

@@ -16,17 +16,5 @@ export function serviceUrlProblem(url: string, protocols: readonly string[], exa
   return undefined;
 }
 
-/** The URL with its password (in the authority or as a `password` query parameter) replaced by `***`. */
-export function redactUrl(url: string): string {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return '<unparseable URL>';
-  }
-  if (parsed.password) parsed.password = '***';
-  for (const key of [...parsed.searchParams.keys()]) {
-    if (key.toLowerCase() === 'password') parsed.searchParams.set(key, '***');
-  }
-  return parsed.toString();
-}
+/** The URL as it may be shown: redact-secrets.ts is the one place that decides (password, NATS token, query keys). */
+export { redactUrl } from './redact-secrets.js';

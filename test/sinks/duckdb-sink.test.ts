@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { FLAT_COLUMNS } from '../../src/generator/reading-records.js';
 import { DuckDbSink } from '../../src/sinks/duckdb/duckdb-sink.js';
 import { Warehouse } from '../../src/warehouse/warehouse.js';
-import { testJob, testScenario, withTempDir, type TestJob } from '../warehouse/fixtures.js';
+import { testJob, testScenario, withTempDir, type TestJob } from '../support/fixtures.js';
 
 async function runJob(sink: DuckDbSink, job: TestJob): Promise<Awaited<ReturnType<DuckDbSink['close']>>> {
   await sink.open(job.context);

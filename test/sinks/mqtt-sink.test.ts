@@ -9,7 +9,7 @@ import { checkMqttUrl, defaultMqttUrl, mqttUrlProblem } from '../../src/sinks/mq
 import { MqttSink, type MqttSinkOptions, type MqttSinkResult } from '../../src/sinks/mqtt/mqtt-sink.js';
 import { checkTopicLevel, checkTopicPrefix } from '../../src/sinks/mqtt/mqtt-topic.js';
 import { MQTT_URL, brokerGate, closedPort, mqttBroker, runForgeAsync, runId, tcpProxy } from '../support/brokers.js';
-import { testJob, testScenario, type TestJob } from '../warehouse/fixtures.js';
+import { testJob, testScenario, type TestJob } from '../support/fixtures.js';
 
 const status = await mqttBroker();
 const gate = brokerGate('Mosquitto', MQTT_URL, status);

@@ -9,10 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOutputOptions } from '../../src/jobs/output-options.js';
 import { nestedReading, type NestedReading } from '../../src/generator/reading-records.js';
 import { checkNatsUrl, defaultNatsUrl, natsUrlProblem } from '../../src/sinks/nats/nats-options.js';
-import { NatsSink, type NatsSinkOptions, type NatsSinkResult } from '../../src/sinks/nats/nats-sink.js';
+import { NatsSink, type NatsSinkOptions, type NatsSinkResult, type PublishAck } from '../../src/sinks/nats/nats-sink.js';
 import { checkStreamName, checkSubjectPrefix } from '../../src/sinks/nats/nats-subject.js';
 import { NATS_URL, brokerGate, closedPort, natsBroker, runForgeAsync, runId, tcpProxy } from '../support/brokers.js';
-import { testJob, testScenario, type TestJob } from '../warehouse/fixtures.js';
+import { testJob, testScenario, type TestJob } from '../support/fixtures.js';
 
 const status = await natsBroker();
 const gate = brokerGate('NATS', NATS_URL, status);
@@ -63,7 +63,7 @@ class WatchedNatsSink extends NatsSink {
     this.refuseEvery = options.refuseEvery ?? 0;
     this.loseAckEvery = options.loseAckEvery ?? 0;
   }
-  protected override async send(subject: string, payload: string, msgID: string): Promise<{ duplicate: boolean }> {
+  protected override async send(subject: string, payload: string, msgID: string): Promise<PublishAck> {
     const n = ++this.sends;
     const first = !this.seen.has(msgID);
     this.seen.add(msgID);
@@ -94,7 +94,7 @@ describe('NatsSink without a server', () => {
     expect(parseOutputOptions({ sink: 'nats', natsUrl: 'nats://nats:4223' })).toMatchObject({ sink: ['nats'], natsUrl: 'nats://nats:4223' });
     expect(() => parseOutputOptions({ sink: 'nats', natsUrl: 'http://x' })).toThrow(/natsUrl: expected nats:\/\//);
     expect(() => parseOutputOptions({ sink: 'duckdb', natsUrl: 'nats://nats:4223' })).toThrow(/--nats-url applies to the nats sink only/);
-    expect(() => parseOutputOptions({ sink: 'nats', out: 'x' })).toThrow(/--out names the path of a single sink/);
+    expect(() => parseOutputOptions({ sink: 'nats', out: 'x' })).toThrow(/--out names the path of a/);
     expect(defaultNatsUrl({})).toBe('nats://127.0.0.1:4222');
     expect(defaultNatsUrl({ FORGE_NATS_URL: 'nats://nats:4223' })).toBe('nats://nats:4223');
     expect(checkSubjectPrefix('forge-test-1.ami.readings')).toBe('forge-test-1.ami.readings');
@@ -161,7 +161,7 @@ describe.skipIf(!gate.run)(`NatsSink against NATS JetStream at ${NATS_URL}${gate
     const result = await runJob(sink, job);
     const subject = `${subjectPrefix}.TEXAS_GULF_COAST`;
     expect(result).toEqual({
-      sink: 'nats', rows: 1920, duplicates: 0, retries: 0, stream: streamName, subject,
+      sink: 'nats', rows: 1920, duplicates: 0, skipped: 0, retries: 0, stream: streamName, subject,
       outputs: [`${NATS_URL} stream ${streamName} subject ${subject}`],
     });
     // The window filled and was never exceeded.

@@ -9,10 +9,10 @@ import { parseOutputOptions } from '../../src/jobs/output-options.js';
 import { createSinks } from '../../src/jobs/sink-factory.js';
 import { parsePgTableName, quotePgIdentifier, redactPgUrl } from '../../src/sinks/postgres/postgres-options.js';
 import { isConnectionError, PostgresSink, type PostgresSinkOptions, type PostgresSinkStatus } from '../../src/sinks/postgres/postgres-sink.js';
-import { runForge } from '../cli/run-forge.js';
+import { runForge } from '../support/run-forge.js';
 import { closedPort } from '../support/brokers.js';
 import { PG_TEST_URL, postgresService, serviceGate } from '../support/services.js';
-import { testJob, testScenario, type TestJob } from '../warehouse/fixtures.js';
+import { testJob, testScenario, type TestJob } from '../support/fixtures.js';
 
 const service = await postgresService(PG_TEST_URL);
 const gate = serviceGate('Postgres', redactPgUrl(PG_TEST_URL), service);
@@ -58,7 +58,8 @@ describe('Postgres sink options (no server needed)', () => {
     expect(parseOutputOptions({ sink: 'postgres', pgUrl: 'postgres://u@h/db', pgTable: 's.t' })).toMatchObject({ sink: ['postgres'], pgTable: 's.t' });
     expect(() => parseOutputOptions({ sink: 'postgres', pgTable: 'Bad' })).toThrow(/pgTable: Invalid identifier "Bad"/);
     expect(() => parseOutputOptions({ sink: 'postgres', pgUrl: 'http://h/db' })).toThrow(/pgUrl: expected a postgres:\/\//);
-    expect(() => parseOutputOptions({ sink: 'duckdb', pgTable: 't' })).toThrow(/apply to the postgres sink only/);
+    expect(() => parseOutputOptions({ sink: 'duckdb', pgTable: 't' })).toThrow(/pgTable: --pg-table applies to the postgres sink only; add postgres to --sink/);
+    expect(() => parseOutputOptions({ sink: 'duckdb', pgUrl: 'postgres://u@h/db' })).toThrow(/pgUrl: --pg-url applies to the postgres sink only/);
     // postgres writes to no path, so --out still names the one duckdb file in a dual write.
     expect(parseOutputOptions({ sink: 'duckdb,postgres', out: 'x.duckdb' }).sink).toEqual(['duckdb', 'postgres']);
     const [sink] = createSinks(parseOutputOptions({ sink: 'postgres', pgUrl: 'postgres://u@h/db', pgTable: 't' }));
@@ -190,7 +191,8 @@ describe.runIf(gate.run)(`PostgresSink against ${redactPgUrl(PG_TEST_URL)}${gate
     const result = await sink.close();
     expect(await count(table)).toBe(1920);
     expect(sink.insertedRows).toBe(1920);
-    expect(result.rows).toBe(sink.acceptedRows);
+    // The sink reports what it added; the readings it was sent again are skipped, not counted twice.
+    expect(result).toMatchObject({ rows: 1920, skipped: sink.acceptedRows - 1920 });
     expect(await checkpoint('job-twice', table)).toEqual({ sequence: String(lastSequence(job)), rows: '1920' });
 
     // A resumed job (same id, append) that sends everything again: still every reading exactly once.
@@ -228,13 +230,22 @@ describe.runIf(gate.run)(`PostgresSink against ${redactPgUrl(PG_TEST_URL)}${gate
     expect(await count(other)).toBe(0);
   });
 
-  it('appends a bigger fleet with append: rows already there are skipped, the new ones added', async () => {
+  it('appends a bigger fleet with append: keys held with other values are refused unless onConflict says skip or replace', async () => {
     const table = freshTable();
     await runJob(sinkFor(table), testJob());
-    const bigger = sinkFor(table, { append: true });
-    // The 25-meter fleet starts with the same 20 meters: every batch meets rows already there.
+    // The 25-meter fleet starts with the same 20 meter ids, but a bigger fleet is another scenario: their readings
+    // differ (topology, events), so by default the first batch is refused and nothing of it written.
+    const refused = sinkFor(table, { append: true });
+    await expect(runJob(refused, testJob({ scenario: testScenario({ meters: 25 }), jobId: 'job-25' }))).rejects.toMatchObject({
+      code: 'FORGE_ERR_CONFLICTING_ROWS',
+      message: expect.stringMatching(/already holds [\d,]+ of these readings with different values/),
+    });
+    await refused.abort(new Error('refused'));
+    expect(await count(table)).toBe(1920);
+    expect(await checkpoint('job-25', table)).toBeUndefined();
+    const bigger = sinkFor(table, { append: true, onConflict: 'skip' });
     const result = await runJob(bigger, testJob({ scenario: testScenario({ meters: 25 }), jobId: 'job-25' }));
-    expect(result.rows).toBe(2400);
+    expect(result).toMatchObject({ rows: 480, skipped: 1920 });
     expect(bigger.insertedRows).toBe(480);
     expect(await count(table)).toBe(2400);
     expect(await checkpoint('job-25', table)).toMatchObject({ rows: '2400' });

@@ -6,7 +6,7 @@ import { FLAT_COLUMNS, nestedReading, type FlatReading, type NestedReading } fro
 import { StdoutSink, type StdoutSinkOptions } from '../../src/sinks/stdout/stdout-sink.js';
 import { quoteLiteral } from '../../src/warehouse/sql-quote.js';
 import { Warehouse } from '../../src/warehouse/warehouse.js';
-import { testJob, withTempDir, type TestJob } from '../warehouse/fixtures.js';
+import { testJob, withTempDir, type TestJob } from '../support/fixtures.js';
 
 /** A stream that keeps what it is given; `delayMs` makes it slow, so its buffer fills and it asks for 'drain'. */
 class Collector extends Writable {

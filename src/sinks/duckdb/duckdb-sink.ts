@@ -2,15 +2,21 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { allocateBatch, copyRows, sliceBatch, type ReadingBatch } from '../../generator/reading-batch.js';
 import { LIST, listValue, VARCHAR } from '@duckdb/node-api';
+import type { AnomalyLabel } from '../../generator/anomaly-labels.js';
+import { LABEL_TABLE, labelTableDdl } from '../../generator/label-columns.js';
 import { emittedMeters, expectedRows } from '../../scenario/scenario.js';
 import { shardText } from '../../scenario/shard.js';
+import { errorText } from '../../util/error-text.js';
 import { ForgeError, isForgeError } from '../../util/forge-error.js';
 import { BatchScan } from '../../warehouse/batch-scan.js';
+import { LABEL_ROWS_SELECT, LABEL_ROWS_TYPES, labelRowsValues } from '../../warehouse/label-rows.js';
 import { recordJobProgress, recordJobStart } from '../../warehouse/job-log.js';
 import { STAR_SCHEMA, createStarSchema } from '../../warehouse/star-schema.js';
+import { upsertTransformers } from '../../warehouse/upsert-transformers.js';
 import { upsertMeters } from '../../warehouse/upsert-meters.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
-import type { BatchInfo, JobOutcome, Sink, SinkContext, SinkResult } from '../sink.js';
+import type { BatchInfo, JobOutcome, LabelInfo, Sink, SinkContext, SinkResult } from '../sink.js';
+import { SinkState } from '../sink-state.js';
 
 export interface DuckDbSinkOptions {
   /** Database file; created with its directory when absent. Default ./forge-data/forge.duckdb. */
@@ -30,11 +36,13 @@ export const DEFAULT_DUCKDB_PATH = './forge-data/forge.duckdb';
 
 /**
  * Writes readings into the warehouse star schema of a DuckDB file (ami_fact + ami_meters, the ami_readings view,
- * forge_jobs).
+ * forge_jobs), with the transformer dimension ami_transformers (each transformer's kVA rating) beside it.
  *
  * Transactions: the job's rows are appended inside one transaction that `flush` and `close` commit, each together
- * with the job's row count in forge_jobs (invariant 2: the count and the rows commit at once). `abort` rolls back
- * what was not flushed and marks the job aborted, so an interrupted job leaves whole flushes, never a torn one.
+ * with the job's row count in forge_jobs and its checkpoint in forge_checkpoints (invariant 2: the count, the
+ * checkpoint and the rows commit at once). `abort` rolls back what was not flushed and marks the job aborted, so an
+ * interrupted job leaves whole flushes, never a torn one. A batch job never flushes: it is one transaction, so a
+ * killed one leaves nothing and its checkpoint is null; `forge generate --resume` then writes it whole (exactly once).
  */
 /** Rows inserted per statement: large enough to amortise the statement, small enough to bound the queued batches. */
 const INSERT_ROWS = 1_048_576;
@@ -57,12 +65,13 @@ export class DuckDbSink implements Sink {
   private inFlight: Promise<void> | null = null;
   private meterKeys: Int32Array = new Int32Array(0);
   private jobId = '';
+  private meterIds: readonly string[] = [];
   /** Highest batch sequence accepted, and the one last committed (-1: none), for forge_checkpoints. */
   private sequence = -1;
   private committedSequence = -1;
   private rows = 0;
   private committedRows = 0;
-  private state: 'new' | 'open' | 'closed' = 'new';
+  private readonly state = new SinkState(this);
 
   constructor(options: DuckDbSinkOptions = {}) {
     this.path = resolve(options.path ?? DEFAULT_DUCKDB_PATH);
@@ -71,13 +80,13 @@ export class DuckDbSink implements Sink {
   }
 
   async open(context: SinkContext): Promise<void> {
-    if (this.state !== 'new') throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `open called on a sink that is ${this.state}`]);
+    this.state.opening();
     let warehouse: Warehouse;
     try {
       await mkdir(dirname(this.path), { recursive: true });
       warehouse = await Warehouse.open(this.path, { memory_limit: this.memoryLimit });
     } catch (e) {
-      throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `cannot open ${this.path}: ${(e as Error).message}`], { cause: e });
+      throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `cannot open ${this.path}: ${errorText(e)}`], { cause: e });
     }
     try {
       // The refusal reads only: the file stays byte for byte as it was.
@@ -86,7 +95,10 @@ export class DuckDbSink implements Sink {
         [STAR_SCHEMA.fact],
       );
       const shard = context.scenario.shard;
-      if (existing > 0 && !this.append && shard) {
+      // A resumed job (context.resume) continues into its own table: what it committed is its own, and a batch job
+      // commits once, at its end, so a killed run left nothing of it (checkpoint() says null until it completed).
+      const refuse = existing > 0 && !this.append && !context.resume;
+      if (refuse && shard) {
         // Shards run one after another into one file (DuckDB takes one writing process per file): a shard refuses
         // rows of its own meters, not its siblings'. Every shard upserts the whole fleet into ami_meters (keyed by
         // meter_id), so the dimension holds each meter once however many shards wrote the file.
@@ -99,14 +111,16 @@ export class DuckDbSink implements Sink {
         );
         const rows = Number(reader.getRows()[0]?.[0] ?? 0);
         if (rows > 0) throw new ForgeError('FORGE_ERR_TABLE_EXISTS', [`${STAR_SCHEMA.fact} (for the meters of shard ${shardText(shard)})`, rows, this.path]);
-      } else if (existing > 0 && !this.append) {
+      } else if (refuse) {
         const rows = await warehouse.number(`SELECT count(*) FROM ${STAR_SCHEMA.fact}`);
         if (rows > 0) throw new ForgeError('FORGE_ERR_TABLE_EXISTS', [STAR_SCHEMA.fact, rows, this.path]);
       }
       const connection = warehouse.connection;
       await connection.run('BEGIN TRANSACTION');
       await createStarSchema(connection, this.path);
+      await connection.run(labelTableDdl('duckdb', LABEL_TABLE));
       this.meterKeys = await upsertMeters(connection, context.fleet, context.scenario.area);
+      await upsertTransformers(connection, context.fleet);
       await recordJobStart(connection, context.jobId, context.scenario, this.name);
       await connection.run('COMMIT');
       await connection.run('BEGIN TRANSACTION');
@@ -118,11 +132,27 @@ export class DuckDbSink implements Sink {
     } catch (e) {
       warehouse.close();
       if (isForgeError(e)) throw e;
-      throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, (e as Error).message], { cause: e });
+      throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, errorText(e)], { cause: e });
     }
     this.warehouse = warehouse;
     this.jobId = context.jobId;
-    this.state = 'open';
+    this.meterIds = context.fleet.meterIds;
+    this.state.opened();
+  }
+
+  /**
+   * Adds label windows to anomaly_labels in the open transaction, so they commit with the readings (a batch job's
+   * at its end, a stream's at each flush). A window the table already holds for the job (same meter, type and start:
+   * a resumed run's, or a stopped run's cut short) is replaced by the one sent last.
+   */
+  async writeLabels(labels: readonly AnomalyLabel[], _info: LabelInfo): Promise<void> {
+    this.openScan('writeLabels');
+    if (labels.length === 0) return;
+    try {
+      await this.warehouse!.connection.run(`INSERT OR REPLACE INTO ${LABEL_TABLE} ${LABEL_ROWS_SELECT}`, labelRowsValues(this.jobId, labels, this.meterIds), LABEL_ROWS_TYPES);
+    } catch (e) {
+      throw this.writeError(e);
+    }
   }
 
   /**
@@ -207,14 +237,14 @@ export class DuckDbSink implements Sink {
       await warehouse.run('CHECKPOINT');
     } finally {
       warehouse.close();
-      this.state = 'closed';
+      this.state.closing();
     }
     return { sink: this.name, rows: this.rows, outputs: [this.path] };
   }
 
   async abort(_reason: unknown): Promise<void> {
     const warehouse = this.warehouse;
-    this.state = 'closed';
+    this.state.closing();
     if (!warehouse) return;
     this.filled = 0;
     await this.settle().catch(() => undefined);
@@ -227,9 +257,8 @@ export class DuckDbSink implements Sink {
 
   /** The last batch sequence this sink committed for the job, or null: where a resumed stream starts after. */
   async checkpoint(jobId: string): Promise<number | null> {
-    const connection = this.warehouse?.connection;
-    if (!connection) throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, 'checkpoint called before open']);
-    const reader = await connection.runAndReadAll(`SELECT sequence FROM ${STAR_SCHEMA.checkpoints} WHERE job_id = $1`, [jobId]);
+    this.state.assertOpen('checkpoint');
+    const reader = await this.warehouse!.connection.runAndReadAll(`SELECT sequence FROM ${STAR_SCHEMA.checkpoints} WHERE job_id = $1`, [jobId]);
     const row = reader.getRows()[0];
     return row ? Number(row[0]) : null;
   }
@@ -252,14 +281,12 @@ export class DuckDbSink implements Sink {
 
   /** A database error (disk full, I/O) as a coded sink error naming the file; the job then aborts the sink. */
   private writeError(e: unknown): ForgeError {
-    return isForgeError(e) ? e : new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `${this.path}: ${e instanceof Error ? e.message : String(e)}`], { cause: e });
+    return isForgeError(e) ? e : new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `${this.path}: ${errorText(e)}`], { cause: e });
   }
 
   private openScan(operation: string): BatchScan {
-    if (this.state !== 'open' || !this.scan) {
-      throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `${operation} called ${this.state === 'new' ? 'before open' : 'after close'}`]);
-    }
-    return this.scan;
+    this.state.assertOpen(operation);
+    return this.scan!;
   }
 
   /** Inserts the filled rows in one statement, in the open transaction, and switches to the other buffer. */

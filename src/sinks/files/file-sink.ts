@@ -1,26 +1,40 @@
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import type { AnomalyLabel } from '../../generator/anomaly-labels.js';
+import { labelTableDdl } from '../../generator/label-columns.js';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
 import type { Shape } from '../../generator/reading-records.js';
 import { EMISSION_PATTERNS, type EmissionPattern } from '../../scenario/enums.js';
-import { shardLabel } from '../../scenario/shard.js';
+import type { Shard } from '../../scenario/shard.js';
+import { errorText } from '../../util/error-text.js';
 import { ForgeError } from '../../util/forge-error.js';
+import { jobTag } from '../../util/job-tag.js';
+import { checkInt } from '../../util/parse-int.js';
 import { ColumnarAppender } from '../../warehouse/columnar-appender.js';
 import { dictionaryEncodeMeters } from '../../warehouse/dictionary-encode-meters.js';
+import { LABEL_ROWS_SELECT, LABEL_ROWS_TYPES, labelRowsValues } from '../../warehouse/label-rows.js';
 import { readingsSelect } from '../../warehouse/readings-select.js';
 import { quoteLiteral } from '../../warehouse/sql-quote.js';
 import { STAGE_COLUMNS, factTableDdl, meterTableDdl } from '../../warehouse/star-schema.js';
 import { upsertMeters } from '../../warehouse/upsert-meters.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
-import type { BatchInfo, Sink, SinkContext, SinkResult } from '../sink.js';
-import { foreignEntry, PartitionFiles } from './partition-files.js';
+import type { BatchInfo, LabelInfo, Sink, SinkContext, SinkResult } from '../sink.js';
+import { SinkState } from '../sink-state.js';
+import { claimOutputDir, type OutputClaim } from '../output-claim.js';
+import { contiguousParts, createTemporary, PartitionFiles, publish } from '../partition-files.js';
 
 export const FILE_FORMATS = ['parquet', 'csv', 'ndjson'] as const;
 export type FileFormat = (typeof FILE_FORMATS)[number];
 export const isFileFormat = (v: unknown): v is FileFormat => FILE_FORMATS.includes(v as FileFormat);
 /** Where a file sink writes when given no directory. */
 export const defaultFileDir = (format: FileFormat): string => `./forge-data/${format}`;
+/**
+ * Where the job's anomaly labels go: a directory beside the readings' (`<dir>_labels`), partitioned like them
+ * (`date=YYYY-MM-DD/part-<batch>-<batch>-<job>.<ext>`, one file per local date that closed windows), so readers of
+ * `<dir>/**` see readings only.
+ */
+export const labelDirOf = (dir: string): string => `${resolve(dir)}_labels`;
 
 export const PARQUET_COMPRESSIONS = ['zstd', 'snappy'] as const;
 export type ParquetCompression = (typeof PARQUET_COMPRESSIONS)[number];
@@ -31,7 +45,7 @@ export interface FileSinkOptions {
   readonly dir?: string;
   /** 'nested' (the AMI head-end message) for ndjson and parquet; csv is flat only. Default 'flat'. */
   readonly shape?: Shape;
-  /** Write into a non-empty directory, alongside what is there (new part numbers, nothing overwritten). */
+  /** Write into a non-empty directory, alongside what is there (parts of other jobs; nothing overwritten). */
   readonly append?: boolean;
   /**
    * Parquet only. Default zstd: measured (3.84M rows, 10k meters) about 5-20% slower to write than snappy but files
@@ -61,6 +75,9 @@ interface Stage {
   readonly table: string;
   readonly appender: ColumnarAppender;
   rows: number;
+  /** The job's batch sequences staged here (whole batches, in order): the part's name says them. */
+  readonly first: number;
+  last: number;
 }
 
 /**
@@ -83,7 +100,12 @@ export class FileSink implements Sink {
   private readonly compression: ParquetCompression;
   private readonly maxRowsPerFile: number;
   private readonly overlap: boolean;
-  private files: PartitionFiles;
+  private files: PartitionFiles | null = null;
+  private labelFiles: PartitionFiles | null = null;
+  private jobId = '';
+  private meterIds: readonly string[] = [];
+  private claim: OutputClaim | null = null;
+  private shard: Shard | null = null;
   private readonly stages = new Map<string, Stage>();
   private warehouse: Warehouse | null = null;
   private copySession: DuckDBConnection | null = null;
@@ -93,11 +115,12 @@ export class FileSink implements Sink {
   private inFlight: Promise<void> | null = null;
   private failure: unknown = null;
   private stageCount = 0;
+  private resumed = false;
   private rows = 0;
   private bytes = 0;
   private readonly outputs: string[] = [];
   private readonly temporaries = new Set<string>();
-  private state: 'new' | 'open' | 'closed' = 'new';
+  private readonly state = new SinkState(this);
 
   constructor(options: FileSinkOptions) {
     if (!FILE_FORMATS.includes(options.format)) {
@@ -115,37 +138,60 @@ export class FileSink implements Sink {
     if (!PARQUET_COMPRESSIONS.includes(this.compression)) {
       throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`parquet compression "${String(this.compression)}" is not one of ${PARQUET_COMPRESSIONS.join(', ')}`]);
     }
-    this.maxRowsPerFile = options.maxRowsPerFile ?? 4_000_000;
-    if (!Number.isSafeInteger(this.maxRowsPerFile) || this.maxRowsPerFile < 1) {
-      throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`maxRowsPerFile must be a positive integer, not ${String(this.maxRowsPerFile)}`]);
-    }
+    this.maxRowsPerFile = checkInt(options.maxRowsPerFile ?? 4_000_000, 'maxRowsPerFile', { min: 1 });
     this.overlap = options.overlap ?? true;
-    this.files = new PartitionFiles(this.dir, EXTENSIONS[this.format]);
   }
 
+  /**
+   * Checks the directory may be written and claims it (see OutputClaim and foreignEntry for who may share it): without
+   * `append` it must be absent or empty (a shard's siblings' files and, on resume, the job's own parts aside). With
+   * `resume`, the job's temporaries and any part beyond its contiguous checkpoint are removed here.
+   */
   async open(context: SinkContext): Promise<void> {
-    if (this.state !== 'new') throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `open called on a sink that is ${this.state}`]);
-    const shard = context.scenario.shard;
-    if (shard) {
-      // Shards of one split share the directory: each names its files by shard and refuses only what is not its siblings'.
-      this.files = new PartitionFiles(this.dir, EXTENSIONS[this.format], `_${shardLabel(shard)}`);
-      if (!this.append) {
-        const foreign = await foreignEntry(this.dir, shard).catch((e: NodeJS.ErrnoException) => {
-          throw new ForgeError('FORGE_ERR_OUTPUT_EXISTS', [`${this.dir} (${e.code ?? e.message})`]);
-        });
-        if (foreign !== null) {
-          throw new ForgeError('FORGE_ERR_OUTPUT_EXISTS', [`${this.dir} (it holds ${foreign}, which is not another shard's file of this ${shard.count}-way split)`]);
-        }
-      }
-    } else {
-      const entries = await readdir(this.dir).catch((e: NodeJS.ErrnoException) => {
-        if (e.code === 'ENOENT') return [];
-        // Not "already exists": the path is a file, or under one, or not readable; nothing can be written there.
-        if (e.code === 'ENOTDIR' || e.code === 'EACCES' || e.code === 'EPERM') throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `cannot use ${this.dir} as the output directory: ${e.message}`]);
-        throw new ForgeError('FORGE_ERR_OUTPUT_EXISTS', [`${this.dir} (${e.code ?? e.message})`]);
-      });
-      if (entries.length > 0 && !this.append) throw new ForgeError('FORGE_ERR_OUTPUT_EXISTS', [this.dir]);
+    this.state.opening();
+    const shard = context.scenario.shard ?? null;
+    const resume = context.resume ?? false;
+    this.resumed = resume;
+    const owner = { tag: jobTag(context.jobId), shard };
+    this.shard = shard;
+    this.files = new PartitionFiles(this.dir, EXTENSIONS[this.format], owner);
+    this.labelFiles = new PartitionFiles(labelDirOf(this.dir), EXTENSIONS[this.format], owner);
+    this.jobId = context.jobId;
+    this.meterIds = context.fleet.meterIds;
+    this.claim = await claimOutputDir(this.name, this.dir, { ...owner, jobId: context.jobId, resume, append: this.append });
+    try {
+      if (resume) await this.dropPartialTail();
+      await this.prepareStaging(context);
+    } catch (e) {
+      await this.claim?.release();
+      this.claim = null;
+      throw e;
     }
+    this.state.opened();
+  }
+
+  /**
+   * The last batch sequence S such that every batch 0..S of `jobId` (this sink's shard) is in a whole part file on
+   * disk, or null. Read from the part names, so it holds for a job killed outright: parts are published in batch
+   * order, each whole (link of a synced temporary).
+   */
+  async checkpoint(jobId: string): Promise<number | null> {
+    const files = new PartitionFiles(this.dir, EXTENSIONS[this.format], { tag: jobTag(jobId), shard: this.shard });
+    const { checkpoint } = contiguousParts((await files.own()).parts);
+    return checkpoint < 0 ? null : checkpoint;
+  }
+
+  /** Resume: removes this job's temporaries and the parts beyond its contiguous checkpoint (never someone else's). */
+  private async dropPartialTail(): Promise<void> {
+    const { parts, temporaries } = await this.files!.own();
+    const { checkpoint, beyond } = contiguousParts(parts);
+    // Label files go with the batch after them: one beyond the readings' checkpoint comes again on resume.
+    const labels = await this.labelFiles!.own();
+    const stale = [...labels.temporaries, ...labels.parts.filter((p) => p.first > checkpoint).map((p) => p.path)];
+    await Promise.all([...temporaries, ...beyond.map((p) => p.path), ...stale].map((path) => rm(path, { force: true })));
+  }
+
+  private async prepareStaging(context: SinkContext): Promise<void> {
     const warehouse = await Warehouse.open(':memory:');
     try {
       await warehouse.run(meterTableDdl(METERS_TEXT));
@@ -153,33 +199,71 @@ export class FileSink implements Sink {
       await dictionaryEncodeMeters(warehouse.connection, METERS_TEXT, METERS);
       await warehouse.run(`DROP TABLE ${METERS_TEXT}`);
       this.copySession = this.overlap ? await warehouse.connect() : warehouse.connection;
-      await mkdir(this.dir, { recursive: true });
     } catch (e) {
       warehouse.close();
-      throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, e instanceof Error ? e.message : String(e)], { cause: e });
+      throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, errorText(e)], { cause: e });
     }
     this.warehouse = warehouse;
     this.constants = { intervalMinutes: context.scenario.intervalMinutes, emissionPattern: context.scenario.emissionPattern };
-    this.state = 'open';
   }
 
   async write(batch: ReadingBatch, info: BatchInfo): Promise<void> {
-    this.checkOpen('write');
+    this.state.assertOpen('write');
     this.checkFailure();
     if (!LOCAL_DATE.test(info.localDate)) {
       throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `batch local date "${info.localDate}" is not YYYY-MM-DD`]);
     }
     this.checkConstants(batch);
-    const stage = this.stages.get(info.localDate) ?? (await this.openStage(info.localDate));
+    const stage = this.stages.get(info.localDate) ?? (await this.openStage(info.localDate, info.sequence));
     stage.appender.append(batch, this.meterKeys);
     stage.rows += batch.length;
+    stage.last = info.sequence;
     this.rows += batch.length;
     if (info.lastOfDate || stage.rows >= this.maxRowsPerFile) await this.export(stage);
   }
 
+  /**
+   * Writes the windows a date closed to one file of the labels directory (labelDirOf), named like a part by the
+   * batch they go with: published whole, and on resume a date's file already there is kept, not written twice.
+   * Timestamps as the readings' files have them (typed in Parquet, text in CSV and NDJSON).
+   */
+  async writeLabels(labels: readonly AnomalyLabel[], info: LabelInfo): Promise<void> {
+    this.state.assertOpen('writeLabels');
+    this.checkFailure();
+    if (labels.length === 0) return;
+    if (!LOCAL_DATE.test(info.localDate)) {
+      throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `labels' local date "${info.localDate}" is not YYYY-MM-DD`]);
+    }
+    const target = this.labelFiles!.target(info.localDate, info.sequence, info.sequence);
+    const session = await this.warehouse!.connect();
+    const table = `stage_labels_${this.stageCount++}`;
+    try {
+      await session.run(labelTableDdl('duckdb', table));
+      await session.run(`INSERT INTO ${table} ${LABEL_ROWS_SELECT}`, labelRowsValues(this.jobId, labels, this.meterIds), LABEL_ROWS_TYPES);
+      await mkdir(this.labelFiles!.partitionDir(info.localDate), { recursive: true });
+      this.temporaries.add(target.temporary);
+      await createTemporary(target.temporary);
+      const select = this.format === 'parquet' ? `SELECT * FROM ${table}` : `SELECT * REPLACE (strftime(start_ts, '%Y-%m-%d %H:%M:%S') AS start_ts, strftime(end_ts, '%Y-%m-%d %H:%M:%S') AS end_ts, strftime(start_ts_utc, '%Y-%m-%dT%H:%M:%SZ') AS start_ts_utc, strftime(end_ts_utc, '%Y-%m-%dT%H:%M:%SZ') AS end_ts_utc) FROM ${table}`;
+      await session.run(`COPY (${select} ORDER BY meter_id, start_ts_utc, event_type) TO ${quoteLiteral(target.temporary)} (${this.copyOptions()})`);
+      await publish(target.temporary, target.path).catch(async (e: unknown) => {
+        // A resumed run sends the windows of a date its earlier run already published: that file is kept.
+        if (!(e instanceof ForgeError && e.code === 'FORGE_ERR_OUTPUT_EXISTS' && this.resumed)) throw e;
+        await rm(target.temporary, { force: true });
+      });
+      this.temporaries.delete(target.temporary);
+      if (await stat(target.path).then(() => true, () => false)) this.outputs.push(target.path);
+    } catch (e) {
+      if (e instanceof ForgeError) throw e;
+      throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `labels for ${info.localDate}: ${errorText(e)}`], { cause: e });
+    } finally {
+      await session.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+      session.closeSync();
+    }
+  }
+
   /** Writes every staged row to part files and waits until they are renamed into place. */
   async flush(): Promise<void> {
-    this.checkOpen('flush');
+    this.state.assertOpen('flush');
     for (const stage of [...this.stages.values()]) await this.export(stage);
     await this.settle();
   }
@@ -187,14 +271,12 @@ export class FileSink implements Sink {
   async close(): Promise<SinkResult> {
     await this.flush();
     this.release();
+    await this.claim?.release();
     return { sink: this.name, rows: this.rows, outputs: [...this.outputs], bytes: this.bytes };
   }
 
   async abort(_reason: unknown): Promise<void> {
-    if (this.state !== 'open') {
-      this.state = 'closed';
-      return;
-    }
+    if (!this.state.closing()) return;
     for (const stage of this.stages.values()) stage.appender.discard();
     this.stages.clear();
     if (this.inFlight) {
@@ -203,13 +285,14 @@ export class FileSink implements Sink {
     }
     await Promise.all([...this.temporaries].map((t) => rm(t, { force: true }).catch(() => undefined)));
     this.release();
+    await this.claim?.release();
   }
 
-  private async openStage(localDate: string): Promise<Stage> {
+  private async openStage(localDate: string, first: number): Promise<Stage> {
     const table = `stage_fact_${this.stageCount++}`;
     const connection = this.warehouse!.connection;
     await connection.run(factTableDdl(table, { columns: STAGE_COLUMNS }));
-    const stage: Stage = { localDate, table, appender: await ColumnarAppender.create(connection, table, STAGE_COLUMNS), rows: 0 };
+    const stage: Stage = { localDate, table, appender: await ColumnarAppender.create(connection, table, STAGE_COLUMNS), rows: 0, first, last: first };
     this.stages.set(localDate, stage);
     return stage;
   }
@@ -219,8 +302,7 @@ export class FileSink implements Sink {
     this.stages.delete(stage.localDate);
     stage.appender.close();
     await this.settle();
-    const target = await this.files.reserve(stage.localDate);
-    this.temporaries.add(target.temporary);
+    const target = this.files!.target(stage.localDate, stage.first, stage.last);
     const copy = this.copy(stage, target).catch((e: unknown) => {
       this.failure ??= e;
     });
@@ -238,23 +320,30 @@ export class FileSink implements Sink {
       enumsAsText: false,
       constants: this.constants!,
     });
-    await mkdir(this.files.partitionDir(stage.localDate), { recursive: true });
+    await mkdir(this.files!.partitionDir(stage.localDate), { recursive: true });
+    this.temporaries.add(target.temporary);
+    await createTemporary(target.temporary);
     await session.run(`COPY (${select}) TO ${quoteLiteral(target.temporary)} (${this.copyOptions()})`);
     await session.run(`DROP TABLE ${stage.table}`);
-    await rename(target.temporary, target.path);
+    await publish(target.temporary, target.path);
     this.temporaries.delete(target.temporary);
     this.bytes += (await stat(target.path)).size;
     this.outputs.push(target.path);
   }
 
+  /**
+   * USE_TMP_FILE false: the target is already this sink's own exclusive temporary; left to its default, DuckDB sees
+   * that existing file and writes `tmp_<name>` beside it first, which a kill -9 left behind under a name neither a
+   * reader's dot-file rule nor the resume's clean-up recognises.
+   */
   private copyOptions(): string {
     switch (this.format) {
       case 'parquet':
-        return `FORMAT parquet, COMPRESSION ${this.compression}`;
+        return `FORMAT parquet, COMPRESSION ${this.compression}, USE_TMP_FILE false`;
       case 'csv':
-        return 'FORMAT csv, HEADER true';
+        return 'FORMAT csv, HEADER true, USE_TMP_FILE false';
       case 'ndjson':
-        return 'FORMAT json';
+        return 'FORMAT json, USE_TMP_FILE false';
     }
   }
 
@@ -270,7 +359,7 @@ export class FileSink implements Sink {
   private checkFailure(): void {
     if (this.failure !== null) {
       const e = this.failure;
-      throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, e instanceof Error ? e.message : String(e)], { cause: e });
+      throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, errorText(e)], { cause: e });
     }
   }
 
@@ -288,15 +377,9 @@ export class FileSink implements Sink {
     }
   }
 
-  private checkOpen(operation: string): void {
-    if (this.state !== 'open') {
-      throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `${operation} called ${this.state === 'new' ? 'before open' : 'after close'}`]);
-    }
-  }
-
   private release(): void {
     this.warehouse?.close();
     this.warehouse = null;
-    this.state = 'closed';
+    this.state.closing();
   }
 }

@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Fleet } from '../../fleet/fleet.js';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
-import { recordOf } from '../../generator/reading-records.js';
+import { RecordJson } from '../../generator/record-json.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
-import { AckWindow } from '../ack-window.js';
+import { errorText } from '../../util/error-text.js';
 import { ForgeError } from '../../util/forge-error.js';
-import { ReconnectWatch } from '../reconnect-watch.js';
-import type { BatchInfo, Sink, SinkContext, SinkResult, SinkStatus } from '../sink.js';
+import { checkInt } from '../../util/parse-int.js';
+import { AckedPublisherSink, type PublisherCounts } from '../acked-publisher-sink.js';
+import type { SinkContext, SinkResult, SinkStatus } from '../sink.js';
 import { DEFAULT_MQTT_URL, checkMqttUrl } from './mqtt-options.js';
 import { checkTopicLevel, checkTopicPrefix, readingTopic } from './mqtt-topic.js';
 
@@ -62,99 +63,69 @@ export interface MqttSinkResult extends SinkResult {
  * 1,177 of 20,160 readings of a backfill (MQTT 3.1.1, or 5 without a Receive Maximum). A subscriber that must see a
  * fast backfill should connect with MQTT 5 and declare a large Receive Maximum (then Mosquitto sends instead of
  * queueing, and all 20,160 arrived), or the broker should raise `max_queued_messages`.
+ *
+ * The window, retries, reconnect watching, state and close accounting are AckedPublisherSink's.
  */
-export class MqttSink implements Sink {
-  readonly name = 'mqtt';
+export class MqttSink extends AckedPublisherSink<MqttMessage, MqttSinkResult> {
   private readonly url: string;
   private readonly shownUrl: string;
   private readonly topicPrefix: string;
-  private readonly maxInFlight: number;
   private readonly connectTimeoutMs: number;
-  private readonly reconnectTimeoutMs: number;
-  private readonly maxAttempts: number;
   private readonly clientIdOption: string | undefined;
   private client: MqttClient | null = null;
   private fleet: Fleet | null = null;
   private area: ServiceAreaName | null = null;
-  private state: 'new' | 'open' | 'closed' = 'new';
-  private rows = 0;
-  private retries = 0;
-  /** Unacknowledged publishes (at most maxInFlight) and the first failure. */
-  private readonly window = new AckWindow();
+  /** Each reading's payload text (the nested record), and each meter's topic once built. */
+  private json: RecordJson | null = null;
+  private topics: (string | undefined)[] = [];
   private lastError: Error | null = null;
-  private readonly reconnect: ReconnectWatch;
 
   constructor(options: MqttSinkOptions = {}) {
-    this.url = options.url ?? DEFAULT_MQTT_URL;
-    this.shownUrl = checkMqttUrl(this.url);
-    this.topicPrefix = checkTopicPrefix(options.topicPrefix ?? DEFAULT_MQTT_TOPIC_PREFIX);
-    this.maxInFlight = positiveInt(options.maxInFlight ?? 500, 'maxInFlight', 65_535);
-    this.connectTimeoutMs = positiveInt(options.connectTimeoutMs ?? 10_000, 'connectTimeoutMs');
-    this.reconnectTimeoutMs = positiveInt(options.reconnectTimeoutMs ?? 30_000, 'reconnectTimeoutMs');
-    this.reconnect = new ReconnectWatch(this.reconnectTimeoutMs, options.onStatus);
-    this.maxAttempts = positiveInt(options.maxAttempts ?? 5, 'maxAttempts', 100);
+    const url = options.url ?? DEFAULT_MQTT_URL;
+    const shownUrl = checkMqttUrl(url);
+    const topicPrefix = checkTopicPrefix(options.topicPrefix ?? DEFAULT_MQTT_TOPIC_PREFIX);
+    const maxInFlight = checkInt(options.maxInFlight ?? 500, 'mqtt maxInFlight', { min: 1, max: 65_535 });
+    const connectTimeoutMs = checkInt(options.connectTimeoutMs ?? 10_000, 'mqtt connectTimeoutMs', { min: 1 });
+    const reconnectTimeoutMs = checkInt(options.reconnectTimeoutMs ?? 30_000, 'mqtt reconnectTimeoutMs', { min: 1 });
+    const maxAttempts = checkInt(options.maxAttempts ?? 5, 'mqtt maxAttempts', { min: 1, max: 100 });
+    // Refilled one slot at a time: refilling only at half-empty halved throughput against Mosquitto (the pipe ran dry).
+    super('mqtt', { shownUrl, maxInFlight, refillAt: maxInFlight - 1, maxAttempts, reconnectTimeoutMs, onStatus: options.onStatus });
+    this.url = url;
+    this.shownUrl = shownUrl;
+    this.topicPrefix = topicPrefix;
+    this.connectTimeoutMs = connectTimeoutMs;
     this.clientIdOption = options.clientId;
   }
 
-  async open(context: SinkContext): Promise<void> {
-    if (this.state !== 'new') throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `open called on a sink that is ${this.state}`]);
+  protected async connect(context: SinkContext): Promise<void> {
     // Every topic level that comes from data is checked before anything is sent (invariant 5).
     checkTopicLevel(context.scenario.area, 'the service area');
     for (const id of context.fleet.substationIds) checkTopicLevel(id, 'a substation id');
     for (const id of context.fleet.meterIds) checkTopicLevel(id, 'a meter id');
     this.fleet = context.fleet;
     this.area = context.scenario.area;
-    this.client = await this.connect(this.clientIdOption ?? `forge-${context.jobId}-${randomUUID().slice(0, 8)}`);
-    this.state = 'open';
+    this.json = new RecordJson(context.fleet, context.scenario.area, 'nested');
+    this.topics = new Array<string | undefined>(context.fleet.meterIds.length);
+    this.client = await this.connectClient(this.clientIdOption ?? `forge-${context.jobId}-${randomUUID().slice(0, 8)}`);
   }
 
-  async write(batch: ReadingBatch, _info: BatchInfo): Promise<void> {
-    this.checkOpen('write');
-    this.window.check();
-    const fleet = this.fleet!;
-    const area = this.area!;
-    for (let row = 0; row < batch.length; row++) {
-      // Refilled one slot at a time: refilling only at half-empty halved throughput against Mosquitto (the pipe ran dry).
-      await this.window.waitAtMost(this.maxInFlight - 1);
-      if (this.window.failed) break;
-      const m = batch.meterIndex[row]!;
-      const topic = readingTopic(this.topicPrefix, area, fleet.substationIds[fleet.substation[m]!]!, fleet.meterIds[m]!);
-      void this.deliver(topic, JSON.stringify(recordOf(batch, row, fleet, area, 'nested')));
+  protected message(batch: ReadingBatch, row: number): MqttMessage {
+    const m = batch.meterIndex[row]!;
+    let topic = this.topics[m];
+    if (topic === undefined) {
+      const fleet = this.fleet!;
+      topic = readingTopic(this.topicPrefix, this.area!, fleet.substationIds[fleet.substation[m]!]!, fleet.meterIds[m]!);
+      this.topics[m] = topic;
     }
-    await this.window.drain();
-    this.window.check();
+    return { topic, payload: this.json!.of(batch, row) };
   }
 
-  /** Every message written so far is acknowledged once `write` resolves; this only reports a failure. */
-  async flush(): Promise<void> {
-    this.checkOpen('flush');
-    await this.window.drain();
-    this.window.check();
+  protected publish(message: MqttMessage): Promise<void> {
+    return this.send(message.topic, message.payload);
   }
 
-  async close(): Promise<MqttSinkResult> {
-    this.checkOpen('close');
-    await this.window.drain();
-    this.window.check();
-    this.state = 'closed';
-    this.reconnect.stop();
-    // A graceful end: MQTT.js finishes what is in flight (nothing, after drain), then sends DISCONNECT.
-    await this.client!.endAsync();
-    return {
-      sink: this.name,
-      rows: this.rows,
-      outputs: [`${this.shownUrl} ${readingTopic(this.topicPrefix, this.area!, '+', '+')}`],
-      retries: this.retries,
-      peakInFlight: this.window.peakInFlight,
-    };
-  }
-
-  async abort(_reason: unknown): Promise<void> {
-    this.state = 'closed';
-    this.reconnect.stop();
-    this.window.fail(new ForgeError('FORGE_ERR_SINK_STATE', [this.name, 'aborted']));
-    const client = this.client;
-    if (client) await client.endAsync(true).catch(() => undefined);
+  protected describe(message: MqttMessage): string {
+    return `publish to ${message.topic}`;
   }
 
   /**
@@ -165,32 +136,26 @@ export class MqttSink implements Sink {
     await this.client!.publishAsync(topic, payload, { qos: 1 });
   }
 
-  /** One message through the window: occupies a slot until acknowledged or given up, retrying rejected publishes. */
-  private async deliver(topic: string, payload: string): Promise<void> {
-    this.window.open();
-    try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await this.send(topic, payload);
-          this.rows++;
-          return;
-        } catch (e) {
-          if (this.window.failed) return;
-          if (attempt >= this.maxAttempts) {
-            this.window.fail(new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `publish to ${topic} failed ${attempt} times: ${errorText(e)}`], { cause: e }));
-            return;
-          }
-          this.retries++;
-          await sleep(Math.min(100 * 2 ** (attempt - 1), 2_000));
-          if (this.window.failed) return;
-        }
-      }
-    } finally {
-      this.window.settle();
-    }
+  /** A graceful end: MQTT.js finishes what is in flight (nothing, after the drain), then sends DISCONNECT. */
+  protected async disconnect(): Promise<void> {
+    await this.client!.endAsync();
   }
 
-  private connect(clientId: string): Promise<MqttClient> {
+  protected async destroy(): Promise<void> {
+    await this.client?.endAsync(true);
+  }
+
+  protected result(counts: PublisherCounts): MqttSinkResult {
+    return {
+      sink: counts.sink,
+      rows: counts.rows,
+      outputs: [`${this.shownUrl} ${readingTopic(this.topicPrefix, this.area!, '+', '+')}`],
+      retries: counts.retries,
+      peakInFlight: counts.peakInFlight,
+    };
+  }
+
+  private connectClient(clientId: string): Promise<MqttClient> {
     const options: IClientOptions = {
       clientId,
       clean: true,
@@ -230,31 +195,15 @@ export class MqttSink implements Sink {
     });
   }
 
-  /** After open: a connection lost for longer than the reconnect timeout fails the sink; MQTT.js does the reconnecting. */
+  /** After open: MQTT.js does the reconnecting; the base class reports it and fails writes past the reconnect timeout. */
   private watch(client: MqttClient): void {
-    client.on('offline', () => {
-      if (this.state !== 'open') return;
-      this.reconnect.lost('connection to the broker lost; reconnecting', () => {
-        const why = this.lastError ? `: ${errorText(this.lastError)}` : '';
-        this.window.fail(new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, this.shownUrl, `connection lost and not back within ${this.reconnectTimeoutMs} ms${why}`]));
-      });
-    });
-    client.on('connect', () => this.reconnect.back());
-  }
-
-  private checkOpen(operation: string): void {
-    if (this.state !== 'open') {
-      throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `${operation} called ${this.state === 'new' ? 'before open' : 'after close'}`]);
-    }
+    client.on('offline', () => this.connectionLost('connection to the broker lost; reconnecting', () => (this.lastError ? `: ${errorText(this.lastError)}` : '')));
+    client.on('connect', () => this.connectionBack());
   }
 }
 
-function positiveInt(value: number, what: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`mqtt ${what} must be an integer from 1 to ${max}, not ${value}`]);
-  }
-  return value;
+/** One reading as MQTT sends it: its meter's topic and the head-end message as JSON. */
+interface MqttMessage {
+  readonly topic: string;
+  readonly payload: string;
 }
-
-const errorText = (e: unknown): string => (e instanceof Error ? e.message || e.constructor.name : String(e));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

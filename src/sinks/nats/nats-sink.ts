@@ -1,27 +1,31 @@
-import { JetStreamApiError, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { JetStreamApiError, PubHeaders, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StreamInfo } from '@nats-io/jetstream';
+import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Fleet } from '../../fleet/fleet.js';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
-import { messageId, recordOf } from '../../generator/reading-records.js';
+import { RecordJson } from '../../generator/record-json.js';
+import { messageId } from '../../generator/reading-records.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
-import { AckWindow } from '../ack-window.js';
+import { shardedJobKey, type Shard } from '../../scenario/shard.js';
+import { errorText } from '../../util/error-text.js';
 import { ForgeError } from '../../util/forge-error.js';
-import { ReconnectWatch } from '../reconnect-watch.js';
-import type { BatchInfo, Sink, SinkContext, SinkResult, SinkStatus } from '../sink.js';
-import { DEFAULT_NATS_URL, checkNatsUrl } from './nats-options.js';
+import { checkInt } from '../../util/parse-int.js';
+import { AckedPublisherSink, type PublisherCounts } from '../acked-publisher-sink.js';
+import type { BatchInfo, SinkContext, SinkResult, SinkStatus } from '../sink.js';
+import { FORGE_JOB_HEADER, landedMessages } from './landed-messages.js';
+import { PubAckInbox, type PublishAck } from './pub-ack-inbox.js';
+import { NatsCheckpointStore, checkpointKey, type NatsCheckpoint } from './nats-checkpoint-store.js';
+import { DEFAULT_NATS_STREAM, DEFAULT_NATS_SUBJECT_PREFIX, DEFAULT_NATS_URL, MIN_DUPLICATE_WINDOW_MS, checkNatsUrl, defaultNatsStream, defaultNatsSubjectPrefix, minDuplicateWindowMs } from './nats-options.js';
 import { checkStreamName, checkSubjectPrefix, checkSubjectToken, readingSubject, streamSubjects } from './nats-subject.js';
 
-export const DEFAULT_NATS_STREAM = 'AMI_READINGS';
-export const DEFAULT_NATS_SUBJECT_PREFIX = 'ami.readings';
-/** The shortest duplicate window the sink accepts: re-sent readings must still be recognised (JetStream's default). */
-export const MIN_DUPLICATE_WINDOW_MS = 120_000;
+export { DEFAULT_NATS_STREAM, DEFAULT_NATS_SUBJECT_PREFIX, MIN_DUPLICATE_WINDOW_MS };
+export type { PublishAck };
 
 export interface NatsSinkOptions {
   /** Server URL, e.g. nats://user:pass@host:4222. Default nats://127.0.0.1:4222. */
   readonly url?: string;
-  /** JetStream stream; created when absent. Default AMI_READINGS. */
+  /** JetStream stream; created when absent. Default $FORGE_NATS_STREAM, else AMI_READINGS. */
   readonly streamName?: string;
-  /** Subjects are `<prefix>.<area>`; a created stream captures `<prefix>.>`. Default ami.readings. */
+  /** Subjects are `<prefix>.<area>`; a created stream captures `<prefix>.>`. Default $FORGE_NATS_SUBJECT_PREFIX, else ami.readings. */
   readonly subjectPrefix?: string;
   /** Duplicate window of a stream the sink creates (and the least it accepts in an existing one). Default 2 minutes. */
   readonly duplicateWindowMs?: number;
@@ -42,6 +46,12 @@ export interface NatsSinkOptions {
 export interface NatsSinkResult extends SinkResult {
   /** Of `rows`, the publishes the stream acknowledged as duplicates: it already held that message id (not stored again). */
   readonly duplicates: number;
+  /**
+   * Of `rows`, readings of a resumed job not sent again because the stream already holds them: the killed run's
+   * messages found beyond the checkpoint, and second copies (`batch.redelivery`) whose first copy may be among them.
+   * The stream gained `rows - duplicates - skipped` messages from this run.
+   */
+  readonly skipped: number;
   /** Publishes sent again after a failure or a missing PubAck (same message id, so never stored twice). */
   readonly retries: number;
   readonly stream: string;
@@ -50,66 +60,105 @@ export interface NatsSinkResult extends SinkResult {
 
 /**
  * Publishes each reading to a JetStream stream, subject `<prefix>.<area>`, payload the nested AMI head-end message
- * (reading-records.ts) as JSON, with `Nats-Msg-Id` = the reading's stable message id (meter_id:epoch seconds).
+ * (reading-records.ts) as JSON, with `Nats-Msg-Id` = the reading's stable message id (meter_id:epoch seconds) and
+ * `Forge-Job` = the job's key (its id, and its shard when it is one).
  *
  * Delivery (invariant 2): a reading counts as delivered when the stream has acknowledged it (PubAck). A publish whose
  * PubAck does not come is sent again with the same message id, and the stream drops any message id it saw within its
- * duplicate window (at least 2 minutes), so a reading is stored once however often it is sent. A PubAck with
- * `duplicate: true` is a delivery like any other, counted once in `rows` and also in `duplicates` (a re-sent job, or
- * a retry whose first attempt had landed): the stream holds `rows - duplicates` new messages from this sink. A re-run
- * of the same scenario after the duplicate window has passed stores its readings again.
+ * duplicate window (at least 2 minutes), so a reading is stored once however often it is sent within a run. A PubAck
+ * with `duplicate: true` is a delivery like any other, counted once in `rows` and also in `duplicates`.
+ *
+ * Exactly once across a crash, whenever the job is resumed: the duplicate window cannot cover a resume minutes or days
+ * later, so the sink keeps a real checkpoint. After every batch whose PubAcks are all in, `write` records in the
+ * server's FORGE_CHECKPOINTS bucket (nats-checkpoint-store.ts), under the job's key, the batch sequence and a stream
+ * sequence S such that every message of the job past that batch is stored after S; only then does `write` resolve.
+ * A kill can land between the last PubAck of a batch and that record, or in the middle of a batch: either way the
+ * stream may hold messages of the batches after the checkpoint. So `open` with `resume` reads the checkpoint and scans
+ * the stream from S + 1, filtered to the job's subject, headers only (landed-messages.ts), for messages carrying the
+ * job's key, and the resumed run does not send those again (nor a second copy of a reading, which may have been first
+ * sent before the crash). The scan costs the messages on the subject since the checkpoint: one batch or less when the
+ * job is the subject's only publisher, never the whole stream. The alternatives were weaker: looking up the job's last
+ * message by subject finds only the last publisher's; scanning from a stream position saved before each batch would
+ * cost a second record per batch for nothing (S already bounds the batch in flight); and matching by message id alone
+ * would mix in another job of the same scenario. While such found messages are still to be passed by the resumed run,
+ * S stays below the lowest of them, so a second kill finds them again.
  *
  * Backpressure: at most `maxPending` publishes await a PubAck at once; `write` resolves when all of its batch's acks
- * are in. `open` connects, checks JetStream and the stream before anything is produced, and never changes a stream
- * it did not create.
+ * and its checkpoint are in. `open` connects, checks JetStream and the stream before anything is produced, and never
+ * changes a stream it did not create (it may create the checkpoint bucket).
+ *
+ * The window, retries, reconnect watching, state and close accounting are AckedPublisherSink's.
  */
-export class NatsSink implements Sink {
-  readonly name = 'nats';
+export class NatsSink extends AckedPublisherSink<NatsMessage, NatsSinkResult> {
   private readonly url: string;
   private readonly shownUrl: string;
   private readonly streamName: string;
   private readonly subjectPrefix: string;
   private readonly duplicateWindowMs: number;
-  private readonly maxPending: number;
   private readonly connectTimeoutMs: number;
   private readonly ackTimeoutMs: number;
-  private readonly reconnectTimeoutMs: number;
   private readonly maxAttempts: number;
   private connection: NatsConnection | null = null;
   private js: JetStreamClient | null = null;
+  /** Where the PubAcks of this run's publishes arrive (pub-ack-inbox.ts). */
+  private acks: PubAckInbox | null = null;
+  private jsm: JetStreamManager | null = null;
+  private checkpoints: NatsCheckpointStore | null = null;
   private fleet: Fleet | null = null;
   private area: ServiceAreaName | null = null;
+  /** Each reading's message text (the nested record). */
+  private json: RecordJson | null = null;
+  private shard: Shard | null = null;
   private subject = '';
-  private state: 'new' | 'open' | 'closed' = 'new';
-  private rows = 0;
+  /** The job's key: its id, with the shard when it is one (shard.ts); the `Forge-Job` header and the checkpoint's key. */
+  private jobKey = '';
   private duplicates = 0;
-  private retries = 0;
-  /** Publishes awaiting their PubAck (at most maxPending) and the first failure. */
-  private readonly window = new AckWindow();
-  private readonly reconnect: ReconnectWatch;
+  private skipped = 0;
+  /** The job's checkpoint as recorded (or as it will be, from the first batch, for a job without one). */
+  private position: NatsCheckpoint | null = null;
+  /** The highest stream sequence of a message this run stored (not a duplicate): every later message comes after it. */
+  private storedUpTo = 0;
+  /** A resumed run: the job's messages found past the checkpoint (message id -> stream sequence), not sent again. */
+  private landed: Map<string, number> | null = null;
+  /** Of `landed`, those the resumed run has not yet passed: S stays below them (see the class comment). */
+  private readonly unpassed = new Map<string, number>();
+  private resumed = false;
 
   constructor(options: NatsSinkOptions = {}) {
-    this.url = options.url ?? DEFAULT_NATS_URL;
-    this.shownUrl = checkNatsUrl(this.url);
-    this.streamName = checkStreamName(options.streamName ?? DEFAULT_NATS_STREAM);
-    this.subjectPrefix = checkSubjectPrefix(options.subjectPrefix ?? DEFAULT_NATS_SUBJECT_PREFIX);
-    this.duplicateWindowMs = positiveInt(options.duplicateWindowMs ?? MIN_DUPLICATE_WINDOW_MS, 'duplicateWindowMs');
-    if (this.duplicateWindowMs < MIN_DUPLICATE_WINDOW_MS) {
-      throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`nats duplicateWindowMs must be at least ${MIN_DUPLICATE_WINDOW_MS} (2 minutes), not ${this.duplicateWindowMs}`]);
+    const url = options.url ?? DEFAULT_NATS_URL;
+    const shownUrl = checkNatsUrl(url);
+    const streamName = checkStreamName(options.streamName ?? defaultNatsStream());
+    const subjectPrefix = checkSubjectPrefix(options.subjectPrefix ?? defaultNatsSubjectPrefix());
+    const minimum = minDuplicateWindowMs();
+    const duplicateWindowMs = checkInt(options.duplicateWindowMs ?? minimum, 'nats duplicateWindowMs', { min: 1 });
+    if (duplicateWindowMs < minimum) {
+      throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`nats duplicateWindowMs must be at least ${MIN_DUPLICATE_WINDOW_MS} (2 minutes), not ${duplicateWindowMs}`]);
     }
-    this.maxPending = positiveInt(options.maxPending ?? 1_000, 'maxPending', 100_000);
-    this.connectTimeoutMs = positiveInt(options.connectTimeoutMs ?? 10_000, 'connectTimeoutMs');
-    this.ackTimeoutMs = positiveInt(options.ackTimeoutMs ?? 10_000, 'ackTimeoutMs');
-    this.reconnectTimeoutMs = positiveInt(options.reconnectTimeoutMs ?? 30_000, 'reconnectTimeoutMs');
-    this.reconnect = new ReconnectWatch(this.reconnectTimeoutMs, options.onStatus);
-    this.maxAttempts = positiveInt(options.maxAttempts ?? 5, 'maxAttempts', 100);
+    const maxPending = checkInt(options.maxPending ?? 1_000, 'nats maxPending', { min: 1, max: 100_000 });
+    const connectTimeoutMs = checkInt(options.connectTimeoutMs ?? 10_000, 'nats connectTimeoutMs', { min: 1 });
+    const ackTimeoutMs = checkInt(options.ackTimeoutMs ?? 10_000, 'nats ackTimeoutMs', { min: 1 });
+    const reconnectTimeoutMs = checkInt(options.reconnectTimeoutMs ?? 30_000, 'nats reconnectTimeoutMs', { min: 1 });
+    const maxAttempts = checkInt(options.maxAttempts ?? 5, 'nats maxAttempts', { min: 1, max: 100 });
+    // A full window is refilled once half of it is acknowledged, not one slot at a time, so publishes leave in larger
+    // socket writes (about 10% faster here); the window is never exceeded either way.
+    super('nats', { shownUrl, maxInFlight: maxPending, refillAt: maxPending >> 1, maxAttempts, reconnectTimeoutMs, onStatus: options.onStatus });
+    this.url = url;
+    this.shownUrl = shownUrl;
+    this.streamName = streamName;
+    this.subjectPrefix = subjectPrefix;
+    this.duplicateWindowMs = duplicateWindowMs;
+    this.connectTimeoutMs = connectTimeoutMs;
+    this.ackTimeoutMs = ackTimeoutMs;
+    this.maxAttempts = maxAttempts;
   }
 
-  async open(context: SinkContext): Promise<void> {
-    if (this.state !== 'new') throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `open called on a sink that is ${this.state}`]);
+  protected async connect(context: SinkContext): Promise<void> {
     this.subject = readingSubject(this.subjectPrefix, checkSubjectToken(context.scenario.area, 'the service area'));
     this.fleet = context.fleet;
     this.area = context.scenario.area;
+    this.json = new RecordJson(context.fleet, context.scenario.area, 'nested');
+    this.shard = context.scenario.shard;
+    this.jobKey = shardedJobKey(context.jobId, this.shard);
     let connection: NatsConnection;
     try {
       connection = await connect({
@@ -121,7 +170,8 @@ export class NatsSink implements Sink {
         // Without this every publish builds two Error objects with stack traces up front (for a possible timeout):
         // a third of the CPU time at 100k messages. Failures still say what failed; they lose the caller's stack.
         noAsyncTraces: true,
-      });
+        pendingLimit: 512 * 1024,
+      } as Parameters<typeof connect>[0]);
     } catch (e) {
       throw new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, this.shownUrl, errorText(e)], { cause: e });
     }
@@ -134,98 +184,171 @@ export class NatsSink implements Sink {
         const reason = e instanceof Error && e.name === 'JetStreamNotEnabled' ? 'JetStream is not enabled on this server (start nats-server with -js)' : errorText(e);
         throw new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, this.shownUrl, reason], { cause: e });
       }
-      await this.ensureStream(jsm);
+      const info = await this.ensureStream(jsm);
+      this.jsm = jsm;
       this.js = jetstream(connection, { timeout: this.ackTimeoutMs });
+      try {
+        this.checkpoints = await NatsCheckpointStore.open(jsm, this.js, info);
+      } catch (e) {
+        throw new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, this.shownUrl, `cannot read or create the checkpoint bucket (the stream KV_FORGE_CHECKPOINTS): ${errorText(e)}`], { cause: e });
+      }
+      await this.startPosition(context.resume === true);
     } catch (e) {
       await connection.close().catch(() => undefined);
       throw e;
     }
     this.connection = connection;
+    this.acks = new PubAckInbox(connection, this.ackTimeoutMs);
     void this.watch(connection);
-    this.state = 'open';
   }
 
-  async write(batch: ReadingBatch, _info: BatchInfo): Promise<void> {
-    this.checkOpen('write');
-    this.window.check();
+  /** A resumed run does not send what the stream already holds (see `heldAlready`); those rows count as skipped. */
+  protected message(batch: ReadingBatch, row: number): NatsMessage | null {
     const fleet = this.fleet!;
-    const area = this.area!;
-    for (let row = 0; row < batch.length; row++) {
-      // A full window is refilled once half of it is acknowledged, not one slot at a time, so publishes leave in
-      // larger socket writes (about 10% faster here); the window is never exceeded either way.
-      if (this.window.inFlight >= this.maxPending) await this.window.waitAtMost(this.maxPending >> 1);
-      if (this.window.failed) break;
-      const id = messageId(fleet.meterIds[batch.meterIndex[row]!]!, batch.tsUtcMs[row]!);
-      void this.deliver(JSON.stringify(recordOf(batch, row, fleet, area, 'nested')), id);
+    const id = messageId(fleet.meterIds[batch.meterIndex[row]!]!, batch.tsUtcMs[row]!);
+    if (this.resumed && this.heldAlready(batch, row, id)) {
+      this.skipped++;
+      return null;
     }
-    await this.window.drain();
-    this.window.check();
+    return { payload: this.json!.of(batch, row), id };
   }
 
-  /** Every message written so far is acknowledged once `write` resolves; this only reports a failure. */
-  async flush(): Promise<void> {
-    this.checkOpen('flush');
-    await this.window.drain();
-    this.window.check();
+  protected async publish(message: NatsMessage): Promise<void> {
+    const ack = await this.send(this.subject, message.payload, message.id);
+    if (ack.duplicate) this.duplicates++;
+    // A duplicate's sequence is its first copy's, which may be older than this run's messages.
+    else if (ack.seq > this.storedUpTo) this.storedUpTo = ack.seq;
   }
 
-  async close(): Promise<NatsSinkResult> {
-    this.checkOpen('close');
-    await this.window.drain();
-    this.window.check();
-    this.state = 'closed';
-    this.reconnect.stop();
+  protected describe(message: NatsMessage): string {
+    return `publish of ${message.id} to ${this.subject}`;
+  }
+
+  /** Every message of the batch is acknowledged: its checkpoint is recorded before `write` resolves. */
+  protected override async acknowledged(info: BatchInfo): Promise<void> {
+    await this.commit(info.sequence);
+  }
+
+  protected async disconnect(): Promise<void> {
+    this.acks!.close();
     await this.connection!.drain();
+  }
+
+  protected async destroy(): Promise<void> {
+    this.acks?.close();
+    const connection = this.connection;
+    if (connection && !connection.isClosed()) await connection.close();
+  }
+
+  protected result(counts: PublisherCounts): NatsSinkResult {
     return {
-      sink: this.name,
-      rows: this.rows,
+      sink: counts.sink,
+      rows: counts.rows,
       outputs: [`${this.shownUrl} stream ${this.streamName} subject ${this.subject}`],
       duplicates: this.duplicates,
-      retries: this.retries,
+      skipped: this.skipped,
+      retries: counts.retries,
       stream: this.streamName,
       subject: this.subject,
     };
   }
 
-  async abort(_reason: unknown): Promise<void> {
-    this.state = 'closed';
-    this.reconnect.stop();
-    this.window.fail(new ForgeError('FORGE_ERR_SINK_STATE', [this.name, 'aborted']));
-    const connection = this.connection;
-    if (connection && !connection.isClosed()) await connection.close().catch(() => undefined);
+  /**
+   * The last batch sequence of `jobId` (with this sink's shard) whose messages, and every earlier batch's, the stream
+   * holds, or null when none. Valid after `open`; for the job the sink was opened with, it follows this run's batches.
+   */
+  async checkpoint(jobId: string): Promise<number | null> {
+    this.state.assertOpen('checkpoint');
+    const key = shardedJobKey(jobId, this.shard);
+    const position = key === this.jobKey ? this.position : await this.readCheckpoint(key);
+    return position && position.sequence >= 0 ? position.sequence : null;
   }
 
   /**
    * Publishes one message and resolves with the stream's PubAck: the seam tests use to watch the window. Overriding
    * it must keep the contract (resolve once acknowledged, reject when the publish failed or timed out).
    */
-  protected async send(subject: string, payload: string, msgID: string): Promise<{ duplicate: boolean }> {
-    return this.js!.publish(subject, payload, { msgID });
+  protected async send(subject: string, payload: string, msgID: string): Promise<PublishAck> {
+    const h = headers();
+    h.set(FORGE_JOB_HEADER, this.jobKey);
+    h.set(PubHeaders.MsgIdHdr, msgID);
+    return this.acks!.publish(subject, payload, h);
   }
 
-  /** One message through the window: occupies a slot until acknowledged or given up; retries keep the message id. */
-  private async deliver(payload: string, msgID: string): Promise<void> {
-    this.window.open();
-    try {
-      for (let attempt = 1; ; attempt++) {
+  /**
+   * A resumed run: true when the stream already holds this row's reading from the job's killed run (found past the
+   * checkpoint), or when the row is a second copy: its first copy was delivered earlier, possibly before the crash and
+   * more than a duplicate window ago, and the stream keeps one copy of a reading (ReadingBatch.redelivery).
+   */
+  private heldAlready(batch: ReadingBatch, row: number, id: string): boolean {
+    if (this.landed!.has(id)) {
+      this.unpassed.delete(id);
+      return true;
+    }
+    return batch.redelivery?.[row] === 1;
+  }
+
+  /**
+   * Where the job stands before its first write. A new job records its start: no batch yet, and the stream's last
+   * sequence, after which all of its messages will be. A resumed job reads its checkpoint and looks for what its killed
+   * run stored past it. A checkpoint of a stream since deleted and created again (another creation time) is void: the
+   * messages it counted are gone, so the job is resent from its start into the new stream.
+   */
+  private async startPosition(resume: boolean): Promise<void> {
+    const jsm = this.jsm!;
+    const info = await jsm.streams.info(this.streamName);
+    const fresh: NatsCheckpoint = { sequence: -1, streamSeq: info.state.last_seq, streamCreated: info.created, updated: new Date().toISOString() };
+    if (resume) {
+      this.resumed = true;
+      const recorded = await this.readCheckpoint(this.jobKey);
+      if (recorded && recorded.streamCreated === info.created) {
+        let scan;
         try {
-          const ack = await this.send(this.subject, payload, msgID);
-          this.rows++;
-          if (ack.duplicate) this.duplicates++;
-          return;
+          scan = await landedMessages(jsm, this.js!, this.streamName, this.subject, recorded.streamSeq, this.jobKey, this.connectTimeoutMs);
         } catch (e) {
-          if (this.window.failed) return;
-          if (attempt >= this.maxAttempts) {
-            this.window.fail(new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `publish of ${msgID} to ${this.subject} failed ${attempt} times: ${errorText(e)}`], { cause: e }));
-            return;
-          }
-          this.retries++;
-          await sleep(Math.min(100 * 2 ** (attempt - 1), 2_000));
-          if (this.window.failed) return;
+          throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `cannot look for the job's messages in stream ${this.streamName} after its checkpoint: ${errorText(e)}`], { cause: e });
         }
+        this.landed = scan.landed;
+        for (const [id, seq] of scan.landed) this.unpassed.set(id, seq);
+        this.position = recorded;
+        this.storedUpTo = recorded.streamSeq;
+        return;
       }
-    } finally {
-      this.window.settle();
+      this.landed = new Map();
+    }
+    this.storedUpTo = fresh.streamSeq;
+    await this.recordCheckpoint(fresh);
+  }
+
+  /** After a batch is wholly acknowledged: records it as the job's checkpoint (see the class comment for S). */
+  private async commit(sequence: number): Promise<void> {
+    let streamSeq = Math.max(this.position!.streamSeq, this.storedUpTo);
+    for (const seq of this.unpassed.values()) if (seq <= streamSeq) streamSeq = seq - 1;
+    await this.recordCheckpoint({ sequence, streamSeq, streamCreated: this.position!.streamCreated, updated: new Date().toISOString() });
+  }
+
+  /** Writes the job's checkpoint, retrying like a publish; a checkpoint that cannot be recorded fails the write. */
+  private async recordCheckpoint(next: NatsCheckpoint): Promise<void> {
+    const key = checkpointKey(this.streamName, this.jobKey);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.checkpoints!.write(key, next);
+        this.position = next;
+        return;
+      } catch (e) {
+        if (attempt >= this.maxAttempts) {
+          throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `cannot record the checkpoint of ${this.jobKey} (batch ${next.sequence}) in the bucket FORGE_CHECKPOINTS, after ${attempt} attempts: ${errorText(e)}`], { cause: e });
+        }
+        await this.pause(attempt);
+      }
+    }
+  }
+
+  private async readCheckpoint(jobKey: string): Promise<NatsCheckpoint | null> {
+    try {
+      return await this.checkpoints!.read(checkpointKey(this.streamName, jobKey));
+    } catch (e) {
+      throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `cannot read the checkpoint of ${jobKey}: ${errorText(e)}`], { cause: e });
     }
   }
 
@@ -233,7 +356,7 @@ export class NatsSink implements Sink {
    * Uses the named stream if it captures the sink's subject with a long enough duplicate window, creates it when
    * absent, and refuses anything else (another stream holding the subject, a short window) without changing it.
    */
-  private async ensureStream(jsm: JetStreamManager): Promise<void> {
+  private async ensureStream(jsm: JetStreamManager): Promise<StreamInfo> {
     const where = `stream ${this.streamName} on ${this.shownUrl}`;
     let info: StreamInfo | null = null;
     try {
@@ -263,6 +386,7 @@ export class NatsSink implements Sink {
     if (windowMs < this.duplicateWindowMs) {
       throw new ForgeError('FORGE_ERR_STREAM_CONFLICT', [this.name, where, `its duplicate window is ${windowMs / 1000} s; re-sent readings are only recognised within at least ${this.duplicateWindowMs / 1000} s`]);
     }
+    return info;
   }
 
   /** The stream that stores the sink's subject, or null when none does. */
@@ -275,34 +399,19 @@ export class NatsSink implements Sink {
     }
   }
 
-  /** After open: a connection lost for longer than the reconnect timeout fails the sink; the client does the reconnecting. */
+  /** After open: the client does the reconnecting; the base class reports it and fails writes past the reconnect timeout. */
   private async watch(connection: NatsConnection): Promise<void> {
     for await (const status of connection.status()) {
-      if (status.type === 'disconnect' && this.state === 'open') {
-        this.reconnect.lost('connection to the server lost; reconnecting', () =>
-          this.window.fail(new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, this.shownUrl, `connection lost and not back within ${this.reconnectTimeoutMs} ms`])),
-        );
-      } else if (status.type === 'reconnect') {
-        this.reconnect.back();
-      }
+      if (status.type === 'disconnect') this.connectionLost('connection to the server lost; reconnecting');
+      else if (status.type === 'reconnect') this.connectionBack();
     }
   }
+}
 
-  private checkOpen(operation: string): void {
-    if (this.state !== 'open') {
-      throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `${operation} called ${this.state === 'new' ? 'before open' : 'after close'}`]);
-    }
-  }
+/** One reading as JetStream gets it: the head-end message as JSON, and its stable message id (`Nats-Msg-Id`). */
+interface NatsMessage {
+  readonly payload: string;
+  readonly id: string;
 }
 
 const isNotFound = (e: unknown): boolean => e instanceof JetStreamApiError && (e.name === 'StreamNotFoundError' || e.code === 10059);
-
-function positiveInt(value: number, what: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`nats ${what} must be an integer from 1 to ${max}, not ${value}`]);
-  }
-  return value;
-}
-
-const errorText = (e: unknown): string => (e instanceof Error ? e.message || e.constructor.name : String(e));
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,16 +1,23 @@
-import { once } from 'node:events';
-import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import type { AnomalyLabel } from '../../generator/anomaly-labels.js';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
-import { FLAT_COLUMNS } from '../../generator/reading-records.js';
-import { emittedMeters } from '../../scenario/scenario.js';
-import { shardedJobKey, shardText, type Shard } from '../../scenario/shard.js';
-import { ForgeError, isForgeError } from '../../util/forge-error.js';
-import type { BatchInfo, Sink, SinkContext, SinkResult } from '../sink.js';
-import { CopyBinaryEncoder } from './copy-binary-encoder.js';
-import { DEFAULT_PG_TABLE, DEFAULT_PG_URL, parsePgTableName, pgUrlProblem, quotePgIdentifier, redactPgUrl } from './postgres-options.js';
+import { shardedJobKey, type Shard } from '../../scenario/shard.js';
 import { errorText } from '../../util/error-text.js';
+import { ForgeError, isForgeError } from '../../util/forge-error.js';
+import type { BatchInfo, LabelInfo, Sink, SinkContext, SinkResult } from '../sink.js';
+import { SinkState } from '../sink-state.js';
+import { CopyBinaryEncoder } from './copy-binary-encoder.js';
+import { awaitingAnswer, destroyConnection, endConnection, watchAnswers } from './pg-answer-watch.js';
+import { readCheckpoint } from './postgres-checkpoints.js';
+import { commitBatch, ON_CONFLICT_MODES, prepareStaging, type OnConflict } from './postgres-copy.js';
+import { connectFailed, connectionLost, isConnectionError, isUniqueViolation, POSTGRES_SINK, writeFailed, writeInterrupted } from './postgres-errors.js';
+import { DEFAULT_PG_TABLE, DEFAULT_PG_URL, parsePgTableName, pgConnectionSettings, type PgConnectionSettings, pgUrlProblem, redactPgUrl } from './postgres-options.js';
+import { retryLostConnections, retryPolicy, type PostgresRetryOptions, type RetryPolicy } from './postgres-retry.js';
+import { createLabelTable, insertLabels, pgLabelTable } from './postgres-labels.js';
+import { pgTable, prepareTable, type PgTable } from './postgres-table.js';
+
+// What other modules import from here: the sink, its options, and the names it is configured with.
+export { isConnectionError, ON_CONFLICT_MODES, type OnConflict, type PostgresRetryOptions };
 
 export interface PostgresSinkOptions {
   /** Connection URL, postgres://user[:password]@host[:port]/database[?...]. Default postgres://postgres@127.0.0.1:5432/postgres. */
@@ -25,58 +32,27 @@ export interface PostgresSinkOptions {
   readonly retry?: PostgresRetryOptions;
   /** Told when the sink loses its connection ('degraded') and when a write goes through again ('recovered'). */
   readonly onStatus?: (status: PostgresSinkStatus) => void;
-  /** application_name of the sink's connections (pg_stat_activity). Default flux-data-forge. */
+  /**
+   * application_name of the sink's connections (pg_stat_activity). Default `flux-data-forge:<job id>` once opened
+   * for a job, so an operator can find (or cancel) the job's sessions.
+   */
   readonly applicationName?: string;
-  /** Time allowed to establish one connection. Default 10 s. */
+  /** Time allowed to establish one connection. Default 10 s (or FORGE_PG_CONNECT_TIMEOUT_MS). */
   readonly connectTimeoutMs?: number;
-}
-
-export interface PostgresRetryOptions {
-  /** First wait after a lost connection. Default 100 ms; each further wait doubles. */
-  readonly initialDelayMs?: number;
-  /** Longest single wait. Default 5 s. */
-  readonly maxDelayMs?: number;
-  /** Give up (FORGE_ERR_SINK_CONNECT) when a batch has not gone through this long after its first failure. Default 60 s. */
-  readonly maxRetryMs?: number;
+  /** Timeouts and keepalive of the connections; defaults and FORGE_PG_*_MS variables in postgres-options.ts. */
+  readonly connection?: Partial<PgConnectionSettings>;
+  /**
+   * What a batch does with readings whose key (meter_id, reading_ts_utc) the table already holds. Default 'error':
+   * the same values are skipped (a redelivered batch, a resumed job, an append of the same scenario) and different
+   * values refuse the batch (FORGE_ERR_CONFLICTING_ROWS, nothing of it committed); 'skip' keeps what the table holds;
+   * 'replace' overwrites it with the new values.
+   */
+  readonly onConflict?: OnConflict;
 }
 
 export type PostgresSinkStatus =
   | { readonly state: 'degraded'; readonly error: string }
   | { readonly state: 'recovered'; readonly attempts: number; readonly downMs: number };
-
-/** The flat reading schema (DESIGN.md) as Postgres column types, in FLAT_COLUMNS order. */
-const COLUMN_TYPES: Readonly<Record<(typeof FLAT_COLUMNS)[number], string>> = {
-  meter_id: 'text',
-  reading_ts: 'timestamp without time zone',
-  reading_ts_utc: 'timestamp with time zone',
-  interval_minutes: 'smallint',
-  usage_kwh: 'double precision',
-  voltage: 'double precision',
-  power_factor: 'double precision',
-  temperature_c: 'double precision',
-  transformer_id: 'text',
-  circuit_id: 'text',
-  substation_id: 'text',
-  service_area: 'text',
-  customer_segment: 'text',
-  latitude: 'double precision',
-  longitude: 'double precision',
-  is_outage: 'boolean',
-  data_quality: 'text',
-  event_type: 'text',
-  emission_pattern: 'text',
-};
-const NULLABLE = new Set<string>(['event_type']);
-/** After the reading's columns: when a stream emitted it (NULL for batch jobs). */
-const DELIVERY_COLUMNS = '"emitted_at" timestamp with time zone';
-const KEY = ['meter_id', 'reading_ts_utc'] as const;
-const COLUMN_LIST = [...FLAT_COLUMNS, 'emitted_at'].map((c) => `"${c}"`).join(', ');
-const CHECKPOINTS = 'forge_checkpoints';
-/** Per connection (temporary tables are private to their session); emptied by every commit. */
-const STAGING = 'pg_temp."forge_staging"';
-
-const columnDefinitions = (withNotNull: boolean): string =>
-  `${FLAT_COLUMNS.map((c) => `"${c}" ${COLUMN_TYPES[c]}${withNotNull && !NULLABLE.has(c) ? ' NOT NULL' : ''}`).join(', ')}, ${DELIVERY_COLUMNS}`;
 
 /**
  * Writes readings into one Postgres table with the flat reading schema, keyed by (meter_id, reading_ts_utc).
@@ -87,33 +63,36 @@ const columnDefinitions = (withNotNull: boolean): string =>
  * batch delivered again (a retry after a lost connection whose COMMIT may or may not have landed, a resumed job)
  * adds no row and does not count its rows twice.
  *
- * Two ways in, both binary COPY (see copy-binary-encoder.ts):
+ * Two ways in, both binary COPY (postgres-copy.ts):
  * - direct: COPY into the table itself, as fast as a plain COPY. Used for new data. If a row is already there
  *   (unique violation) the transaction is rolled back and the batch goes the staged way.
- * - staged: COPY into a session-private temporary table, then INSERT ... ON CONFLICT DO NOTHING into the table:
- *   idempotent, but the conflict check costs about as much again as the COPY. Used for a batch retried after a lost
- *   connection and after a conflict (until a batch goes in whole again).
+ * - staged: COPY into a session-private temporary table, then INSERT ... ON CONFLICT into the table: idempotent, but
+ *   the conflict check costs about as much again as the COPY. Used for a batch retried after a lost connection and
+ *   after a conflict (until a batch goes in whole again).
  *
- * A lost connection during `write` (server restart, pg_terminate_backend, network) is retried on a new connection
- * with exponential backoff; `degraded` is true meanwhile and `onStatus` is told. Any other error (a table whose
- * schema changed, a constraint) fails the write at once with a ForgeError, the transaction rolled back.
+ * A lost connection during `write` (server restart, pg_terminate_backend, network; postgres-errors.ts tells) is
+ * retried on a new connection with exponential backoff (postgres-retry.ts); `degraded` is true meanwhile and
+ * `onStatus` is told. Any other error (a table whose schema changed, a constraint) fails the write at once with a
+ * ForgeError, the transaction rolled back. `open` checks and creates the table (postgres-table.ts).
  *
  * `flush` has nothing to do: every accepted batch is already committed. `close` ends the connection.
  */
 export class PostgresSink implements Sink {
-  readonly name = 'postgres';
+  readonly name = POSTGRES_SINK;
   private readonly url: string;
-  private readonly shownUrl: string;
-  private readonly schema: string | undefined;
-  private readonly table: string;
-  /** Quoted, schema-qualified when a schema is given: safe to place in SQL. */
-  private readonly target: string;
-  private readonly checkpoints: string;
+  private readonly table: PgTable;
   private readonly append: boolean;
-  private readonly retry: Required<PostgresRetryOptions>;
+  private readonly retry: RetryPolicy;
   private readonly onStatus: ((status: PostgresSinkStatus) => void) | undefined;
-  private readonly applicationName: string;
-  private readonly connectTimeoutMs: number;
+  private readonly applicationName: string | undefined;
+  /** The job the sink was opened for (its sessions' default application_name). */
+  private sessionJob = '';
+  private readonly connectionSettings: PgConnectionSettings;
+  /** Every connection this sink has open (the current one, one being set up): a stop past its grace cuts them all. */
+  private readonly clients = new Set<pg.Client>();
+  /** Armed by the job's stop request: cuts the connections when the stop's grace has passed. */
+  private stopTimer: NodeJS.Timeout | null = null;
+  private readonly onConflict: OnConflict;
 
   private client: pg.Client | null = null;
   /** Set by the client's 'error' event: the connection is gone even if no query has failed yet. */
@@ -121,13 +100,15 @@ export class PostgresSink implements Sink {
   private encoder: CopyBinaryEncoder | null = null;
   /** The job's checkpoint key: the job id, with the shard when the job is one (shard.ts). */
   private jobId = '';
+  private meterIds: readonly string[] = [];
   private shard: Shard | null = null;
   /** The checkpoint's key: the table as named in the database (schema-qualified). */
   private checkpointTable = '';
-  private state: 'new' | 'open' | 'closed' = 'new';
+  private readonly state = new SinkState(this);
   private readonly stop = new AbortController();
   private accepted = 0;
   private inserted = 0;
+  private replaced = 0;
   private degradedSince: number | null = null;
   /** The last batch met rows already in the table: send the next one the staged way too. */
   private stageNext = false;
@@ -137,22 +118,17 @@ export class PostgresSink implements Sink {
     this.url = options.url ?? DEFAULT_PG_URL;
     const problem = pgUrlProblem(this.url);
     if (problem) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`pgUrl: ${problem}`]);
-    this.shownUrl = redactPgUrl(this.url);
-    this.table = options.table ?? DEFAULT_PG_TABLE;
-    if (options.schema !== undefined) quotePgIdentifier(options.schema);
-    this.schema = options.schema;
-    const qualify = (name: string): string => (this.schema ? `${quotePgIdentifier(this.schema)}.` : '') + quotePgIdentifier(name);
-    this.target = qualify(this.table);
-    this.checkpoints = qualify(CHECKPOINTS);
+    this.table = pgTable(options.table ?? DEFAULT_PG_TABLE, options.schema, redactPgUrl(this.url));
     this.append = options.append ?? false;
-    this.retry = {
-      initialDelayMs: options.retry?.initialDelayMs ?? 100,
-      maxDelayMs: options.retry?.maxDelayMs ?? 5_000,
-      maxRetryMs: options.retry?.maxRetryMs ?? 60_000,
-    };
+    this.retry = retryPolicy(options.retry);
     this.onStatus = options.onStatus;
-    this.applicationName = options.applicationName ?? 'flux-data-forge';
-    this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+    this.applicationName = options.applicationName;
+    this.connectionSettings = pgConnectionSettings(process.env, {
+      ...options.connection,
+      ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+    });
+    this.onConflict = options.onConflict ?? 'error';
+    if (!ON_CONFLICT_MODES.includes(this.onConflict)) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`onConflict: "${String(this.onConflict)}" is not one of ${ON_CONFLICT_MODES.join(', ')}`]);
   }
 
   /** Builds the sink from a `table` or `schema.table` text (the CLI's --pg-table). */
@@ -176,147 +152,157 @@ export class PostgresSink implements Sink {
     return this.inserted;
   }
 
+  /** Rows whose values were overwritten (onConflict 'replace' only). */
+  get replacedRows(): number {
+    return this.replaced;
+  }
+
   async open(context: SinkContext): Promise<void> {
-    if (this.state !== 'new') throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `open called on a sink that is ${this.state}`]);
+    this.state.opening();
+    this.followStop(context.signal);
+    this.sessionJob = context.jobId;
     const client = await this.connect(false);
     try {
-      // Everything that may refuse reads only: a refused job leaves the database as it was.
-      const exists = await this.tableExists(client, this.table);
-      const shard = context.scenario.shard;
-      if (exists) {
-        await this.checkSchema(client);
-        if (!this.append && shard) {
-          // Shards of one split share the table: a shard refuses rows of its own meters only, not its siblings'.
-          const { start, end } = emittedMeters(context.scenario);
-          const ids = context.fleet.meterIds.slice(start, end);
-          const has = await client.query(`SELECT EXISTS (SELECT 1 FROM ${this.target} WHERE meter_id = ANY($1::text[])) AS has`, [ids]);
-          if (has.rows[0]?.has === true) {
-            const count = await client.query(`SELECT count(*) AS n FROM ${this.target} WHERE meter_id = ANY($1::text[])`, [ids]);
-            throw new ForgeError('FORGE_ERR_TABLE_EXISTS', [`${this.target} (for the meters of shard ${shardText(shard)})`, String(count.rows[0]?.n), this.shownUrl]);
-          }
-        } else if (!this.append) {
-          const has = await client.query(`SELECT EXISTS (SELECT 1 FROM ${this.target}) AS has`);
-          if (has.rows[0]?.has === true) {
-            const count = await client.query(`SELECT count(*) AS n FROM ${this.target}`);
-            throw new ForgeError('FORGE_ERR_TABLE_EXISTS', [this.target, String(count.rows[0]?.n), this.shownUrl]);
-          }
-        }
-      }
-      await client.query('BEGIN');
-      // Shards (or any jobs) opening the same database at once: concurrent CREATE ... IF NOT EXISTS of one name can
-      // still fail on the catalog's unique index, so the creation is serialised by a transaction-scoped lock.
-      await client.query(`SELECT pg_advisory_xact_lock(hashtext('flux-data-forge:ddl'))`);
-      if (this.schema) await client.query(`CREATE SCHEMA IF NOT EXISTS ${quotePgIdentifier(this.schema)}`);
-      if (!exists) {
-        await client.query(`CREATE TABLE IF NOT EXISTS ${this.target} (${columnDefinitions(true)}, PRIMARY KEY (${KEY.join(', ')}))`);
-      } else {
-        // Tables written before streams had no emission time: the column is added (NULL for their rows).
-        await client.query(`ALTER TABLE ${this.target} ADD COLUMN IF NOT EXISTS ${DELIVERY_COLUMNS}`);
-      }
-      await client.query(
-        `CREATE TABLE IF NOT EXISTS ${this.checkpoints} (job_id text NOT NULL, table_name text NOT NULL, sequence bigint NOT NULL, ` +
-          `rows bigint NOT NULL, committed_at timestamptz NOT NULL, PRIMARY KEY (job_id, table_name))`,
-      );
-      await client.query('COMMIT');
-      const qualified = await client.query<{ name: string }>(
-        `SELECT n.nspname || '.' || c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = $1::regclass`,
-        [this.target],
-      );
-      this.checkpointTable = qualified.rows[0]!.name;
-      await this.prepareSession(client);
+      this.checkpointTable = await prepareTable(client, this.table, { append: this.append, context });
+      await createLabelTable(client, pgLabelTable(this.table));
+      await prepareStaging(client);
     } catch (e) {
       await client.end().catch(() => undefined);
       if (isForgeError(e)) throw e;
-      throw this.writeError(e);
+      throw writeFailed(this.table.target, this.table.shownUrl, e);
     }
     this.client = client;
     this.encoder = new CopyBinaryEncoder(context.fleet, context.scenario.area);
     this.shard = context.scenario.shard;
     this.jobId = shardedJobKey(context.jobId, this.shard);
-    this.state = 'open';
+    this.meterIds = context.fleet.meterIds;
+    this.state.opened();
   }
 
-  /** Resolves when the batch is committed, together with the job's checkpoint (see the class comment). */
+  /**
+   * Adds label windows to anomaly_labels beside the readings table (postgres-labels.ts), in a statement of their own
+   * between batches: they are written before the batch whose checkpoint covers their date, and a resumed run's
+   * windows replace those of the same key, so each window is one row.
+   */
+  async writeLabels(labels: readonly AnomalyLabel[], _info: LabelInfo): Promise<void> {
+    this.state.assertOpen('writeLabels');
+    if (labels.length === 0) return;
+    try {
+      await insertLabels(await this.connection(), pgLabelTable(this.table), this.sessionJob, labels, this.meterIds);
+    } catch (e) {
+      throw isForgeError(e) ? e : writeFailed(pgLabelTable(this.table), this.table.shownUrl, e);
+    }
+  }
+
+  /**
+   * Resolves when the batch is committed, together with the job's checkpoint (see the class comment). A lost
+   * connection is retried (postgres-retry.ts); any other error rolls the transaction back and fails the write.
+   */
   async write(batch: ReadingBatch, info: BatchInfo): Promise<void> {
-    this.requireOpen('write');
+    this.state.assertOpen('write');
     if (batch.length === 0) return;
-    let delayMs = this.retry.initialDelayMs;
-    let firstFailure = 0;
+    const into = { table: this.table, onConflict: this.onConflict, jobKey: this.jobId, checkpointTable: this.checkpointTable };
+    const rows = { rows: batch.length, sequence: info.sequence };
     // After a lost connection the last attempt's COMMIT may have landed. The direct way would still be safe (it
     // fails on the first row already there and falls back), but the staged way goes there without the wasted COPY.
     let staged = this.stageNext;
-    for (;;) {
-      let client: pg.Client | null = null;
-      try {
+    let client: pg.Client | null = null;
+    const added = await retryLostConnections(this.retry, this.stop.signal, {
+      attempt: async () => {
+        client = null;
         client = await this.connection();
-        let inserted: number;
-        if (staged) {
-          inserted = await this.commitBatch(client, batch, info.sequence, 'staged');
-        } else {
-          try {
-            inserted = await this.commitBatch(client, batch, info.sequence, 'direct');
-          } catch (e) {
-            if (errorCode(e) !== UNIQUE_VIOLATION) throw e;
-            await client.query('ROLLBACK');
-            staged = true;
-            inserted = await this.commitBatch(client, batch, info.sequence, 'staged');
-          }
+        if (staged) return commitBatch(client, this.encoder!.chunks(batch), rows, 'staged', into);
+        try {
+          return await commitBatch(client, this.encoder!.chunks(batch), rows, 'direct', into);
+        } catch (e) {
+          if (!isUniqueViolation(e)) throw e;
+          await client.query('ROLLBACK');
+          staged = true;
+          return commitBatch(client, this.encoder!.chunks(batch), rows, 'staged', into);
         }
-        this.stageNext = staged && inserted < batch.length;
-        this.accepted += batch.length;
-        this.inserted += inserted;
-        this.recovered();
-        return;
-      } catch (e) {
-        if (this.state !== 'open') throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, 'write interrupted by abort'], { cause: e });
+      },
+      failed: async (e) => {
+        if (!this.state.isOpen) return writeInterrupted(e);
         if (!isConnectionError(e)) {
           if (client && !this.broken) await client.query('ROLLBACK').catch(() => this.dropConnection());
-          throw isForgeError(e) ? e : this.writeError(e);
+          return isForgeError(e) ? e : writeFailed(this.table.target, this.table.shownUrl, e);
         }
         this.dropConnection();
         staged = true;
-        const now = performance.now();
-        if (firstFailure === 0) firstFailure = now;
         this.markDegraded(e);
-        if (now - firstFailure + delayMs > this.retry.maxRetryMs) {
-          throw new ForgeError(
-            'FORGE_ERR_SINK_CONNECT',
-            [this.name, this.shownUrl, `lost the connection and could not write batch ${info.sequence} within ${Math.round((now - firstFailure) / 1000)} s: ${errorText(e)}`],
-            { cause: e },
-          );
-        }
-        try {
-          await sleep(delayMs, undefined, { signal: this.stop.signal });
-        } catch {
-          throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, 'write interrupted by abort'], { cause: e });
-        }
-        delayMs = Math.min(delayMs * 2, this.retry.maxDelayMs);
-      }
-    }
+        return null;
+      },
+      gaveUp: (e, waitedMs) => connectionLost(this.table.shownUrl, info.sequence, waitedMs, e),
+      interrupted: (e) => writeInterrupted(e),
+    });
+    this.stageNext = staged && added.inserted < batch.length;
+    this.accepted += batch.length;
+    this.inserted += added.inserted;
+    this.replaced += added.replaced;
+    this.recovered();
   }
 
   /** Nothing is pending: each `write` commits before it resolves. */
   async flush(): Promise<void> {
-    this.requireOpen('flush');
+    this.state.assertOpen('flush');
   }
 
   async close(): Promise<SinkResult> {
-    this.requireOpen('close');
-    this.state = 'closed';
+    this.state.assertOpen('close');
+    this.state.closing();
+    this.disarmStop();
     const client = this.client;
     this.client = null;
-    if (client) await client.end().catch(() => undefined);
-    return { sink: this.name, rows: this.accepted, outputs: [`${this.shownUrl}#${this.checkpointTable}`] };
+    if (client) await endConnection(client, this.connectionSettings.stopGraceMs);
+    // The rows this sink added or overwrote, not those it was sent: readings the table already held are `skipped`.
+    const skipped = this.accepted - this.inserted - this.replaced;
+    return {
+      sink: this.name,
+      rows: this.inserted + this.replaced,
+      outputs: [`${this.table.shownUrl}#${this.checkpointTable}`],
+      ...(skipped > 0 ? { skipped } : {}),
+      ...(this.replaced > 0 ? { replaced: this.replaced } : {}),
+    };
   }
 
   async abort(_reason: unknown): Promise<void> {
-    this.state = 'closed';
+    this.state.closing();
+    this.disarmStop();
     this.stop.abort();
-    const client = this.client;
     this.client = null;
     // An uncommitted batch is rolled back by the server when the session ends; committed ones stay, with their
-    // checkpoint, for a resumed job.
-    if (client) await client.end().catch(() => undefined);
+    // checkpoint, for a resumed job. Cut, not ended politely: a hung server would never answer the goodbye.
+    for (const client of this.clients) destroyConnection(client);
+    this.clients.clear();
+  }
+
+  /**
+   * A stop request gives the write in hand `stopGraceMs` to finish (a working server commits it well within that).
+   * Past it, if the sink is still waiting on the server (a query unanswered, a connection being set up) or retrying
+   * a lost one, it aborts: its connections are cut, the write fails, the job ends. Nothing committed is lost (each
+   * batch commits with its checkpoint) and the cut batch is rolled back, so a resume continues exactly. A sink that
+   * merely waits for the job's other sinks to finish is left to close normally.
+   */
+  private followStop(signal: AbortSignal | undefined): void {
+    if (!signal) return;
+    const check = (delayMs: number): void => {
+      this.stopTimer = setTimeout(() => {
+        if (this.state.current === 'closed') return;
+        if (this.degraded || [...this.clients].some(awaitingAnswer)) void this.abort(new Error('stop grace passed'));
+        else check(250);
+      }, delayMs);
+      this.stopTimer.unref();
+    };
+    const arm = (): void => {
+      if (this.state.current !== 'closed' && !this.stopTimer) check(this.connectionSettings.stopGraceMs);
+    };
+    if (signal.aborted) arm();
+    else signal.addEventListener('abort', arm, { once: true });
+  }
+
+  private disarmStop(): void {
+    if (this.stopTimer) clearTimeout(this.stopTimer);
+    this.stopTimer = null;
   }
 
   /**
@@ -328,43 +314,9 @@ export class PostgresSink implements Sink {
   }
 
   async committedSequence(jobId: string): Promise<number | null> {
-    this.requireOpen('committedSequence');
+    this.state.assertOpen('committedSequence');
     const client = await this.connection();
-    const result = await client.query<{ sequence: string }>(
-      `SELECT sequence FROM ${this.checkpoints} WHERE job_id = $1 AND table_name = $2`,
-      [shardedJobKey(jobId, this.shard), this.checkpointTable],
-    );
-    const row = result.rows[0];
-    return row ? Number(row.sequence) : null;
-  }
-
-  /**
-   * One transaction: the rows (directly, or through staging and ON CONFLICT DO NOTHING), then the checkpoint, then
-   * COMMIT; returns the rows added. The checkpoint's rows grow only when the sequence is past the one recorded, so a
-   * redelivered batch is not counted twice.
-   */
-  private async commitBatch(client: pg.Client, batch: ReadingBatch, sequence: number, way: 'direct' | 'staged'): Promise<number> {
-    const chunks = this.encoder!.chunks(batch);
-    await client.query('BEGIN');
-    let inserted: number;
-    if (way === 'direct') {
-      inserted = await copyInto(client, `COPY ${this.target} (${COLUMN_LIST}) FROM STDIN WITH (FORMAT binary)`, chunks);
-    } else {
-      await copyInto(client, `COPY ${STAGING} (${COLUMN_LIST}) FROM STDIN WITH (FORMAT binary)`, chunks);
-      const insert = await client.query(
-        `INSERT INTO ${this.target} (${COLUMN_LIST}) SELECT ${COLUMN_LIST} FROM ${STAGING} ON CONFLICT (${KEY.join(', ')}) DO NOTHING`,
-      );
-      inserted = insert.rowCount ?? 0;
-    }
-    await client.query(
-      `INSERT INTO ${this.checkpoints} AS c (job_id, table_name, sequence, rows, committed_at) VALUES ($1, $2, $3, $4, now()) ` +
-        `ON CONFLICT (job_id, table_name) DO UPDATE SET ` +
-        `rows = c.rows + CASE WHEN EXCLUDED.sequence > c.sequence THEN EXCLUDED.rows ELSE 0 END, ` +
-        `sequence = GREATEST(c.sequence, EXCLUDED.sequence), committed_at = EXCLUDED.committed_at`,
-      [this.jobId, this.checkpointTable, sequence, batch.length],
-    );
-    await client.query('COMMIT');
-    return inserted;
+    return readCheckpoint(client, this.table.checkpoints, shardedJobKey(jobId, this.shard), this.checkpointTable);
   }
 
   /** The open connection, or a new one (with its staging table) after a loss. */
@@ -373,14 +325,14 @@ export class PostgresSink implements Sink {
     this.dropConnection();
     const client = await this.connect(true);
     try {
-      await this.prepareSession(client);
+      await prepareStaging(client);
     } catch (e) {
       await client.end().catch(() => undefined);
       throw e;
     }
-    if (this.state !== 'open') {
+    if (!this.state.isOpen) {
       await client.end().catch(() => undefined);
-      throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, 'write interrupted by abort']);
+      throw writeInterrupted();
     }
     this.client = client;
     return client;
@@ -391,11 +343,22 @@ export class PostgresSink implements Sink {
    * the raw error goes back to the retry loop, which decides by its kind.
    */
   private async connect(retrying: boolean): Promise<pg.Client> {
+    const settings = this.connectionSettings;
     const client = new pg.Client({
       connectionString: this.url,
-      application_name: this.applicationName,
-      connectionTimeoutMillis: this.connectTimeoutMs,
+      // Postgres keeps the first 63 bytes; a job id is at most 128 characters, its start identifies it.
+      application_name: this.applicationName ?? `flux-data-forge${this.sessionJob ? `:${this.sessionJob}` : ''}`.slice(0, 63),
+      connectionTimeoutMillis: settings.connectTimeoutMs,
       keepAlive: true,
+      keepAliveInitialDelayMillis: settings.keepAliveInitialDelayMs,
+      statement_timeout: settings.statementTimeoutMs,
+      idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs,
+    });
+    this.clients.add(client);
+    const unwatch = watchAnswers(client, settings.queryTimeoutMs);
+    client.once('end', () => {
+      unwatch();
+      this.clients.delete(client);
     });
     // Without a listener a connection lost while idle would be an uncaught 'error' event. The sink is degraded from
     // then until a write goes through on a new connection; every write so far was acknowledged, so none is in doubt.
@@ -409,53 +372,16 @@ export class PostgresSink implements Sink {
     } catch (e) {
       await client.end().catch(() => undefined);
       if (retrying) throw e;
-      throw new ForgeError('FORGE_ERR_SINK_CONNECT', [this.name, this.shownUrl, errorText(e)], { cause: e });
+      throw connectFailed(this.table.shownUrl, e);
     }
     return client;
-  }
-
-  private async prepareSession(client: pg.Client): Promise<void> {
-    await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${STAGING.slice('pg_temp.'.length)} (${columnDefinitions(false)}) ON COMMIT DELETE ROWS`);
   }
 
   private dropConnection(): void {
     const client = this.client;
     this.client = null;
     this.broken = false;
-    if (client) void client.end().catch(() => undefined);
-  }
-
-  private async tableExists(client: pg.Client, table: string): Promise<boolean> {
-    const result = await client.query<{ oid: string | null }>(`SELECT to_regclass($1) AS oid`, [
-      this.schema ? `${quotePgIdentifier(this.schema)}.${quotePgIdentifier(table)}` : quotePgIdentifier(table),
-    ]);
-    return result.rows[0]?.oid != null;
-  }
-
-  /** An existing table must have every flat column with its type and a unique key on (meter_id, reading_ts_utc). */
-  private async checkSchema(client: pg.Client): Promise<void> {
-    const columns = await client.query<{ name: string; type: string }>(
-      `SELECT attname AS name, format_type(atttypid, atttypmod) AS type FROM pg_attribute ` +
-        `WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`,
-      [this.target],
-    );
-    const have = new Map(columns.rows.map((r) => [r.name, r.type]));
-    const problems: string[] = [];
-    for (const c of FLAT_COLUMNS) {
-      const type = have.get(c);
-      if (type === undefined) problems.push(`no column ${c}`);
-      else if (type !== COLUMN_TYPES[c]) problems.push(`${c} is ${type}, expected ${COLUMN_TYPES[c]}`);
-    }
-    const key = await client.query<{ ok: boolean }>(
-      `SELECT EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = $1::regclass AND i.indisunique AND i.indpred IS NULL AND i.indnkeyatts = 2 ` +
-        `AND (SELECT array_agg(a.attname::text ORDER BY a.attname) FROM pg_attribute a WHERE a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)) ` +
-        `= ARRAY['meter_id', 'reading_ts_utc']) AS ok`,
-      [this.target],
-    );
-    if (key.rows[0]?.ok !== true) problems.push('no primary key or unique index on (meter_id, reading_ts_utc)');
-    if (problems.length > 0) {
-      throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `table ${this.target} in ${this.shownUrl} does not have the reading schema: ${problems.join('; ')}`]);
-    }
+    if (client) void endConnection(client, this.connectionSettings.stopGraceMs);
   }
 
   private markDegraded(error: unknown): void {
@@ -472,66 +398,4 @@ export class PostgresSink implements Sink {
     this.attempts = 0;
     this.onStatus?.(status);
   }
-
-  private writeError(e: unknown): ForgeError {
-    return new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `${this.target} in ${this.shownUrl}: ${errorText(e)}`], { cause: e });
-  }
-
-  private requireOpen(operation: string): void {
-    if (this.state !== 'open') {
-      throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `${operation} called ${this.state === 'new' ? 'before open' : 'after close'}`]);
-    }
-  }
-}
-
-/**
- * Streams the chunks through COPY FROM STDIN, encoding the next chunk while the server stores the last; resolves
- * with the rows copied once the server has acknowledged the COPY. Stops sending at the first error (the server
- * ignores what follows an error anyway).
- */
-async function copyInto(client: pg.Client, sql: string, chunks: Iterable<Buffer>): Promise<number> {
-  const stream = client.query(copyFrom(sql));
-  let failure: unknown = null;
-  const done = new Promise<void>((resolve, reject) => {
-    stream.once('error', (e) => {
-      failure = e;
-      reject(e);
-    });
-    stream.once('finish', () => resolve());
-  });
-  done.catch(() => undefined);
-  for (const chunk of chunks) {
-    if (failure !== null) break;
-    if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), done]).catch(() => undefined);
-  }
-  if (failure === null) stream.end();
-  await done;
-  return stream.rowCount;
-}
-
-const UNIQUE_VIOLATION = '23505';
-
-const errorCode = (e: unknown): string | undefined => {
-  const code = (e as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-};
-
-/** SQLSTATEs after which the same batch can go through on a new connection. */
-const RETRY_SQLSTATES = new Set([
-  '57P01', // admin_shutdown: pg_terminate_backend, server stopping
-  '57P02', // crash_shutdown
-  '57P03', // cannot_connect_now: server starting up or in recovery
-  '57P05', // idle_session_timeout
-  '53300', // too_many_connections
-  '40001', // serialization_failure
-  '40P01', // deadlock_detected
-]);
-const RETRY_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN']);
-
-/** A lost or refused connection (retry on a new one), as opposed to an error in what was sent (fail fast). */
-export function isConnectionError(e: unknown): boolean {
-  if (isForgeError(e) || !(e instanceof Error)) return false;
-  const code = errorCode(e);
-  if (code !== undefined && (code.startsWith('08') || RETRY_SQLSTATES.has(code) || RETRY_ERRNOS.has(code))) return true;
-  return /Connection terminated|not queryable|timeout expired|Connection ended/i.test(e.message);
 }

@@ -5,6 +5,7 @@ import type { ServiceAreaName } from '../../scenario/service-areas.js';
 import { shardedJobKey, type Shard } from '../../scenario/shard.js';
 import { ForgeError } from '../../util/forge-error.js';
 import type { BatchInfo, JobOutcome, Sink, SinkContext, SinkResult } from '../sink.js';
+import { SinkState } from '../sink-state.js';
 import { parsePrivateKey } from './snowflake-auth.js';
 
 type Sdk = Pick<typeof SnowflakeSdk, 'createConnection' | 'configure'>;
@@ -70,7 +71,8 @@ export abstract class SnowflakeDriverSink<P, R extends SnowflakeDriverResult> im
   /** The job's key in FORGE_CHECKPOINTS (and the stage sink's folder): the job id, with the shard when there is one. */
   protected jobId = '';
   private shard: Shard | null = null;
-  private state: 'new' | 'open' | 'failed' | 'closed' = 'new';
+  /** A write that failed mid-transaction leaves the sink failed: the job aborts it and a resume takes over. */
+  private readonly state = new SinkState(this);
   private resumedFrom: number | null = null;
   private committed: number | null = null;
   private inTransaction = false;
@@ -118,7 +120,7 @@ export abstract class SnowflakeDriverSink<P, R extends SnowflakeDriverResult> im
   protected abstract result(base: SnowflakeDriverResult): R;
 
   async open(context: SinkContext): Promise<void> {
-    if (this.state !== 'new') throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `open called on a sink that is ${this.state}`]);
+    this.state.opening();
     this.fleet = context.fleet;
     this.area = context.scenario.area;
     // A sharded job's checkpoint row, stage folder and file names carry its shard (shard.ts): shards never share one.
@@ -143,11 +145,11 @@ export abstract class SnowflakeDriverSink<P, R extends SnowflakeDriverResult> im
       await this.destroy();
       throw e;
     }
-    this.state = 'open';
+    this.state.opened();
   }
 
   async write(batch: ReadingBatch, info: BatchInfo): Promise<void> {
-    this.checkOpen('write');
+    this.state.assertOpen('write');
     if (this.resumedFrom !== null && info.sequence <= this.resumedFrom) {
       this.skipped++;
       return;
@@ -168,7 +170,7 @@ export abstract class SnowflakeDriverSink<P, R extends SnowflakeDriverResult> im
       await this.exec('COMMIT');
       this.inTransaction = false;
     } catch (e) {
-      this.state = 'failed';
+      this.state.failed();
       await this.rollback();
       throw e;
     } finally {
@@ -180,26 +182,26 @@ export abstract class SnowflakeDriverSink<P, R extends SnowflakeDriverResult> im
 
   /** Each write commits its transaction: nothing is pending. */
   async flush(): Promise<void> {
-    this.checkOpen('flush');
+    this.state.assertOpen('flush');
   }
 
   /** The last batch sequence committed for `jobId` into this table, or null when none. */
   async checkpoint(jobId: string): Promise<number | null> {
-    this.checkOpen('checkpoint');
+    this.state.assertOpen('checkpoint');
     const key = shardedJobKey(jobId, this.shard);
     return key === this.jobId ? this.committed : await this.readCheckpoint(key);
   }
 
   async close(_outcome?: JobOutcome): Promise<R> {
-    this.checkOpen('close');
-    this.state = 'closed';
+    this.state.assertOpen('close');
+    this.state.closing();
     await this.closing();
     await this.destroy(true);
     return this.result({ sink: this.name, rows: this.rows, outputs: [], skippedBatches: this.skipped, checkpoint: this.committed });
   }
 
   async abort(_reason: unknown): Promise<void> {
-    this.state = 'closed';
+    this.state.closing();
     try {
       await this.closing();
       await this.rollback();
@@ -311,13 +313,6 @@ export abstract class SnowflakeDriverSink<P, R extends SnowflakeDriverResult> im
         else resolve();
       }),
     );
-  }
-
-  private checkOpen(operation: string): void {
-    if (this.state !== 'open') {
-      const why = this.state === 'new' ? 'before open' : this.state === 'failed' ? 'after a failed write' : 'after close';
-      throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `${operation} called ${why}`]);
-    }
   }
 
   /** The secrets of the auth option (to scrub from messages), after checking it. */

@@ -1,6 +1,7 @@
 import type { ReadingBatch } from '../../generator/reading-batch.js';
 import { FLAT_COLUMNS, flatReading } from '../../generator/reading-records.js';
 import { ForgeError } from '../../util/forge-error.js';
+import { checkInt } from '../../util/parse-int.js';
 import type { BatchInfo } from '../sink.js';
 import { quote, SnowflakeDriverSink, type Bind, type SnowflakeDriverOptions, type SnowflakeDriverResult } from './snowflake-driver-sink.js';
 
@@ -47,9 +48,7 @@ export class SnowflakeInsertSink extends SnowflakeDriverSink<undefined, Snowflak
 
   constructor(options: SnowflakeInsertSinkOptions) {
     super('snowflake-insert', options);
-    const batchRows = options.batchRows ?? DEFAULT_BATCH_ROWS;
-    if (!Number.isInteger(batchRows) || batchRows < 1 || batchRows > MAX_BATCH_ROWS) throw this.invalid(`batchRows must be an integer from 1 to ${MAX_BATCH_ROWS}`);
-    this.batchRows = batchRows;
+    this.batchRows = checkInt(options.batchRows ?? DEFAULT_BATCH_ROWS, `${this.name} batchRows`, { min: 1, max: MAX_BATCH_ROWS });
     this.insertSql = `INSERT INTO ${this.target} (${INSERT_COLUMNS.map(quote).join(', ')}) VALUES (${INSERT_COLUMNS.map(() => '?').join(', ')})`;
   }
 

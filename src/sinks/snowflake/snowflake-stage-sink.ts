@@ -6,6 +6,7 @@ import { gzip } from 'node:zlib';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
 import { FLAT_COLUMNS, recordOf } from '../../generator/reading-records.js';
 import { ForgeError } from '../../util/forge-error.js';
+import { checkInt } from '../../util/parse-int.js';
 import type { BatchInfo, SinkContext } from '../sink.js';
 import { quote, SnowflakeDriverSink, type SnowflakeDriverOptions, type SnowflakeDriverResult } from './snowflake-driver-sink.js';
 
@@ -68,8 +69,7 @@ export class SnowflakeStageSink extends SnowflakeDriverSink<StagedFiles, Snowfla
   constructor(options: SnowflakeStageSinkOptions) {
     super('snowflake-stage', options);
     const stage = this.checkIdentifier(options.stage ?? DEFAULT_STAGE, 'stage');
-    const fileRows = options.fileRows ?? DEFAULT_FILE_ROWS;
-    if (!Number.isInteger(fileRows) || fileRows < 1 || fileRows > MAX_FILE_ROWS) throw this.invalid(`fileRows must be an integer from 1 to ${MAX_FILE_ROWS}`);
+    const fileRows = checkInt(options.fileRows ?? DEFAULT_FILE_ROWS, `${this.name} fileRows`, { min: 1, max: MAX_FILE_ROWS });
     const tmp = options.tmpDir ?? tmpdir();
     // The PUT names the file unquoted (file://<path>): a path with spaces or quotes would not parse.
     if (typeof tmp !== 'string' || tmp === '' || /[\s'"]/.test(tmp)) throw this.invalid('tmpDir must be a directory path without spaces or quotes');

@@ -1,5 +1,4 @@
-import { randomInt } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay, sleep } from '../../util/backoff.js';
 import { ForgeError } from '../../util/forge-error.js';
 import { TOKEN_TYPE_HEADER, type SnowflakeAuth } from './snowflake-auth.js';
 
@@ -241,12 +240,11 @@ export class SnowpipeStreamingClient {
 
   private async backoff(attempt: number, retryAfter: string | null): Promise<void> {
     this.retries++;
-    const exp = Math.min(this.o.retryBaseMs * 2 ** (attempt - 1), 10_000);
     // Jitter spreads retries of many clients (the docs' advice for 429); it never touches the data.
-    let wait = exp / 2 + randomInt(Math.max(1, Math.floor(exp / 2) + 1));
+    let wait = backoffDelay(attempt, { baseMs: this.o.retryBaseMs, capMs: 10_000, jitter: 'half' });
     const seconds = retryAfter !== null ? Number(retryAfter) : NaN;
     if (Number.isFinite(seconds) && seconds >= 0) wait = Math.max(wait, Math.min(seconds * 1000, 30_000));
-    await sleep(wait, undefined, { signal: this.stop.signal }).catch(() => undefined);
+    await sleep(wait, this.stop.signal);
   }
 }
 

@@ -1,11 +1,13 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Fleet } from '../../fleet/fleet.js';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
 import { FLAT_COLUMNS, flatReading } from '../../generator/reading-records.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
 import { shardedJobKey } from '../../scenario/shard.js';
+import { backoffDelay, sleep, type BackoffPolicy } from '../../util/backoff.js';
 import { ForgeError } from '../../util/forge-error.js';
+import { checkInt, readInt } from '../../util/parse-int.js';
 import type { BatchInfo, JobOutcome, Sink, SinkContext, SinkResult } from '../sink.js';
+import { SinkState } from '../sink-state.js';
 import { SNOWFLAKE_AUTH_KINDS, SnowflakeAuth, type SnowflakeAuthOptions } from './snowflake-auth.js';
 import { SnowpipeStreamingClient, type ChannelRef } from './snowpipe-streaming-client.js';
 
@@ -54,6 +56,8 @@ export interface SnowpipeStreamingSinkResult extends SinkResult {
 /** The documented limit of an append's `rows` payload is 4 MB; the default stays under it whichever MB is meant. */
 export const MAX_APPEND_BYTES = 4_000_000;
 const SNOWFLAKE_COLUMNS = [...FLAT_COLUMNS.map((c) => c.toUpperCase()), 'EMITTED_AT'] as const;
+/** `flush` polls the channel status every 50 ms at first, then less often, at most every second. */
+const FLUSH_POLL: BackoffPolicy = { baseMs: 50, capMs: 1_000 };
 
 /**
  * Streams readings into Snowflake through Snowpipe Streaming's REST API (high-performance architecture): rows are
@@ -85,7 +89,8 @@ export class SnowpipeStreamingSink implements Sink {
   private fleet: Fleet | null = null;
   private area: ServiceAreaName | null = null;
   private continuationToken = '';
-  private state: 'new' | 'open' | 'failed' | 'closed' = 'new';
+  /** A write that failed mid-batch leaves the sink failed: its continuation chain is broken. */
+  private readonly state = new SinkState(this);
   private rows = 0;
   private appends = 0;
   private lastSent: string | null = null;
@@ -106,21 +111,21 @@ export class SnowpipeStreamingSink implements Sink {
     }
     this.accountUrl = checkUrl(o.url ?? defaultAccountUrl(o));
     this.auth = new SnowflakeAuth(o.auth, o.account, o.user ?? '');
-    this.flushTimeoutMs = positiveInt(o.flushTimeoutMs ?? 120_000, 'flushTimeoutMs');
-    this.maxRequestBytes = positiveInt(o.maxRequestBytes ?? MAX_APPEND_BYTES, 'maxRequestBytes', MAX_APPEND_BYTES);
+    this.flushTimeoutMs = checkInt(o.flushTimeoutMs ?? 120_000, 'snowflake flushTimeoutMs', { min: 1 });
+    this.maxRequestBytes = checkInt(o.maxRequestBytes ?? MAX_APPEND_BYTES, 'snowflake maxRequestBytes', { min: 1, max: MAX_APPEND_BYTES });
     this.dropChannelOnClose = o.dropChannelOnClose ?? true;
     this.client = new SnowpipeStreamingClient({
       accountUrl: this.accountUrl,
       auth: this.auth,
       ...(o.fetch ? { fetch: o.fetch } : {}),
-      requestTimeoutMs: positiveInt(o.requestTimeoutMs ?? 30_000, 'requestTimeoutMs'),
-      maxAttempts: positiveInt(o.maxAttempts ?? 5, 'maxAttempts', 100),
-      retryBaseMs: positiveInt(o.retryBaseMs ?? 250, 'retryBaseMs'),
+      requestTimeoutMs: checkInt(o.requestTimeoutMs ?? 30_000, 'snowflake requestTimeoutMs', { min: 1 }),
+      maxAttempts: checkInt(o.maxAttempts ?? 5, 'snowflake maxAttempts', { min: 1, max: 100 }),
+      retryBaseMs: checkInt(o.retryBaseMs ?? 250, 'snowflake retryBaseMs', { min: 1 }),
     });
   }
 
   async open(context: SinkContext): Promise<void> {
-    if (this.state !== 'new') throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `open called on a sink that is ${this.state}`]);
+    this.state.opening();
     // One channel per job and shard: shards of a job never share a channel (or its offset token).
     const channel = this.options.channel ?? checkName(shardedJobKey(context.jobId, context.scenario.shard), 'channel (the job id)');
     const ref: ChannelRef = { database: this.options.database, schema: this.options.schema, pipe: this.options.pipe, channel };
@@ -132,11 +137,11 @@ export class SnowpipeStreamingSink implements Sink {
     this.lastCommitted = opened.status.lastCommittedOffsetToken;
     this.errorsAtOpen = opened.status.rowsErrors;
     this.ref = ref;
-    this.state = 'open';
+    this.state.opened();
   }
 
   async write(batch: ReadingBatch, info: BatchInfo): Promise<void> {
-    this.checkOpen('write');
+    this.state.assertOpen('write');
     if (batch.length === 0) return;
     const fleet = this.fleet!;
     const area = this.area!;
@@ -158,7 +163,7 @@ export class SnowpipeStreamingSink implements Sink {
       await this.append(part.join(''), token);
     } catch (e) {
       // The continuation chain is broken mid-batch: later writes would not follow on; the job aborts and resumes.
-      this.state = 'failed';
+      this.state.failed();
       throw e;
     }
     this.lastSent = token;
@@ -172,11 +177,10 @@ export class SnowpipeStreamingSink implements Sink {
    * a commit. Rows Snowflake rejected meanwhile (rows_errors rising) fail the flush: they are not delivered.
    */
   async flush(): Promise<void> {
-    this.checkOpen('flush');
+    this.state.assertOpen('flush');
     if (this.lastSent === null || this.lastSent === this.lastCommitted) return;
     const deadline = Date.now() + this.flushTimeoutMs;
-    let wait = 50;
-    for (;;) {
+    for (let poll = 1; ; poll++) {
       const status = await this.client.channelStatus(this.ref!);
       if (status === null) throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `channel ${this.ref!.channel} is gone (dropped or reopened elsewhere) before offset token ${this.lastSent} was committed`]);
       this.lastCommitted = status.lastCommittedOffsetToken;
@@ -185,6 +189,7 @@ export class SnowpipeStreamingSink implements Sink {
         throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, `Snowflake rejected ${status.rowsErrors - this.errorsAtOpen} rows on channel ${this.ref!.channel}${detail}`]);
       }
       if (this.lastCommitted === this.lastSent) return;
+      const wait = backoffDelay(poll, FLUSH_POLL);
       if (Date.now() + wait > deadline) {
         throw new ForgeError('FORGE_ERR_SINK_WRITE', [
           this.name,
@@ -192,29 +197,29 @@ export class SnowpipeStreamingSink implements Sink {
         ]);
       }
       await sleep(wait);
-      wait = Math.min(wait * 2, 1_000);
     }
   }
 
   /** The channel's last committed offset token as a batch sequence, or null when it holds none. */
   async checkpoint(_jobId: string): Promise<number | null> {
-    this.checkOpen('checkpoint');
+    this.state.assertOpen('checkpoint');
     const status = await this.client.channelStatus(this.ref!);
     const token = status?.lastCommittedOffsetToken ?? null;
     this.lastCommitted = token;
     if (token === null) return null;
-    if (!/^\d{1,15}$/.test(token)) {
+    const sequence = readInt(token);
+    if (sequence === null || sequence < 0) {
       throw new ForgeError('FORGE_ERR_STREAM_CONFLICT', [this.name, `channel ${this.ref!.channel}`, `its last committed offset token is not a batch sequence written by this tool; use another channel`]);
     }
-    return Number(token);
+    return sequence;
   }
 
   async close(outcome?: JobOutcome): Promise<SnowpipeStreamingSinkResult> {
-    this.checkOpen('close');
+    this.state.assertOpen('close');
     await this.flush();
     const ref = this.ref!;
     if (this.dropChannelOnClose && outcome !== 'stopped') await this.client.dropChannel(ref);
-    this.state = 'closed';
+    this.state.closing();
     return {
       sink: this.name,
       rows: this.rows,
@@ -227,20 +232,13 @@ export class SnowpipeStreamingSink implements Sink {
   }
 
   async abort(_reason: unknown): Promise<void> {
-    this.state = 'closed';
+    this.state.closing();
     this.client.abort();
   }
 
   private async append(rows: string, offsetToken?: string): Promise<void> {
     this.continuationToken = await this.client.appendRows(this.ref!, this.continuationToken, rows, offsetToken);
     this.appends++;
-  }
-
-  private checkOpen(operation: string): void {
-    if (this.state !== 'open') {
-      const why = this.state === 'new' ? 'before open' : this.state === 'failed' ? 'after a failed write' : 'after close';
-      throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `${operation} called ${why}`]);
-    }
   }
 }
 
@@ -279,9 +277,4 @@ function checkUrl(url: string): string {
   if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw invalid(`url must be https:// (or http:// for a local server), not ${parsed.protocol}//`);
   if (parsed.username || parsed.password || parsed.search) throw invalid('url must hold no credentials or query');
   return `${parsed.protocol}//${parsed.host}${parsed.pathname.replace(/\/+$/, '')}`;
-}
-
-function positiveInt(value: number, what: string, max = Number.MAX_SAFE_INTEGER): number {
-  if (!Number.isInteger(value) || value < 1 || value > max) throw invalid(`${what} must be an integer from 1 to ${max}, not ${value}`);
-  return value;
 }

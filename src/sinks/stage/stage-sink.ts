@@ -1,18 +1,26 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
+import { LABEL_SOURCE, type AnomalyLabel } from '../../generator/anomaly-labels.js';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
 import { FLAT_COLUMNS, recordOf, type FlatReading } from '../../generator/reading-records.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
-import { shardLabel } from '../../scenario/shard.js';
+import { shardLabel, type Shard } from '../../scenario/shard.js';
 import { openStageStore } from '../../stage/open-stage-store.js';
 import type { S3StageOptions } from '../../stage/s3-stage-store.js';
 import { describeStage, type StageLocation } from '../../stage/stage-location.js';
 import { ndjsonToParquet } from '../../stage/ndjson-to-parquet.js';
-import { STAGE_FORMATS, stageExtension, stageKey, type StageFormat } from '../../stage/stage-keys.js';
+import { isWriterOf, parseStageKey, RAW_PREFIX, STAGE_FORMATS, stageExtension, stageKey, stageWriter, stageWriterOwner, type StageFormat } from '../../stage/stage-keys.js';
 import type { StageStore } from '../../stage/stage-store.js';
+import { labelStageKey } from '../../stage/label-keys.js';
+import { transformerStageKey } from '../../stage/transformer-keys.js';
 import type { Fleet } from '../../fleet/fleet.js';
-import { ForgeError } from '../../util/forge-error.js';
-import type { BatchInfo, Sink, SinkContext, SinkResult } from '../sink.js';
+import { transformerRecords } from '../../fleet/transformer-records.js';
+import { emittedMeters } from '../../scenario/scenario.js';
+import { ForgeError, isForgeError } from '../../util/forge-error.js';
+import { jobTag, runTag } from '../../util/job-tag.js';
+import { checkInt } from '../../util/parse-int.js';
+import type { BatchInfo, LabelInfo, Sink, SinkContext, SinkResult } from '../sink.js';
+import { SinkState } from '../sink-state.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -22,7 +30,10 @@ export interface StageSinkOptions {
   readonly format?: StageFormat;
   /** Compress files with gzip. Default true. */
   readonly gzip?: boolean;
-  /** A file is closed after this many rows. Default 500,000. */
+  /**
+   * A file holds at most this many rows. Files roll between batches when the next batch would not fit; only a batch
+   * larger than a whole file is split across files. Default 500,000.
+   */
   readonly rollRows?: number;
   /** ... or this many bytes of content before compression. Default 64 MiB. */
   readonly rollBytes?: number;
@@ -37,17 +48,26 @@ interface OpenFile {
   readonly parts: string[];
   rows: number;
   bytes: number;
+  /** The job's batch sequences the file holds: whole batches, so its key says what a resume may skip. */
+  readonly firstBatch: number;
+  lastBatch: number;
 }
 
 /**
  * Lands readings in a stage (a local directory or an S3-compatible bucket) as files a loader picks up: raw head-end
  * messages as NDJSON (or flat CSV), gzip by default, under time-sortable keys partitioned by date and hour
  * (stage-keys.ts). A file rolls over by rows, bytes or age, whichever comes first, so a slow stream does not make tiny
- * files and a fast one no huge ones; a file appears only complete (rename, or a single PUT).
+ * files and a fast one no huge ones. It rolls between batches where it can (before a batch that would not fit, and by
+ * age after a batch), so its key names the whole batches it holds; only a batch larger than a file is split. A file
+ * appears only complete (an exclusive temporary linked into place, or a single conditional PUT), and never replaces
+ * another.
  *
- * Delivery is at least once: a file is durable when it rolls over (or at close), and a resumed job may land again
- * what a killed one had in its open file; the loader dedupes on the reading's key (silver). Second copies of a
- * stream are written as they come: the stage holds what the head end received.
+ * Any number of jobs (processes, worker threads) may write one stage at once: keys carry the job, its shard and a
+ * random run tag (stageWriter). A file's key also carries the range of batch sequences it holds, so `checkpoint` reads
+ * from the stage how far a job got and a resumed job lands no whole batch twice (only the landed head of a split batch
+ * it stopped inside is landed again). Otherwise delivery is at least once (the loader dedupes on the reading's key in
+ * silver). Second copies of a stream are written as they come: the stage holds
+ * what the head end received.
  */
 export class StageSink implements Sink {
   readonly name = 'stage';
@@ -59,14 +79,19 @@ export class StageSink implements Sink {
   private readonly store: StageStore;
   private readonly shown: string;
   private fleet: Fleet | null = null;
+  private shard: Shard | null = null;
   private area: ServiceAreaName | null = null;
+  /** What every run of this job and shard names its files by (stageWriterOwner), and this run's writer id. */
+  private owner = '';
   private writer = '';
   private sequence = 0;
   private current: OpenFile | null = null;
   private rows = 0;
   private bytes = 0;
   private readonly outputs: string[] = [];
-  private state: 'new' | 'open' | 'closed' = 'new';
+  private readonly state = new SinkState(this);
+  private jobId = '';
+  private resumed = false;
 
   constructor(options: StageSinkOptions) {
     this.format = options.format ?? 'ndjson';
@@ -74,53 +99,151 @@ export class StageSink implements Sink {
       throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`stage format "${String(this.format)}" is not one of ${STAGE_FORMATS.join(', ')}`]);
     }
     this.gzip = options.gzip ?? true;
-    this.rollRows = positive(options.rollRows ?? 500_000, 'rollRows');
-    this.rollBytes = positive(options.rollBytes ?? 64 * 2 ** 20, 'rollBytes');
-    this.rollMs = positive(options.rollMs ?? 10_000, 'rollMs');
+    this.rollRows = checkInt(options.rollRows ?? 500_000, 'stage rollRows', { min: 1 });
+    this.rollBytes = checkInt(options.rollBytes ?? 64 * 2 ** 20, 'stage rollBytes', { min: 1 });
+    this.rollMs = checkInt(options.rollMs ?? 10_000, 'stage rollMs', { min: 1 });
     this.store = openStageStore(options.location, options.s3);
     this.shown = describeStage(options.location);
   }
 
   async open(context: SinkContext): Promise<void> {
-    if (this.state !== 'new') throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `open called on a sink that is ${this.state}`]);
+    this.state.opening();
     await this.store.prepare();
     this.fleet = context.fleet;
     this.area = context.scenario.area;
-    // The job's id (and shard) names the writer: files of different jobs or shards never collide, and a shard's files
-    // say which shard wrote them (`..._20261129081149-ab12cd34-shard-2-of-8_000042.json.gz`).
-    const job = context.jobId.replace(/^job-/, '').replace(/[^A-Za-z0-9-]/g, '').slice(-24).replace(/^-+/, '') || 'forge';
-    this.writer = context.scenario.shard ? `${job}-${shardLabel(context.scenario.shard)}` : job;
-    this.state = 'open';
+    this.shard = context.scenario.shard ?? null;
+    // The job's id, shard and a run tag name the writer: files of different jobs, shards or runs never collide, and a
+    // file says who wrote it (`..._job-20261129081149-ab12cd34-shard-2-of-8-k3x9q2_000042_120-131.json.gz`).
+    this.owner = this.ownerOf(context.jobId);
+    this.writer = stageWriter(this.owner, runTag());
+    this.jobId = context.jobId;
+    this.resumed = context.resume ?? false;
+    if (context.resume) {
+      const owner = this.owner;
+      await this.store.removeTemporaries?.((key) => {
+        const writer = parseStageKey(key)?.writer;
+        return writer !== undefined && isWriterOf(writer, owner);
+      });
+    }
+    // The ratings of the transformers this job's meters are behind, before any reading: a pipeline that loads the
+    // stage has them when it first computes gold loading. They are a function of the job's scenario, so a file of the
+    // job's already there (a resumed run's, or the same job started twice) holds them already.
+    const { start, end } = emittedMeters(context.scenario);
+    await this.landOnce(transformerStageKey(this.owner, this.gzip), transformerRecords(context.fleet, start, end).map((r) => JSON.stringify(r)), true);
+    this.state.opened();
   }
 
-  async write(batch: ReadingBatch, _info: BatchInfo): Promise<void> {
-    this.checkOpen('write');
-    const fleet = this.fleet!;
-    const area = this.area!;
-    for (let row = 0; row < batch.length; row++) {
-      const emitted = batch.emittedUtcMs ? batch.emittedUtcMs[row]! : batch.tsUtcMs[row]!;
-      const file = (this.current ??= { firstEmittedMs: emitted, openedAt: Date.now(), parts: this.format === 'csv' ? [`${FLAT_COLUMNS.join(',')}\n`] : [], rows: 0, bytes: 0 });
-      const record = recordOf(batch, row, fleet, area, this.format === 'csv' ? 'flat' : 'nested');
-      const line = this.format === 'csv' ? csvLine(record as FlatReading) : `${JSON.stringify(record)}\n`;
-      file.parts.push(line);
-      file.rows++;
-      file.bytes += line.length;
-      this.rows++;
-      if (file.rows >= this.rollRows || file.bytes >= this.rollBytes) await this.roll();
+  async write(batch: ReadingBatch, info: BatchInfo): Promise<void> {
+    this.state.assertOpen('write');
+    if (batch.length > 0) {
+      const fleet = this.fleet!;
+      const area = this.area!;
+      const lines: string[] = new Array<string>(batch.length);
+      let bytes = 0;
+      for (let row = 0; row < batch.length; row++) {
+        const record = recordOf(batch, row, fleet, area, this.format === 'csv' ? 'flat' : 'nested');
+        const line = this.format === 'csv' ? csvLine(record as FlatReading) : `${JSON.stringify(record)}\n`;
+        lines[row] = line;
+        bytes += line.length;
+      }
+      // Roll between batches when this one would not fit, so files end where batches end.
+      if (this.current && (this.current.rows + batch.length > this.rollRows || this.current.bytes + bytes > this.rollBytes)) await this.roll(false);
+      let row = 0;
+      while (row < batch.length) {
+        const emitted = batch.emittedUtcMs ? batch.emittedUtcMs[row]! : batch.tsUtcMs[row]!;
+        const file = (this.current ??= {
+          firstEmittedMs: emitted, openedAt: Date.now(), parts: this.format === 'csv' ? [`${FLAT_COLUMNS.join(',')}\n`] : [], rows: 0, bytes: 0, firstBatch: info.sequence, lastBatch: info.sequence,
+        });
+        file.lastBatch = info.sequence;
+        while (row < batch.length && (file.rows === 0 || (file.rows < this.rollRows && file.bytes < this.rollBytes))) {
+          file.parts.push(lines[row]!);
+          file.rows++;
+          file.bytes += lines[row]!.length;
+          this.rows++;
+          row++;
+        }
+        // A batch larger than a file: this file ends inside it.
+        if (row < batch.length) await this.roll(true);
+      }
+      if (this.current && (this.current.rows >= this.rollRows || this.current.bytes >= this.rollBytes)) await this.roll(false);
     }
-    if (this.current && Date.now() - this.current.openedAt >= this.rollMs) await this.roll();
+    if (this.current && Date.now() - this.current.openedAt >= this.rollMs) await this.roll(false);
+  }
+
+  /**
+   * The last batch sequence S of `jobId` (this sink's shard) such that every batch up to S is in a stage file: for each
+   * run of the job, the files numbered 0, 1, ... without a gap reach the last batch of the last of them that does not
+   * end inside a batch (files land in order, one at a time, each whole); a run starts after the checkpoint of the run
+   * before, so the job's is the highest.
+   */
+  async checkpoint(jobId: string): Promise<number | null> {
+    const owner = this.ownerOf(jobId);
+    const runs = new Map<string, { sequence: number; last: number; partial: boolean }[]>();
+    for (const file of await this.store.list(`${RAW_PREFIX}/`)) {
+      const key = parseStageKey(file.key);
+      if (!key?.batches || !isWriterOf(key.writer, owner)) continue;
+      runs.set(key.writer, [...(runs.get(key.writer) ?? []), { sequence: key.sequence, last: key.batches.last, partial: key.batches.partial === true }]);
+    }
+    let checkpoint: number | null = null;
+    for (const files of runs.values()) {
+      files.sort((a, b) => a.sequence - b.sequence);
+      let reached: number | null = null;
+      for (let i = 0; i < files.length && files[i]!.sequence === i; i++) if (!files[i]!.partial) reached = files[i]!.last;
+      if (reached !== null && (checkpoint === null || reached > checkpoint)) checkpoint = reached;
+    }
+    return checkpoint;
   }
 
   /** Closes the open file when it is due by age (a stream flushes after every batch: files still roll by size and time). */
+  /**
+   * Lands a date's label windows as one NDJSON file under raw/labels (label-keys.ts: beside the readings, for the
+   * pipeline to load into its anomaly_labels table), gzip as the readings are. A resumed run's file for a batch
+   * its earlier run already landed is left as it is: the same windows (a resumed job's labels are the uninterrupted
+   * run's). The job's final windows (`info.final`: those open at its end, or a stopped run's, cut at the stop) are
+   * named apart (`<owner>-final`): a stopped run's would otherwise take the name of the file the resumed run lands
+   * for that date with the windows whole, and be kept instead. They sort before the date's own file and the later
+   * dates' (the loader takes files in key order; a window is keyed by its start), so the whole windows replace them.
+   */
+  async writeLabels(labels: readonly AnomalyLabel[], info: LabelInfo): Promise<void> {
+    this.state.assertOpen('writeLabels');
+    if (labels.length === 0) return;
+    const ids = this.fleet!.meterIds;
+    const local = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+    const utc = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
+    const lines = labels.map((l) =>
+      JSON.stringify({
+        job_id: this.jobId, meter_id: ids[l.meterIndex], event_type: l.eventType, start_ts: local(l.startLocalMs), end_ts: local(l.endLocalMs),
+        start_ts_utc: utc(l.startUtcMs), end_ts_utc: utc(l.endUtcMs), readings: l.readings, severity: l.severity, source: LABEL_SOURCE,
+      }),
+    );
+    await this.landOnce(labelStageKey(info.localDate, info.final ? `${this.owner}-final` : this.owner, info.sequence, this.gzip), lines);
+  }
+
+  /**
+   * Lands NDJSON `lines` under `key` (gzip as the readings are). A file already there is left as it is when this is a
+   * resumed run (its earlier run landed it) or when `sameIfThere` (any run of the job lands the same content).
+   */
+  private async landOnce(key: string, lines: readonly string[], sameIfThere = false): Promise<void> {
+    if (lines.length === 0) return;
+    const content = Buffer.from(`${lines.join('\n')}\n`);
+    try {
+      await this.store.put(key, this.gzip ? await gzip(content) : content);
+    } catch (e) {
+      if ((this.resumed || sameIfThere) && isForgeError(e) && e.code === 'FORGE_ERR_OUTPUT_EXISTS') return;
+      throw e;
+    }
+    this.outputs.push(key);
+  }
+
   async flush(): Promise<void> {
-    this.checkOpen('flush');
+    this.state.assertOpen('flush');
     if (this.current && Date.now() - this.current.openedAt >= this.rollMs) await this.roll();
   }
 
   async close(): Promise<SinkResult> {
-    this.checkOpen('close');
+    this.state.assertOpen('close');
     await this.roll();
-    this.state = 'closed';
+    this.state.closing();
     this.store.close();
     return { sink: this.name, rows: this.rows, outputs: this.outputs.length <= 3 ? this.outputs.map((k) => `${this.shown}/${k}`) : [`${this.outputs.length} files in ${this.shown}`], bytes: this.bytes };
   }
@@ -128,33 +251,26 @@ export class StageSink implements Sink {
   async abort(_reason: unknown): Promise<void> {
     // The open file is dropped: it was never visible, and a resumed job lands its rows again.
     this.current = null;
-    if (this.state === 'open') this.store.close();
-    this.state = 'closed';
+    if (this.state.closing()) this.store.close();
   }
 
-  private async roll(): Promise<void> {
+  /** Lands the open file; `partial` when it ends inside its last batch. */
+  private async roll(partial = false): Promise<void> {
     const file = this.current;
     if (!file || file.rows === 0) return;
     this.current = null;
     const content = Buffer.from(file.parts.join(''), 'utf8');
     // Parquet compresses inside the file (zstd); the text formats are gzipped whole unless told not to.
     const body = this.format === 'parquet' ? await ndjsonToParquet(content) : this.gzip ? await gzip(content) : content;
-    const key = stageKey(file.firstEmittedMs, this.writer, this.sequence++, stageExtension(this.format, this.gzip));
+    const key = stageKey(file.firstEmittedMs, this.writer, this.sequence++, stageExtension(this.format, this.gzip), { first: file.firstBatch, last: file.lastBatch, partial });
     await this.store.put(key, body);
     this.bytes += body.length;
     this.outputs.push(key);
   }
 
-  private checkOpen(operation: string): void {
-    if (this.state !== 'open') {
-      throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `${operation} called ${this.state === 'new' ? 'before open' : 'after close'}`]);
-    }
+  private ownerOf(jobId: string): string {
+    return stageWriterOwner(jobTag(jobId), this.shard ? shardLabel(this.shard) : null);
   }
-}
-
-function positive(value: number, name: string): number {
-  if (!Number.isSafeInteger(value) || value < 1) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`stage ${name} must be a positive integer, not ${String(value)}`]);
-  return value;
 }
 
 /** A flat reading as a CSV line (RFC 4180: fields with a comma, quote or line break are quoted). */

@@ -1,10 +1,13 @@
 import type { Writable } from 'node:stream';
 import type { Fleet } from '../../fleet/fleet.js';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
-import { FLAT_COLUMNS, flatReading, recordOf, type Shape } from '../../generator/reading-records.js';
+import { RecordJson } from '../../generator/record-json.js';
+import { FLAT_COLUMNS, flatReading, type Shape } from '../../generator/reading-records.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
+import { errorText } from '../../util/error-text.js';
 import { ForgeError } from '../../util/forge-error.js';
 import type { BatchInfo, Sink, SinkContext, SinkResult } from '../sink.js';
+import { SinkState } from '../sink-state.js';
 
 export const STDOUT_FORMATS = ['ndjson', 'csv'] as const;
 export type StdoutFormat = (typeof STDOUT_FORMATS)[number];
@@ -39,6 +42,7 @@ export class StdoutSink implements Sink {
   private readonly endStream: boolean;
   private fleet: Fleet | null = null;
   private area: ServiceAreaName | null = null;
+  private json: RecordJson | null = null;
   private headerWritten = false;
   private rows = 0;
   private bytes = 0;
@@ -46,7 +50,7 @@ export class StdoutSink implements Sink {
   private readonly onError = (e: Error): void => {
     this.streamError ??= e;
   };
-  private state: 'new' | 'open' | 'closed' = 'new';
+  private readonly state = new SinkState(this);
 
   constructor(options: StdoutSinkOptions = {}) {
     this.format = options.format ?? 'ndjson';
@@ -61,18 +65,17 @@ export class StdoutSink implements Sink {
     this.endStream = options.end ?? false;
   }
 
-  open(context: SinkContext): Promise<void> {
-    if (this.state !== 'new') return Promise.reject(new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `open called on a sink that is ${this.state}`]));
+  async open(context: SinkContext): Promise<void> {
+    this.state.opening();
     this.fleet = context.fleet;
     this.area = context.scenario.area;
     // A closed pipe (`forge ... | head`) emits 'error' (EPIPE); unheard, it would crash the process.
     this.stream.on('error', this.onError);
-    this.state = 'open';
-    return Promise.resolve();
+    this.state.opened();
   }
 
   async write(batch: ReadingBatch, _info: BatchInfo): Promise<void> {
-    this.checkOpen('write');
+    this.state.assertOpen('write');
     if (this.format === 'csv' && !this.headerWritten) {
       this.headerWritten = true;
       await this.put(`${FLAT_COLUMNS.join(',')}\n`);
@@ -86,14 +89,14 @@ export class StdoutSink implements Sink {
 
   /** Everything written so far has been handed to the stream (there is no buffer of our own). */
   async flush(): Promise<void> {
-    this.checkOpen('flush');
+    this.state.assertOpen('flush');
     this.checkStream();
   }
 
   async close(): Promise<SinkResult> {
-    this.checkOpen('close');
+    this.state.assertOpen('close');
     this.checkStream();
-    this.state = 'closed';
+    this.state.closing();
     if (this.endStream) {
       await new Promise<void>((resolve, reject) => {
         this.stream.once('error', reject);
@@ -104,15 +107,14 @@ export class StdoutSink implements Sink {
     return { sink: this.name, rows: this.rows, outputs: ['stdout'], bytes: this.bytes };
   }
 
-  abort(_reason: unknown): Promise<void> {
-    if (this.state === 'open') this.stream.off('error', this.onError);
-    this.state = 'closed';
-    return Promise.resolve();
+  async abort(_reason: unknown): Promise<void> {
+    if (this.state.closing()) this.stream.off('error', this.onError);
   }
 
   private ndjson(batch: ReadingBatch, start: number, end: number): string {
     let text = '';
-    for (let row = start; row < end; row++) text += `${JSON.stringify(recordOf(batch, row, this.fleet!, this.area!, this.shape))}\n`;
+    const json = (this.json ??= new RecordJson(this.fleet!, this.area!, this.shape));
+    for (let row = start; row < end; row++) text += `${json.of(batch, row)}\n`;
     return text;
   }
 
@@ -154,17 +156,11 @@ export class StdoutSink implements Sink {
       this.stream.on('error', onFail);
       this.stream.on('close', onClose);
     }).catch((e: unknown) => {
-      throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, e instanceof Error ? e.message : String(e)], { cause: e });
+      throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, errorText(e)], { cause: e });
     });
   }
 
   private checkStream(): void {
-    if (this.streamError) throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, this.streamError.message], { cause: this.streamError });
-  }
-
-  private checkOpen(operation: string): void {
-    if (this.state !== 'open') {
-      throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `${operation} called ${this.state === 'new' ? 'before open' : 'after close'}`]);
-    }
+    if (this.streamError) throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, errorText(this.streamError)], { cause: this.streamError });
   }
 }

@@ -3,9 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runForgeAsync } from '../../support/brokers.js';
-import { withTempDir } from '../../warehouse/fixtures.js';
-import { FakeSnowflakeSql } from './fake-snowflake-sql.js';
-import { FakeSnowflake } from './fake-snowflake.js';
+import { withTempDir } from '../../support/fixtures.js';
+import { FakeSnowflakeSql } from '../../support/snowflake/fake-snowflake-sql.js';
+import { FakeSnowflake } from '../../support/snowflake/fake-snowflake.js';
 
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
 

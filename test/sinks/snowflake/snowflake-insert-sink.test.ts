@@ -6,8 +6,8 @@ import { resolveScenario, scenarioEndUtcMs, scenarioStartUtcMs } from '../../../
 import { INSERT_COLUMNS, SnowflakeInsertSink, type SnowflakeInsertSinkOptions } from '../../../src/sinks/snowflake/snowflake-insert-sink.js';
 import { resolveEmission } from '../../../src/stream/emission-settings.js';
 import { isForgeError } from '../../../src/util/forge-error.js';
-import { testJob, testScenario } from '../../warehouse/fixtures.js';
-import { FakeSnowflakeSql, type Binding, type Cell, type FakeSqlAuth } from './fake-snowflake-sql.js';
+import { testJob, testScenario } from '../../support/fixtures.js';
+import { FakeSnowflakeSql, type Binding, type Cell, type FakeSqlAuth } from '../../support/snowflake/fake-snowflake-sql.js';
 import { stoppingAfter } from '../../support/stopping-sink.js';
 
 // No network here: the driver's cloud-platform probes (AWS/Azure/GCP metadata endpoints) and its connection-shape

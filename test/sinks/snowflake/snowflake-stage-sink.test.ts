@@ -1,11 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { Agent } from 'node:https';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runStreamJob } from '../../../src/jobs/stream-job.js';
 import { resolveScenario, scenarioEndUtcMs, scenarioStartUtcMs } from '../../../src/scenario/scenario.js';
@@ -13,66 +8,33 @@ import type { Sink } from '../../../src/sinks/sink.js';
 import { SnowflakeStageSink, STAGE_COLUMNS, type SnowflakeStageSinkOptions } from '../../../src/sinks/snowflake/snowflake-stage-sink.js';
 import { resolveEmission } from '../../../src/stream/emission-settings.js';
 import { isForgeError } from '../../../src/util/forge-error.js';
-import { testJob } from '../../warehouse/fixtures.js';
-import { FakeSnowflakeStage, type Cell, type FakeStageStore } from './fake-snowflake-stage.js';
+import { testJob } from '../../support/fixtures.js';
+import { FakeSnowflakeStage, type Cell, type FakeStageStore } from '../../support/snowflake/fake-snowflake-stage.js';
+import { startStageStore, STAGE_S3_CREDS as S3_CREDS, type LocalStageStore } from '../../support/snowflake/fake-stage-store.js';
 
 // No network: the driver's cloud-platform probes and connection-shape telemetry are off (see the insert sink's test).
 process.env.SNOWFLAKE_DISABLE_PLATFORM_DETECTION = 'true';
 process.env.SF_TELEMETRY_DISABLE_CONNECTION_SHAPE = 'true';
-// The driver uploads a PUT's file to `https://<stageInfo.endPoint>` (lib/file_transfer_agent/s3_util.js prefixes
-// https:// itself, there is no http:// form), so s3rver runs with TLS on a self-signed certificate made below. The
-// driver's S3 client is built inside the driver with a default HTTPS agent, which offers no way to add a CA, and
-// Node 20 has no runtime API for the default CA list; so certificate checks are off in this test process only (vitest
-// runs each test file in its own forked process, see vitest.config.ts). Every TLS peer here is 127.0.0.1.
-process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
-// The AWS SDK inside the driver sends a file stream as aws-chunked with a trailing CRC checksum by default, a framing
-// s3rver does not decode (it would store the chunk headers in the object); real S3 does. Checksums only when required.
-process.env.AWS_REQUEST_CHECKSUM_CALCULATION = 'WHEN_REQUIRED';
 
 const PASSWORD = 'pa55-w0rd-very-secret';
 const ACCOUNT = 'myorg-myaccount';
 const USER = 'forge_loader';
 const TABLE = 'FORGE.AMI.AMI_READINGS';
 const STAGE = 'FORGE.AMI.AMI_INTERNAL_STAGE';
-const BUCKET = 'sfc-fake-stage';
-const S3_CREDS = { AWS_KEY_ID: 'S3RVER', AWS_SECRET_KEY: 'S3RVER', AWS_TOKEN: 'temporary-stage-session-token' };
 
-let dir: string;
-let server: S3rver;
+// The S3-compatible server PUT answers point the driver at (fake-stage-store.ts: TLS, and why its checks are off here).
+let stageStore: LocalStageStore;
 let store: FakeStageStore;
-let s3: S3Client;
 
 beforeAll(async () => {
   const sdk = (await import('snowflake-sdk')).default;
   sdk.configure({ disableOCSPChecks: true });
-  dir = await mkdtemp(join(tmpdir(), 'forge-sf-stage-test-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-  const key = await readFile(join(dir, 'key.pem'));
-  const cert = await readFile(join(dir, 'cert.pem'));
-  server = new S3rver({ port: 0, address: '127.0.0.1', silent: true, directory: join(dir, 's3'), key, cert, configureBuckets: [{ name: BUCKET, configs: [] }] });
-  const { port } = await server.run();
-  s3 = new S3Client({
-    endpoint: `https://127.0.0.1:${port}`, region: 'us-west-2', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    // The fake's own reads trust the certificate properly.
-    requestHandler: { httpsAgent: new Agent({ ca: cert }) },
-  });
-  store = {
-    endPoint: `127.0.0.1:${port}`, bucket: BUCKET, prefix: 'stages/', region: 'us-west-2', creds: S3_CREDS,
-    getObject: async (k) => {
-      try {
-        const out = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: k }));
-        return Buffer.from(await out.Body!.transformToByteArray());
-      } catch {
-        return null;
-      }
-    },
-  };
+  stageStore = await startStageStore();
+  store = stageStore.store;
 });
 
 afterAll(async () => {
-  s3?.destroy();
-  await server?.close();
-  await rm(dir, { recursive: true, force: true });
+  await stageStore?.close();
 });
 
 const fakes: FakeSnowflakeStage[] = [];

@@ -8,8 +8,8 @@ import { resolveScenario, scenarioEndUtcMs, scenarioStartUtcMs } from '../../../
 import { SnowpipeStreamingSink, type SnowpipeStreamingSinkOptions } from '../../../src/sinks/snowflake/snowpipe-streaming-sink.js';
 import { resolveEmission } from '../../../src/stream/emission-settings.js';
 import { isForgeError } from '../../../src/util/forge-error.js';
-import { testJob } from '../../warehouse/fixtures.js';
-import { FakeSnowflake, type FakeAuth } from './fake-snowflake.js';
+import { testJob } from '../../support/fixtures.js';
+import { FakeSnowflake, type FakeAuth } from '../../support/snowflake/fake-snowflake.js';
 import { stoppingAfter } from '../../support/stopping-sink.js';
 
 const keys = generateKeyPairSync('rsa', {

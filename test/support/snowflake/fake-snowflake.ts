@@ -10,6 +10,12 @@ import type { AddressInfo } from 'node:net';
  * limit, continuation tokens) and answers as documented, errors as `{ code, message }`. Anything a request gets wrong
  * is also kept in `violations`, so a test can assert there were none.
  *
+ * Commits follow the docs' channel model: rows are committed to the pipe's target table in the order a channel
+ * received them, and the channel's last committed offset token moves with them. Here a commit happens on a status
+ * poll (after `commitAfterPolls` polls of an appended offset token) and takes every row the channel has received so
+ * far; `committedRows` is what a query of the target table would find. Committed rows stay when their channel is
+ * dropped; rows not yet committed go with it.
+ *
  * Key-pair JWTs are verified here without the sink's code: the fingerprint is taken from the public key's PEM text
  * (base64 DER SubjectPublicKeyInfo -> SHA-256 -> base64), the signature with node:crypto's verify.
  */
@@ -37,7 +43,10 @@ export interface FakeChannel {
   /** An offset token appended but not yet committed, and the status polls it has seen. */
   pending: string | null;
   polls: number;
+  /** Every row the channel received, committed or not. */
   readonly rows: Record<string, unknown>[];
+  /** Rows received and not yet committed to the target table, in order. */
+  uncommitted: Record<string, unknown>[];
   rowsErrors: number;
   lastErrorMessage: string;
 }
@@ -58,6 +67,8 @@ export class FakeSnowflake {
   readonly requests: RecordedRequest[] = [];
   readonly violations: string[] = [];
   readonly channels = new Map<string, FakeChannel>();
+  /** Rows each pipe has committed to its target table, by pipe (DB.SCHEMA.PIPE, upper case). */
+  readonly tables = new Map<string, Record<string, unknown>[]>();
   readonly faults: Fault[] = [];
   /** Pipes that exist, as DB.SCHEMA.PIPE (names are case-insensitive). */
   readonly pipes = new Set<string>(['FORGE.AMI.AMI_STREAMING_PIPE']);
@@ -111,9 +122,14 @@ export class FakeSnowflake {
     return this.channels.get(`${pipe}.${name}`.toUpperCase());
   }
 
+  /** The rows the pipe has committed to its target table: what a query of that table finds. */
+  committedRows(pipe = 'FORGE.AMI.AMI_STREAMING_PIPE'): readonly Record<string, unknown>[] {
+    return this.tables.get(pipe.toUpperCase()) ?? [];
+  }
+
   /** Creates a channel holding a committed offset token (a job that ran before). */
   seedChannel(name: string, committed: string | null, pipe = 'FORGE.AMI.AMI_STREAMING_PIPE'): FakeChannel {
-    const ch: FakeChannel = { name, sequencer: 0, rowSequence: 0, committed, pending: null, polls: 0, rows: [], rowsErrors: 0, lastErrorMessage: '' };
+    const ch: FakeChannel = { name, sequencer: 0, rowSequence: 0, committed, pending: null, polls: 0, rows: [], uncommitted: [], rowsErrors: 0, lastErrorMessage: '' };
     this.channels.set(`${pipe}.${name}`.toUpperCase(), ch);
     return ch;
   }
@@ -193,10 +209,7 @@ export class FakeSnowflake {
       for (const name of parsed.channel_names as string[]) {
         const ch = this.channels.get(`${pipe}.${name}`.toUpperCase());
         if (!ch) continue;
-        if (ch.pending !== null && ++ch.polls > this.commitAfterPolls) {
-          ch.committed = ch.pending;
-          ch.pending = null;
-        }
+        if ((ch.pending !== null || ch.uncommitted.length > 0) && ++ch.polls > this.commitAfterPolls) this.commit(ch, pipe);
         statuses[name] = this.statusOf(ch, pipe, 'rows_errors');
       }
       return answer(200, { channel_statuses: statuses });
@@ -243,6 +256,7 @@ export class FakeSnowflake {
         rows.push(row as Record<string, unknown>);
       }
       ch.rows.push(...rows);
+      ch.uncommitted.push(...rows);
       ch.rowSequence++;
       if (query.offsetToken !== undefined) {
         ch.pending = query.offsetToken;
@@ -251,6 +265,16 @@ export class FakeSnowflake {
       return answer(200, { next_continuation_token: token(ch) });
     }
     return reject(405, 'METHOD_NOT_ALLOWED', `${method} ${path}`);
+  }
+
+  /** Commits everything the channel received so far to the pipe's table, with its last offset token. */
+  private commit(ch: FakeChannel, pipe: string): void {
+    let table = this.tables.get(pipe);
+    if (!table) this.tables.set(pipe, (table = []));
+    for (const row of ch.uncommitted) table.push(row);
+    ch.uncommitted = [];
+    if (ch.pending !== null) ch.committed = ch.pending;
+    ch.pending = null;
   }
 
   private pipeOf(db: string, schema: string, pipe: string): string | null {
@@ -262,7 +286,7 @@ export class FakeSnowflake {
     const [database_name, schema_name, pipe_name] = pipe.split('.');
     return {
       database_name, schema_name, pipe_name, channel_name: ch.name, channel_status_code: 'ACTIVE',
-      last_committed_offset_token: ch.committed, created_on_ms: 0, rows_inserted: ch.rows.length, rows_parsed: ch.rows.length,
+      last_committed_offset_token: ch.committed, created_on_ms: 0, rows_inserted: ch.rows.length - ch.uncommitted.length, rows_parsed: ch.rows.length,
       [errorsField]: ch.rowsErrors, last_error_offset_upper_bound: null, last_error_message: ch.lastErrorMessage, last_error_timestamp: null,
       snowflake_avg_processing_latency_ms: 5,
     };

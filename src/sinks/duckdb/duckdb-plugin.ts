@@ -1,0 +1,14 @@
+import { defineSink } from '../sink-plugin.js';
+import { DEFAULT_DUCKDB_PATH, DuckDbSink } from './duckdb-sink.js';
+
+/** The embedded warehouse, the default sink. */
+export const duckdbPlugin = defineSink({
+  name: 'duckdb',
+  title: 'DuckDB table',
+  summary: 'embedded warehouse, nothing to install: a star schema and the ami_readings view (the default)',
+  path: { kind: 'file', default: DEFAULT_DUCKDB_PATH },
+  streams: true,
+  options: {},
+  readBack: { settings: [], target: (_values, { path }) => ({ kind: 'duckdb', path: path ?? DEFAULT_DUCKDB_PATH }) },
+  create: (_values, { path, append }) => new DuckDbSink({ path: path ?? DEFAULT_DUCKDB_PATH, append }),
+});
