@@ -1,28 +1,11 @@
-import { FLAT_COLUMNS } from '../generator/reading-records.js';
-import type { DdlTarget } from './sql-identifier.js';
+import { READING_TABLE_COLUMNS, type ReadingTableColumn } from '../generator/reading-columns.js';
+import { nameplateColumns, TRANSFORMER_TABLE } from '../generator/transformer-columns.js';
 
-/** The reading's columns then emitted_at, with each target's type. */
-type Column = (typeof FLAT_COLUMNS)[number] | 'emitted_at';
-export const READING_COLUMNS: readonly Column[] = [...FLAT_COLUMNS, 'emitted_at'];
-
-type Kind = 'text' | 'local_ts' | 'utc_ts' | 'small' | 'double' | 'bool';
-const KIND: Readonly<Record<Column, Kind>> = {
-  meter_id: 'text', reading_ts: 'local_ts', reading_ts_utc: 'utc_ts', interval_minutes: 'small', usage_kwh: 'double', voltage: 'double',
-  power_factor: 'double', temperature_c: 'double', transformer_id: 'text', circuit_id: 'text', substation_id: 'text', service_area: 'text',
-  customer_segment: 'text', latitude: 'double', longitude: 'double', is_outage: 'bool', data_quality: 'text', event_type: 'text',
-  emission_pattern: 'text', emitted_at: 'utc_ts',
-};
-
-const TYPES: Readonly<Record<DdlTarget, Record<Kind, string>>> = {
-  snowflake: { text: 'VARCHAR', local_ts: 'TIMESTAMP_NTZ', utc_ts: 'TIMESTAMP_TZ', small: 'SMALLINT', double: 'FLOAT', bool: 'BOOLEAN' },
-  postgres: { text: 'text', local_ts: 'timestamp without time zone', utc_ts: 'timestamp with time zone', small: 'smallint', double: 'double precision', bool: 'boolean' },
-  duckdb: { text: 'VARCHAR', local_ts: 'TIMESTAMP', utc_ts: 'TIMESTAMP WITH TIME ZONE', small: 'SMALLINT', double: 'DOUBLE', bool: 'BOOLEAN' },
-};
-
-export const columnType = (target: DdlTarget, column: Column): string => TYPES[target][KIND[column]];
+/** The readings table's columns (the reading, then emitted_at): reading-columns.ts declares them with their types. */
+export const READING_COLUMNS = READING_TABLE_COLUMNS;
 
 /** Where each column sits in a raw head-end message (NestedReading). */
-export const MESSAGE_PATH: Readonly<Record<Column, string>> = {
+export const MESSAGE_PATH: Readonly<Record<ReadingTableColumn, string>> = {
   meter_id: 'meter.meter_id', reading_ts: 'reading.reading_ts', reading_ts_utc: 'reading.reading_ts_utc', interval_minutes: 'reading.interval_minutes',
   usage_kwh: 'reading.usage_kwh', voltage: 'reading.voltage', power_factor: 'reading.power_factor', temperature_c: 'reading.temperature_c',
   transformer_id: 'meter.transformer_id', circuit_id: 'meter.circuit_id', substation_id: 'meter.substation_id', service_area: 'meter.service_area',
@@ -30,17 +13,13 @@ export const MESSAGE_PATH: Readonly<Record<Column, string>> = {
   data_quality: 'quality.data_quality', event_type: 'quality.event_type', emission_pattern: 'metadata.emission_pattern', emitted_at: 'header.emitted_at',
 };
 
-/**
- * A transformer's nameplate for the over-nameplate flag of gold transformer loading: 25 kVA at a 0.9 power factor
- * (the common pole-mounted size for a handful of US homes). The fleet has no per-transformer rating.
- */
-export const TRANSFORMER_NAMEPLATE_KW = 22.5;
-
 /** Layer tables and views, in the order they are created. */
 export const MEDALLION = {
   readings: 'ami_readings',
   bronze: 'bronze_ami',
   silver: 'silver_ami',
+  /** Each transformer's rating (transformer-columns.ts), loaded from the stage's raw/transformers files. */
+  transformers: TRANSFORMER_TABLE,
   goldUsageHourly: 'gold_usage_hourly',
   goldUsageDaily: 'gold_usage_daily',
   goldTransformerHourly: 'gold_transformer_hourly',
@@ -49,9 +28,14 @@ export const MEDALLION = {
   goldOutageSummary: 'gold_outage_summary',
 } as const;
 
+/** The tables gold reads: a target schema-qualifies them in the queries (each query names them as `q(name)`). */
+export const GOLD_SOURCES = [MEDALLION.silver, MEDALLION.transformers] as const;
+
 /**
  * The gold queries over silver, in portable SQL (each target quotes names its way through `q`). Hours are UTC;
- * days are the service area's local dates (reading_ts is local wall-clock time).
+ * days are the service area's local dates (reading_ts is local wall-clock time). Transformer loading takes each
+ * transformer's nameplate from ami_transformers (a transformer landed twice with two ratings, e.g. by two fleets over
+ * the same ids, takes the larger), 25 kVA where it has none, as `forge ingest` does.
  */
 export function goldQueries(q: (name: string) => string, hourOf: (column: string) => string): Record<string, string> {
   const silver = q(MEDALLION.silver);
@@ -67,11 +51,13 @@ export function goldQueries(q: (name: string) => string, hourOf: (column: string
     // Peak kW: the hour's highest interval load (the sum of its meters' interval kWh over the interval's hours).
     [MEDALLION.goldTransformerHourly]:
       `SELECT ${q('i')}.${q('transformer_id')}, ${q('i')}.${q('hour_utc')}, SUM(${q('i')}.${q('kwh')}) AS ${q('kwh')}, MAX(${q('i')}.${q('kw')}) AS ${q('peak_kw')}, ` +
-      `MAX(${q('m')}.${q('meters')}) AS ${q('meters')}, ${TRANSFORMER_NAMEPLATE_KW} AS ${q('nameplate_kw')}, MAX(${q('i')}.${q('kw')}) > ${TRANSFORMER_NAMEPLATE_KW} AS ${q('over_nameplate')} ` +
+      `MAX(${q('m')}.${q('meters')}) AS ${q('meters')}, ${nameplateColumns(`MAX(${q('r')}.${q('kva')})`, `MAX(${q('i')}.${q('kw')})`, q)} ` +
       `FROM (SELECT ${q('transformer_id')}, ${hourOf(q('reading_ts_utc'))} AS ${q('hour_utc')}, ${q('reading_ts_utc')}, SUM(${q('usage_kwh')}) AS ${q('kwh')}, ${kw} AS ${q('kw')} ` +
       `FROM ${silver} GROUP BY 1, 2, 3) AS ${q('i')} ` +
       `JOIN (SELECT ${q('transformer_id')}, ${hourOf(q('reading_ts_utc'))} AS ${q('hour_utc')}, ${customers} AS ${q('meters')} FROM ${silver} GROUP BY 1, 2) AS ${q('m')} ` +
       `ON ${q('m')}.${q('transformer_id')} = ${q('i')}.${q('transformer_id')} AND ${q('m')}.${q('hour_utc')} = ${q('i')}.${q('hour_utc')} ` +
+      `LEFT JOIN (SELECT ${q('transformer_id')}, MAX(${q('kva')}) AS ${q('kva')} FROM ${q(MEDALLION.transformers)} GROUP BY 1) AS ${q('r')} ` +
+      `ON ${q('r')}.${q('transformer_id')} = ${q('i')}.${q('transformer_id')} ` +
       `GROUP BY 1, 2`,
     [MEDALLION.goldFeederHourly]: `SELECT ${q('circuit_id')}, ${hourOf(q('reading_ts_utc'))} AS ${q('hour_utc')}, SUM(${q('usage_kwh')}) AS ${q('kwh')}, ${customers} AS ${q('meters')} FROM ${silver} GROUP BY 1, 2`,
     [MEDALLION.goldSubstationHourly]: `SELECT ${q('substation_id')}, ${hourOf(q('reading_ts_utc'))} AS ${q('hour_utc')}, SUM(${q('usage_kwh')}) AS ${q('kwh')}, ${customers} AS ${q('meters')} FROM ${silver} GROUP BY 1, 2`,

@@ -1,8 +1,14 @@
-import { hash32, intBetween, normal, uniform } from '../util/random.js';
+import { hash32, intBetween, normal, seedFromText, uniform } from '../util/random.js';
 import { SEGMENTS } from '../scenario/enums.js';
 import { serviceAreaOf, type Scenario } from '../scenario/scenario.js';
+import { topUpDemoHomes } from './demo-homes.js';
 import { allocateTraits, drawTraits, type MeterTraits } from './meter-traits.js';
+import { NO_PROFILE, type FleetInventory } from './fleet-inventory.js';
+import type { FleetTopology } from './fleet-topology.js';
+import { rememberedInventory } from './imported-fleets.js';
+import { PROFILES } from './load-profiles.js';
 import { STREAM } from './streams.js';
+import { transformerRatings } from './transformer-ratings.js';
 
 /**
  * The meter fleet of a scenario: grid topology (meter -> transformer -> feeder -> substation), locations and the
@@ -11,27 +17,16 @@ import { STREAM } from './streams.js';
  *
  * The fleet is a walk over global meter numbers 1, 2, 3... whose every step depends only on the seed and the
  * numbers before it, so a fleet of N meters is the first N meters of any larger fleet of the same seed and area, and
- * a segment filter keeps the topology of the whole utility while emitting only the chosen meters.
+ * a segment filter keeps the topology of the whole utility while emitting only the chosen meters. (A demo scenario
+ * tops its fleet up to a few PV and EV homes, demo-homes.ts, the one exception.)
  */
-export interface Fleet {
-  readonly size: number;
-  /** Global meter number (the digits of the meter id). */
-  readonly meterNumber: Uint32Array;
-  readonly meterIds: readonly string[];
-  /** Code into SEGMENTS. */
-  readonly segment: Uint8Array;
-  readonly transformer: Uint32Array;
-  readonly feeder: Uint32Array;
-  readonly substation: Uint32Array;
-  readonly latitude: Float64Array;
-  readonly longitude: Float64Array;
+export interface Fleet extends FleetTopology {
   /** Per-meter static traits (level, profile, weather response, PV, EV). */
   readonly traits: MeterTraits;
-  readonly transformerIds: readonly string[];
   /** Service voltage offset of each transformer (tap setting and feeder position), volts on a 120 V base. */
   readonly transformerVoltageOffset: Float64Array;
-  readonly feederIds: readonly string[];
-  readonly substationIds: readonly string[];
+  /** Nameplate rating of each transformer, kVA (transformer-ratings.ts: imported, or drawn from the meters behind it). */
+  readonly transformerKva: Float64Array;
 }
 
 
@@ -40,6 +35,8 @@ const KM_PER_DEGREE = 111.32;
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');
 
 export function buildFleet(scenario: Scenario): Fleet {
+  // An imported fleet (`fleetFile`) was read and remembered by whoever resolved the scenario (fleet-file.ts).
+  if (scenario.fleetHash) return fleetFromInventory(rememberedInventory(scenario.fleetHash, scenario.fleetFile ?? ''), scenario);
   const area = serviceAreaOf(scenario);
   const seed = scenario.seed;
   const n = scenario.meters;
@@ -152,6 +149,10 @@ export function buildFleet(scenario: Scenario): Fleet {
     drawTraits(traits, i, number, seg, scenario, area);
   }
 
+  if (scenario.events === 'demo') topUpDemoHomes({ size: n, segment, meterNumber, traits }, seed);
+  const transformerCount = transformerIds.length;
+  const keys = Uint32Array.from({ length: transformerCount }, (_, t) => t);
+  const transformerKva = transformerRatings({ size: n, segment, transformer, meanKw: traits.meanKw, evKw: traits.evKw }, transformerCount, seed, keys);
   return {
     size: n,
     meterNumber,
@@ -165,8 +166,60 @@ export function buildFleet(scenario: Scenario): Fleet {
     traits,
     transformerIds,
     transformerVoltageOffset: Float64Array.from(transformerOffsets),
+    transformerKva,
     feederIds,
     substationIds,
+  };
+}
+
+/**
+ * The fleet of an imported inventory: its ids, topology and locations as imported, each meter's behaviour drawn as
+ * an invented meter's is (from the seed and the meter's key), then what the utility knows put in place of the draw:
+ * the building type's profile (a commercial level scaled to it), PV and EV. Transformer ratings the inventory lacks
+ * are drawn from the meters behind them, voltages from the transformer's id.
+ */
+function fleetFromInventory(inv: FleetInventory, scenario: Scenario): Fleet {
+  const area = serviceAreaOf(scenario);
+  const seed = scenario.seed;
+  const n = inv.size;
+  const traits = allocateTraits(n);
+  for (let i = 0; i < n; i++) {
+    const seg = inv.segment[i]!;
+    drawTraits(traits, i, inv.meterNumber[i]!, seg, scenario, area);
+    const given = inv.profile[i]!;
+    const drawn = traits.profile[i]!;
+    if (given !== NO_PROFILE && given !== drawn && PROFILES[given]!.segment === SEGMENTS[seg]) {
+      traits.profile[i] = given;
+      // Commercial and industrial levels are the activity's (load-profiles.ts); homes' come from the area either way.
+      if (seg !== 0) traits.meanKw[i] = traits.meanKw[i]! * (PROFILES[given]!.meanKw / PROFILES[drawn]!.meanKw);
+    }
+    if (!Number.isNaN(inv.pvKw[i]!)) traits.pvKw[i] = inv.pvKw[i]!;
+    if (!Number.isNaN(inv.evKw[i]!)) traits.evKw[i] = inv.evKw[i]!;
+  }
+  const transformers = inv.transformerIds.length;
+  const keys = Uint32Array.from(inv.transformerIds, (id) => seedFromText(id));
+  const offsets = new Float64Array(transformers);
+  for (let t = 0; t < transformers; t++) {
+    const key = keys[t]!;
+    offsets[t] = 2.5 + 1.2 * normal(seed, STREAM.IMPORTED_METER, key, 4) - 3 * uniform(seed, STREAM.IMPORTED_METER, key, 3) * uniform(seed, STREAM.IMPORTED_METER, key, 5);
+  }
+  const kva = transformerRatings({ size: n, segment: inv.segment, transformer: inv.transformer, meanKw: traits.meanKw, evKw: traits.evKw }, transformers, seed, keys, inv.transformerKva);
+  return {
+    size: n,
+    meterNumber: inv.meterNumber,
+    meterIds: inv.meterIds,
+    segment: inv.segment,
+    transformer: inv.transformer,
+    feeder: inv.feeder,
+    substation: inv.substation,
+    latitude: inv.latitude,
+    longitude: inv.longitude,
+    traits,
+    transformerIds: inv.transformerIds,
+    transformerVoltageOffset: offsets,
+    transformerKva: kva,
+    feederIds: inv.feederIds,
+    substationIds: inv.substationIds,
   };
 }
 

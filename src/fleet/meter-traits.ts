@@ -1,9 +1,11 @@
+import { segmentCalibration, type SegmentCalibration } from '../scenario/calibration-profile.js';
 import { SEGMENTS, type Segment } from '../scenario/enums.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { ServiceArea } from '../scenario/service-areas.js';
 import { lognormal, normal, uniform } from '../util/random.js';
 import { PROFILES, profilePicker } from './load-profiles.js';
 import { STREAM } from './streams.js';
+import { stratifiedNormal } from './stratified-draw.js';
 
 /**
  * Per-meter static traits, drawn once from (seed, meter number) so every meter is a distinct, persistent customer:
@@ -68,6 +70,12 @@ export function drawTraits(traits: MeterTraits, i: number, number: number, segme
   const profile = pickers[seg](u(1));
   const spec = PROFILES[profile]!;
   traits.profile[i] = profile;
+  const calibration = segmentCalibration(scenario.profile ?? null, seg);
+  if (calibration) {
+    drawCalibratedTraits(traits, i, calibration, z, stratifiedNormal(seed, number));
+    if (seg === 'RESIDENTIAL') drawPvAndEv(traits, i, traits.meanKw[i]!, scenario, u, z);
+    return;
+  }
   const level = seg === 'RESIDENTIAL' ? area.residentialKwhPer15 * 4 : spec.meanKw;
   const meanKw = lognormal(level, LEVEL_CV[seg], z(2));
   traits.meanKw[i] = meanKw;
@@ -84,18 +92,64 @@ export function drawTraits(traits: MeterTraits, i: number, number: number, segme
     traits.heatingKwPerDegree[i] = scale * (electricHeat ? lognormal(0.12, 0.5, z(9)) : lognormal(0.012, 0.5, z(9)));
     traits.heatingBalanceC[i] = 15.5 + 1.5 * z(10);
     traits.spikeRate[i] = Math.min(0.2, lognormal(0.07, 0.4, z(11)));
-    // Systems are sized to the home: typically 60-100% of its annual use at about 1,500 kWh a year per kW of DC
-    // capacity, and within the usual residential range (national average about 7 kW).
-    const annualKwh = meanKw * 8760;
-    const sized = lognormal(0.85, 0.25, z(16)) * annualKwh / PV_YIELD_KWH_PER_KW;
-    traits.pvKw[i] = u(12) < scenario.pvShare ? Math.min(20, Math.max(2, Math.min(sized, lognormal(7, 0.35, z(13))))) : 0;
-    traits.evKw[i] = u(14) < scenario.evShare ? (u(15) < 0.75 ? 7.2 : 1.4) : 0;
+    drawPvAndEv(traits, i, meanKw, scenario, u, z);
   } else {
     const ci = seg as 'COMMERCIAL' | 'INDUSTRIAL';
     traits.coolingKwPerDegree[i] = meanKw * CI_COOLING_PER_DEGREE[ci] * lognormal(1, 0.4, z(7));
     traits.coolingBalanceC[i] = 18 + 1.5 * z(8);
     traits.heatingKwPerDegree[i] = meanKw * CI_HEATING_PER_DEGREE[ci] * lognormal(1, 0.5, z(9));
     traits.heatingBalanceC[i] = 12 + 1.5 * z(10);
-    traits.spikeRate[i] = seg === 'COMMERCIAL' ? 0.02 : 0.01;
+    // No appliance spikes: a building's load is the sum of many appliances, none of which moves it several-fold
+    // (spikes of several times the mean set buildings' peaks and cut their load factors to about 0.2).
+    traits.spikeRate[i] = 0;
   }
+}
+
+/** A home's rooftop PV and EV, in the scenario's shares. */
+function drawPvAndEv(traits: MeterTraits, i: number, meanKw: number, scenario: Scenario, u: (k: number) => number, z: (k: number) => number): void {
+  // Systems are sized to the home: typically 60-100% of its annual use at about 1,500 kWh a year per kW of DC
+  // capacity, and within the usual residential range (national average about 7 kW).
+  traits.pvKw[i] = u(12) < scenario.pvShare ? pvSystemKw(meanKw, z) : 0;
+  traits.evKw[i] = u(14) < scenario.evShare ? evChargerKw(u) : 0;
+}
+
+/** A home's PV system, kW DC, from its mean demand and its own draws (`z` as in drawTraits). */
+export function pvSystemKw(meanKw: number, z: (k: number) => number): number {
+  const annualKwh = meanKw * 8760;
+  const sized = lognormal(0.85, 0.25, z(16)) * annualKwh / PV_YIELD_KWH_PER_KW;
+  return Math.min(20, Math.max(2, Math.min(sized, lognormal(7, 0.35, z(13)))));
+}
+
+/** A home's EV charger, kW: level 2 (7.2) for three in four, else level 1 (1.4). */
+export function evChargerKw(u: (k: number) => number): number {
+  return u(15) < 0.75 ? 7.2 : 1.4;
+}
+
+/**
+ * Traits of a meter whose segment the scenario's calibration profile covers (`forge calibrate`): its level and spread,
+ * always-on share, spike rate and temperature sensitivity come from the profile instead of the area and the profile
+ * type. The same draws (k) as the model's own, except the level, which is stratified (stratifiedNormal) so that a few
+ * hundred meters already show the profile's spread of means. No personal time shift:
+ * the fitted shape is the measured meters' mean, already spread by their own timing. Homes then get PV and EVs in
+ * the scenario's shares (drawPvAndEv) on top of the calibrated consumption; buildings none, as in the model.
+ */
+function drawCalibratedTraits(
+  traits: MeterTraits,
+  i: number,
+  calibration: SegmentCalibration,
+  z: (k: number) => number,
+  levelZ: number,
+): void {
+  const meanKw = lognormal(calibration.meanKw, calibration.meanCv, levelZ);
+  traits.meanKw[i] = meanKw;
+  traits.baseShare[i] = Math.min(0.95, calibration.baseShare * lognormal(1, 0.35, z(3)));
+  traits.shiftHours[i] = 0;
+  const t = calibration.temperature;
+  traits.coolingKwPerDegree[i] = t ? meanKw * t.coolingPerDegree * lognormal(1, 0.45, z(7)) : 0;
+  traits.coolingBalanceC[i] = t ? t.coolingBalanceC + 1.5 * z(8) : 0;
+  traits.heatingKwPerDegree[i] = t ? meanKw * t.heatingPerDegree * lognormal(1, 0.5, z(9)) : 0;
+  traits.heatingBalanceC[i] = t ? t.heatingBalanceC + 1.5 * z(10) : 0;
+  traits.spikeRate[i] = Math.min(0.5, lognormal(calibration.spikeRate, 0.4, z(11)));
+  traits.pvKw[i] = 0;
+  traits.evKw[i] = 0;
 }

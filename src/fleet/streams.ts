@@ -11,6 +11,8 @@ export const STREAM = {
   LOCATION_METER: 6,
   LEVEL: 7,
   TRAITS: 8,
+  TRANSFORMER_RATING: 9,
+  IMPORTED_METER: 10,
   USAGE_NOISE: 101,
   READING_EVENTS: 102,
   WEATHER: 103,
@@ -28,4 +30,8 @@ export const STREAM = {
   ROUTINE: 115,
   EMISSION: 116,
   EMISSION_PHASE: 117,
+  /** Demo events (`events: demo`): which meters, days and times the scheduled events take. */
+  DEMO_EVENTS: 118,
+  /** Demo fleets: where the homes topped up with PV or an EV start their walk. */
+  DEMO_HOMES: 11,
 } as const;

@@ -50,11 +50,15 @@ export function outageWindows(seed: number, rate: OutageRate, asset: number, fro
 
 /**
  * Storms: major events that hit many feeders of the area within hours. About 1.2 a year per area; each hits every
- * feeder with a chance of 15 to 50% and a hit feeder is out for a lognormal time around 5 hours (up to 36), starting
- * within 3 hours of the storm's onset, as crews restore feeder by feeder. With the asset outages above, a customer
- * sees 1.0 to 1.4 interruptions and about 2.5 to 4 hours a year (measured; varies with seed and year), against EIA
- * 2023's 1.35 and 367 minutes with major events.
- * A forced storm (`--storm`) hits 60% of the feeders for about 10 hours.
+ * feeder with a chance of 15 to 50%, and a hit feeder goes out whole within 3 hours of the storm's onset. Supply then
+ * comes back the way crews restore it, not all at once: first the feeder's backbone (lognormal around 0.6 of the
+ * storm's mean outage time), then the laterals, 40% of which were damaged themselves and stay out for another
+ * lognormal time around 0.6 of it, and last, one by one, single transformers: 5% of them were damaged and take another
+ * lognormal time around 1.5 times it, up to four days in all (the long tail of a storm's restoration curve). A
+ * customer's outage therefore averages about 0.9 of the storm's mean (5 hours; a forced storm 10), spread over hours
+ * to days. With the asset outages above, a customer sees 1.0 to 1.4 interruptions and about 2.5 to 4 hours a year
+ * (measured; varies with seed and year), against EIA 2023's 1.35 and 367 minutes with major events.
+ * A forced storm (`--storm`) hits 60% of the feeders.
  */
 export interface Storm {
   readonly key: number;
@@ -64,10 +68,28 @@ export interface Storm {
 }
 
 const STORMS_PER_YEAR = 1.2;
-const MAX_STORM_OUTAGE_HOURS = 36;
+/** Longest storm outage a customer sees, onset to restoration: four days. */
+const MAX_STORM_OUTAGE_HOURS = 96;
 const STORM_SPREAD_HOURS = 3;
 /** Days a storm outage can reach back: its onset spread plus its longest outage. */
 const STORM_LOOKBACK_DAYS = Math.ceil((MAX_STORM_OUTAGE_HOURS + STORM_SPREAD_HOURS) / 24);
+/**
+ * The restoration curve (see above): each stage's time as a share of the storm's mean outage time, and the chance a
+ * lateral or a transformer was damaged itself. Laterals are runs of this many consecutive transformers: transformers
+ * are numbered along the feeder walk, so neighbours share a lateral.
+ */
+const BACKBONE_SHARE = 0.6;
+const BACKBONE_CV = 0.7;
+const LATERAL_DAMAGED = 0.4;
+const LATERAL_SHARE = 0.6;
+const LATERAL_CV = 0.8;
+const TRANSFORMERS_PER_LATERAL = 6;
+const TRANSFORMER_DAMAGED = 0.05;
+const TRANSFORMER_SHARE = 1.5;
+const TRANSFORMER_CV = 0.6;
+/** Streams of the lateral and transformer stages (offsets of STORM_FEEDER, as the other outage draws). */
+const LATERAL_STREAM = STREAM.STORM_FEEDER + 1000;
+const TRANSFORMER_STREAM = STREAM.STORM_FEEDER + 3000;
 /** Key of the forced storm: outside the range of natural storm keys (UTC day numbers). */
 const FORCED_STORM_KEY = 0x7fffffff;
 
@@ -89,11 +111,22 @@ export function storms(seed: number, forcedStartMs: number | null, fromMs: numbe
   return found;
 }
 
-/** Appends the outage window of a feeder in a storm, if the storm hits it and it overlaps [fromMs, toMs). */
-export function stormOutage(seed: number, storm: Storm, feeder: number, fromMs: number, toMs: number, out: number[]): void {
+/**
+ * Appends the outage window of a meter's supply in a storm (its feeder, lateral and transformer), if the storm hits
+ * its feeder and the window overlaps [fromMs, toMs). Every meter of a feeder goes out together; meters come back as
+ * their feeder's backbone, then their lateral, then their transformer is restored.
+ */
+export function stormOutage(seed: number, storm: Storm, feeder: number, transformer: number, fromMs: number, toMs: number, out: number[]): void {
   if (uniform(seed, STREAM.STORM_FEEDER, feeder, storm.key) >= storm.hitShare) return;
   const start = storm.startMs + Math.floor(uniform(seed, STREAM.STORM_FEEDER + 1, feeder, storm.key) * STORM_SPREAD_HOURS * HOUR_MS);
-  const hours = Math.min(MAX_STORM_OUTAGE_HOURS, lognormal(storm.meanHours, 0.8, normal(seed, STREAM.STORM_FEEDER + 2, feeder, storm.key)));
-  const end = start + hours * HOUR_MS;
+  let hours = lognormal(BACKBONE_SHARE * storm.meanHours, BACKBONE_CV, normal(seed, STREAM.STORM_FEEDER + 2, feeder, storm.key));
+  const lateral = Math.floor(transformer / TRANSFORMERS_PER_LATERAL);
+  if (uniform(seed, LATERAL_STREAM, lateral, storm.key) < LATERAL_DAMAGED) {
+    hours += lognormal(LATERAL_SHARE * storm.meanHours, LATERAL_CV, normal(seed, LATERAL_STREAM + 1000, lateral, storm.key));
+  }
+  if (uniform(seed, TRANSFORMER_STREAM, transformer, storm.key) < TRANSFORMER_DAMAGED) {
+    hours += lognormal(TRANSFORMER_SHARE * storm.meanHours, TRANSFORMER_CV, normal(seed, TRANSFORMER_STREAM + 1000, transformer, storm.key));
+  }
+  const end = start + Math.min(MAX_STORM_OUTAGE_HOURS, hours) * HOUR_MS;
   if (end > fromMs && start < toMs) out.push(start, end);
 }

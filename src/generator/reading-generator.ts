@@ -1,15 +1,18 @@
 import { buildFleet, type Fleet } from '../fleet/fleet.js';
 import { STREAM } from '../fleet/streams.js';
-import { EMISSION_PATTERNS, eventCode } from '../scenario/enums.js';
+import { seasonOfMonth, seasonShapeOf, segmentCalibration, type SegmentCalibration } from '../scenario/calibration-profile.js';
+import { EMISSION_PATTERNS, SEGMENTS, eventCode } from '../scenario/enums.js';
 import { serviceAreaOf, type Scenario } from '../scenario/scenario.js';
 import { hash32, lognormal, mix32, normalFromHash } from '../util/random.js';
+import { roundTo } from '../util/round-to.js';
 import { DAY_MS, HOUR_MS, MINUTE_MS, offsetMinutes } from '../util/time-zone.js';
 import type { GenerationDay } from './calendar.js';
 import { DegreeHours } from './degree-hours.js';
 import { evSessions } from './ev-charging.js';
 import { isHoliday } from './holidays.js';
 import { ACTIVITY_SHAPES, shapeAt } from './load-shapes.js';
-import { dayAnomalies, type DayAnomalies } from './meter-anomalies.js';
+import { scenarioAnomalyModel, type DemoEvents } from './demo-events.js';
+import { dayAnomalies, type AnomalyModel, type DayAnomalies } from './meter-anomalies.js';
 import { FEEDER_OUTAGES, forcedStormUtcMs, TRANSFORMER_OUTAGES, outageWindows, stormOutage, storms, type Storm } from './outages.js';
 import { allocateBatch, type ReadingBatch } from './reading-batch.js';
 import { Solar } from './solar.js';
@@ -51,16 +54,12 @@ const POWER_FACTOR_TABLES = POWER_FACTOR_BASE.map((base, seg) =>
   Float64Array.from({ length: 2 * PF_JITTER_STEPS }, (_, i) => {
     const drop = i >= PF_JITTER_STEPS ? POWER_FACTOR_AC_DROP : 0;
     const jitter = (i % PF_JITTER_STEPS) / PF_JITTER_STEPS;
-    return Math.round((base - drop + POWER_FACTOR_SPREAD[seg]! * (jitter - 0.5)) * 1000) / 1000;
+    return roundTo(base - drop + POWER_FACTOR_SPREAD[seg]! * (jitter - 0.5), 1000);
   }),
 );
 /** Service capacity as a multiple of mean demand (C&I), and the residential bounds (a 200 A service). */
 const CAPACITY_MULTIPLE = [8, 4, 2.5];
 const RESIDENTIAL_CAPACITY_KW: readonly [number, number] = [8, 25];
-/** Rare labelled per-reading anomalies (thresholds on one uniform draw, so exclusive). */
-const P_SPIKE = 0.0002;
-const P_SAG = 0.0003;
-const P_SWELL = 0.0001;
 /** Spread of a household's own hour-by-hour routine around its profile. */
 const ROUTINE_SIGMA = 0.65;
 /** Activity shapes are tabulated per five-minute slot; a household's routine shift moves it by whole slots. */
@@ -76,9 +75,9 @@ const NIGHT_SETBACK_C = 3;
 const NOISE_TABLE_RANGE = 6;
 const NOISE_TABLE_STEPS = 4096;
 const NOISE_TABLE_SCALE = NOISE_TABLE_STEPS / (2 * NOISE_TABLE_RANGE);
-const NOISE_TABLES = NOISE_SIGMA.map((sigma) =>
-  Float64Array.from({ length: NOISE_TABLE_STEPS + 1 }, (_, i) => Math.exp(sigma * (i / NOISE_TABLE_SCALE - NOISE_TABLE_RANGE) - (sigma * sigma) / 2)),
-);
+const noiseTable = (sigma: number): Float64Array =>
+  Float64Array.from({ length: NOISE_TABLE_STEPS + 1 }, (_, i) => Math.exp(sigma * (i / NOISE_TABLE_SCALE - NOISE_TABLE_RANGE) - (sigma * sigma) / 2));
+const NOISE_TABLES = NOISE_SIGMA.map(noiseTable);
 
 /** Industrial meters draw no meter-level anomalies. */
 const NO_ANOMALIES: Readonly<DayAnomalies> = { recordedShare: 1, vacant: false, faultStart: -1, faultEnd: -1, faultStuck: false, gapStart: -1, gapEnd: -1 };
@@ -115,6 +114,12 @@ interface DayContext {
   /** Relative loading of the distribution system (1 = average): lowers service voltage at peaks. */
   readonly systemLoad: Float64Array;
   readonly storms: readonly Storm[];
+  /**
+   * Per segment: the calibrated activity shape of this day (season and day type) at every five-minute slot, or null
+   * where the scenario's profile does not cover the segment; and the season's level (1 without a profile).
+   */
+  readonly calibratedSlots: readonly (Float64Array | null)[];
+  readonly seasonLevel: readonly number[];
 }
 
 /**
@@ -137,6 +142,13 @@ export class ReadingGenerator {
   private readonly phi: number;
   private readonly emissionCode: number;
   private readonly forcedStormUtcMs: number | null;
+  private readonly anomalyModel: AnomalyModel;
+  /** A quiet fleet (`events: none`): no outages or storms (and no anomalies: its model draws none). */
+  private readonly quiet: boolean;
+  /** A demo scenario's scheduled events (`events: demo`), or null. */
+  private readonly demo: DemoEvents | null;
+  /** A demo meter-day's scheduled one-reading events by interval (scheduleReadings); 300 covers a 25-hour day at 5 minutes. */
+  private readonly forcedCodes = new Uint8Array(300);
   /** Per meter: always-on demand, activity demand at shape 1, mean spike size, capacity (kW). */
   private readonly baseKw: Float64Array;
   private readonly activityKw: Float64Array;
@@ -147,6 +159,16 @@ export class ReadingGenerator {
   private readonly sessions: number[] = [];
   private readonly routine = new Float64Array(24);
   private readonly anomalies: DayAnomalies = { recordedShare: 1, vacant: false, faultStart: -1, faultEnd: -1, faultStuck: false, gapStart: -1, gapEnd: -1 };
+  /** Per segment: its calibration (null: the model's own parameters), noise table, noise correlation, routine spread and spike spread. */
+  private readonly calibrations: readonly (SegmentCalibration | null)[];
+  private readonly noiseTables: readonly Float64Array[];
+  private readonly phiOf: readonly number[];
+  private readonly routineSigma: readonly number[];
+  private readonly spikeCv: readonly number[];
+  /** Per segment: a calibrated vacancy rate, or undefined for the model's own. */
+  private readonly vacancyRate: readonly (number | undefined)[];
+  /** Per segment: a calibrated mean appliance-cycle length in quarter hours, or undefined for the model's 1 to 3. */
+  private readonly spikeLength: readonly (number | undefined)[];
 
   constructor(scenario: Scenario, fleet: Fleet = buildFleet(scenario)) {
     this.scenario = scenario;
@@ -158,8 +180,18 @@ export class ReadingGenerator {
     this.stepMs = scenario.intervalMinutes * MINUTE_MS;
     this.hours = scenario.intervalMinutes / 60;
     this.phi = Math.pow(NOISE_AR_30MIN, scenario.intervalMinutes / 30);
+    this.calibrations = SEGMENTS.map((segment) => segmentCalibration(scenario.profile ?? null, segment));
+    this.noiseTables = this.calibrations.map((c, seg) => (c ? noiseTable(c.noiseSigma) : NOISE_TABLES[seg]!));
+    this.phiOf = this.calibrations.map((c) => (c ? Math.pow(c.noiseAutocorrelation, scenario.intervalMinutes / 30) : this.phi));
+    this.routineSigma = this.calibrations.map((c) => c?.routineSigma ?? ROUTINE_SIGMA);
+    this.spikeCv = this.calibrations.map((c) => c?.spikeCv ?? SPIKE_CV);
+    this.vacancyRate = this.calibrations.map((c) => c?.vacancyRate);
+    this.spikeLength = this.calibrations.map((c) => c?.spikeQuarterHours);
     this.emissionCode = EMISSION_PATTERNS.indexOf(scenario.emissionPattern);
     this.forcedStormUtcMs = forcedStormUtcMs(scenario.storm, this.timeZone);
+    this.anomalyModel = scenarioAnomalyModel(scenario, fleet);
+    this.quiet = scenario.events === 'none';
+    this.demo = this.anomalyModel.demo ?? null;
 
     // Levels are annual means of consumption (EIA figures): the weather part is what heating and cooling add over a
     // climatological year at the meter's balance points, and the rest is behaviour (base, activity, spikes).
@@ -172,14 +204,19 @@ export class ReadingGenerator {
     this.capacityKw = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const mean = t.meanKw[i]!;
-      const weather = t.coolingKwPerDegree[i]! * degrees.cooling(t.coolingBalanceC[i]!) + t.heatingKwPerDegree[i]! * degrees.heating(t.heatingBalanceC[i]!);
+      const seg = fleet.segment[i]!;
+      // A calibrated level is already the sample's load without its weather part (fit-calibration.ts): heating and
+      // cooling come on top of it.
+      const weather = this.calibrations[seg]
+        ? 0
+        : t.coolingKwPerDegree[i]! * degrees.cooling(t.coolingBalanceC[i]!) + t.heatingKwPerDegree[i]! * degrees.heating(t.heatingBalanceC[i]!);
       const behaviour = Math.max(0.3 * mean, mean - weather);
-      const spikeShare = Math.min(0.45, t.spikeRate[i]! * SPIKE_SIZE * SPIKE_MEAN_INTERVALS);
+      const spikeSize = this.calibrations[seg]?.spikeSize ?? SPIKE_SIZE;
+      const spikeShare = Math.min(0.45, t.spikeRate[i]! * spikeSize * (this.calibrations[seg]?.spikeQuarterHours ?? SPIKE_MEAN_INTERVALS));
       const base = t.baseShare[i]!;
       this.baseKw[i] = behaviour * base;
       this.activityKw[i] = behaviour * Math.max(0.1, 1 - base - spikeShare);
-      this.spikeKw[i] = behaviour * SPIKE_SIZE;
-      const seg = fleet.segment[i]!;
+      this.spikeKw[i] = behaviour * spikeSize;
       this.capacityKw[i] = seg === 0
         ? Math.min(RESIDENTIAL_CAPACITY_KW[1], Math.max(RESIDENTIAL_CAPACITY_KW[0], CAPACITY_MULTIPLE[0]! * mean))
         : CAPACITY_MULTIPLE[seg]! * mean;
@@ -199,15 +236,18 @@ export class ReadingGenerator {
     const rows = (meterEnd - meterStart) * T;
     const reuse = into !== undefined && into.length === rows && into.intervalMinutes === this.scenario.intervalMinutes;
     const batch = reuse ? into : allocateBatch(rows, this.scenario.intervalMinutes);
-    const { fleet, phi, hours, stepMs, windows, sessions } = this;
+    const { fleet, hours, stepMs, windows, sessions } = this;
     const traits = fleet.traits;
     const seed = this.scenario.seed;
-    const innovation = Math.sqrt(1 - phi * phi);
     const dayFrom = ctx.utcMs[0]! - stepMs;
     const dayTo = ctx.utcMs[T - 1]! + 2 * stepMs;
     const wallFrom = ctx.localMs[0]!;
     const wallTo = ctx.localMs[T - 1]! + stepMs;
     const spikeScale = this.scenario.intervalMinutes / 15;
+    const model = this.anomalyModel;
+    const pSpike = model.spike;
+    const pSag = model.spike + model.sag;
+    const pSwell = model.spike + model.sag + model.swell;
     const usageColumn = batch.usageKwh;
     const voltageColumn = batch.voltage;
     const powerFactorColumn = batch.powerFactor;
@@ -220,11 +260,19 @@ export class ReadingGenerator {
     for (let m = meterStart; m < meterEnd; m++) {
       const number = fleet.meterNumber[m]!;
       const seg = fleet.segment[m]!;
-      const profileDay = ctx.profileSlots[traits.profile[m]!]!;
+      const calibratedDay = ctx.calibratedSlots[seg]!;
+      const profileDay = calibratedDay ?? ctx.profileSlots[traits.profile[m]!]!;
       const shiftSlots = Math.round(traits.shiftHours[m]! * SLOTS_PER_HOUR);
-      const baseKw = this.baseKw[m]!;
-      const activityKw = this.activityKw[m]!;
-      const spikeKw = this.spikeKw[m]!;
+      // A calibrated segment's season moves its whole behaviour; without a profile the level is 1 (an exact no-op).
+      const seasonLevel = ctx.seasonLevel[seg]!;
+      const baseKw = this.baseKw[m]! * seasonLevel;
+      const activityKw = this.activityKw[m]! * seasonLevel;
+      const spikeKw = this.spikeKw[m]! * seasonLevel;
+      const phi = this.phiOf[seg]!;
+      const innovation = Math.sqrt(1 - phi * phi);
+      const usesRoutine = seg === 0 || calibratedDay !== null;
+      const spikeCv = this.spikeCv[seg]!;
+      const spikeLength = this.spikeLength[seg];
       const spikeRate = traits.spikeRate[m]! * spikeScale;
       const capacity = this.capacityKw[m]!;
       const coolKw = traits.coolingKwPerDegree[m]!;
@@ -236,23 +284,28 @@ export class ReadingGenerator {
       const xfmr = fleet.transformer[m]!;
       const feeder = fleet.feeder[m]!;
       const vOffset = fleet.transformerVoltageOffset[xfmr]!;
-      const noiseTable = NOISE_TABLES[seg]!;
+      const noiseTable = this.noiseTables[seg]!;
       const pfTable = POWER_FACTOR_TABLES[seg]!;
       const noiseKey = hash32(seed, STREAM.USAGE_NOISE, number, 0);
       const eventKey = hash32(seed, STREAM.READING_EVENTS, number, 0);
       const spikeKey = hash32(seed, STREAM.SPIKE, number, 0);
-      if (seg === 0) this.householdRoutine(number);
+      if (usesRoutine) this.householdRoutine(number, this.routineSigma[seg]!);
       const routine = this.routine;
 
       windows.length = 0;
-      outageWindows(seed, TRANSFORMER_OUTAGES, xfmr, dayFrom, dayTo, windows);
-      outageWindows(seed, FEEDER_OUTAGES, feeder, dayFrom, dayTo, windows);
-      for (const storm of ctx.storms) stormOutage(seed, storm, feeder, dayFrom, dayTo, windows);
+      if (!this.quiet) {
+        outageWindows(seed, TRANSFORMER_OUTAGES, xfmr, dayFrom, dayTo, windows);
+        outageWindows(seed, FEEDER_OUTAGES, feeder, dayFrom, dayTo, windows);
+        for (const storm of ctx.storms) stormOutage(seed, storm, feeder, xfmr, dayFrom, dayTo, windows);
+      }
+      if (this.demo) this.demo.outageWindows(xfmr, dayFrom, dayTo, windows);
       const hasOutage = windows.length > 0;
       let previousOut = hasOutage && this.covered(ctx.utcMs[0]! - stepMs);
+      const scheduled = this.demo !== null && this.scheduleReadings(this.demo, number, day.localDayNumber, ctx, hasOutage);
+      const forcedCodes = this.forcedCodes;
       sessions.length = 0;
       if (evKw > 0) evSessions(seed, number, evKw, wallFrom, wallTo, sessions);
-      const anomalies = seg === 2 ? NO_ANOMALIES : dayAnomalies(seed, number, day.localDayNumber, T, this.anomalies);
+      const anomalies = seg === 2 ? NO_ANOMALIES : dayAnomalies(seed, number, day.localDayNumber, T, this.anomalies, model, this.vacancyRate[seg]);
       const recorded = anomalies.recordedShare;
       const { faultStart, faultEnd, gapStart, gapEnd, vacant, faultStuck } = anomalies;
       // NaN until the fault's first reading: a stuck register may hold any value, negative (PV export) included.
@@ -277,7 +330,7 @@ export class ReadingGenerator {
 
         const slot = ctx.slot[t]! - shiftSlots;
         const wrapped = slot < 0 ? slot + SLOTS_PER_DAY : slot >= SLOTS_PER_DAY ? slot - SLOTS_PER_DAY : slot;
-        const activity = profileDay[wrapped]! * (seg === 0 ? routine[ctx.hourOfDay[t]!]! : 1);
+        const activity = profileDay[wrapped]! * (usesRoutine ? routine[ctx.hourOfDay[t]!]! : 1);
         const temp = ctx.temperature[t]!;
         // Homes set the heating back at night (23:00-06:00) by about 3 C.
         const heatBalance = seg === 0 && (ctx.hour[t]! >= 23 || ctx.hour[t]! < 6) ? heatAt - NIGHT_SETBACK_C : heatAt;
@@ -298,8 +351,8 @@ export class ReadingGenerator {
         } else {
           const h4 = mix32(spikeKey, counter);
           if ((h4 >>> 16) / 65536 < spikeRate * activity) {
-            spikeAmount = lognormal(spikeKw, SPIKE_CV, normalFromHash(mix32(h4, 0x2545f491)));
-            const quarterHours = 1 + Math.round(((h4 >>> 8) & 0xff) / 128);
+            spikeAmount = lognormal(spikeKw, spikeCv, normalFromHash(mix32(h4, 0x2545f491)));
+            const quarterHours = spikeLength === undefined ? 1 + Math.round(((h4 >>> 8) & 0xff) / 128) : spikeLength * (0.5 + ((h4 >>> 8) & 0xff) / 256);
             kw += spikeAmount * Math.min(1, quarterHours / spikeScale);
             spikeLeft = quarterHours - spikeScale;
           }
@@ -335,29 +388,31 @@ export class ReadingGenerator {
 
         let consumption = kw + evDraw;
         let voltage = 120 + vOffset - 1.5 * (ctx.systemLoad[t]! - 1) - 0.2 * Math.min(kw + evDraw, 25) + 0.55 * zVoltage;
+        // A demo's scheduled spike, sag or swell (0: none here) comes before the meter's drawn events.
+        const forced = scheduled ? forcedCodes[t]! : 0;
         if (previousOut) {
           event = E_RESTORE;
-        } else if (t >= faultStart && t < faultEnd) {
+        } else if (forced === 0 && t >= faultStart && t < faultEnd) {
           quality = Q_ANOMALY;
           event = E_FAULT;
-        } else if (t >= gapStart && t < gapEnd) {
+        } else if (forced === 0 && t >= gapStart && t < gapEnd) {
           quality = Q_ESTIMATED;
           event = E_ESTIMATED;
           consumption = expectedKw + evDraw;
-        } else if (recorded < 1) {
+        } else if (forced === 0 && recorded < 1) {
           quality = Q_ANOMALY;
           event = E_TAMPER;
-        } else if (u < P_SPIKE) {
+        } else if (forced === E_SPIKE || (forced === 0 && u < pSpike)) {
           quality = Q_ANOMALY;
           event = E_SPIKE;
           // An unexplained spike: beyond normal saturation, but within 1.5 times the service capacity.
           consumption = Math.min(1.5 * capacity, Math.max(consumption, expectedKw) * (3 + 3 * jitter));
-        } else if (u < P_SPIKE + P_SAG) {
+        } else if (forced === E_SAG || (forced === 0 && u < pSag)) {
           quality = Q_ANOMALY;
           event = E_SAG;
           // Meters flag a sag when the voltage leaves ANSI Range A: a labelled sag is always below 114 V.
           voltage = Math.min(voltage - (9 + 6 * jitter), 113.5 - 3 * jitter);
-        } else if (u < P_SPIKE + P_SAG + P_SWELL) {
+        } else if (forced === E_SWELL || (forced === 0 && u < pSwell)) {
           quality = Q_ANOMALY;
           event = E_SWELL;
           // Likewise a labelled swell is always above 126 V.
@@ -367,7 +422,7 @@ export class ReadingGenerator {
         isOutageColumn[row] = 0;
 
         // Theft hides part of the consumption from the meter; PV export is still measured.
-        let usage = Math.round((consumption * recorded - pvDraw) * hours * 1000) / 1000;
+        let usage = roundTo((consumption * recorded - pvDraw) * hours, 1000);
         if (vacant && event === 0) usage = 0;
         if (event === E_FAULT) {
           if (Number.isNaN(stuckKwh)) stuckKwh = faultStuck ? usage : 0;
@@ -376,7 +431,7 @@ export class ReadingGenerator {
         // Exporting PV raises the service voltage a little; not out of a labelled sag, which stays below 114 V.
         if (usage < 0 && event !== E_SAG) voltage += Math.min(3, (0.3 * -usage) / hours);
         usageColumn[row] = usage;
-        voltageColumn[row] = Math.round(voltage * 10) / 10;
+        voltageColumn[row] = roundTo(voltage, 10);
         powerFactorColumn[row] = pfTable[(hvacKw > kw * 0.5 ? PF_JITTER_STEPS : 0) + (h3 & (PF_JITTER_STEPS - 1))]!;
         qualityColumn[row] = quality;
         eventColumn[row] = event;
@@ -390,14 +445,65 @@ export class ReadingGenerator {
    * so each household has its own shape on top of its profile, day after day (measured households: lag-48
    * autocorrelation about 0.28).
    */
-  private householdRoutine(meterNumber: number): void {
+  private householdRoutine(meterNumber: number, sigma: number): void {
     const r = this.routine;
     let sum = 0;
     for (let h = 0; h < 24; h++) {
-      r[h] = Math.exp(ROUTINE_SIGMA * normalFromHash(hash32(this.scenario.seed, STREAM.ROUTINE, meterNumber, h)));
+      r[h] = Math.exp(sigma * normalFromHash(hash32(this.scenario.seed, STREAM.ROUTINE, meterNumber, h)));
       sum += r[h]!;
     }
     for (let h = 0; h < 24; h++) r[h] = (r[h]! * 24) / sum;
+  }
+
+  /**
+   * Each calibrated segment's activity shape for a day (its season by local month, weekday or weekend: Saturdays,
+   * Sundays and holidays) at every five-minute slot, and the season's level. The profile's shape is the measured mean
+   * by hour over the meters' mean; the always-on share is taken out so that base + activity x shape gives it back:
+   * shape = (measured - base) / (1 - base).
+   */
+  private calibratedShapes(firstLocalMs: number, dayType: number): { slots: (Float64Array | null)[]; level: number[] } {
+    const month = new Date(Math.floor(firstLocalMs / DAY_MS) * DAY_MS).getUTCMonth() + 1;
+    const slots: (Float64Array | null)[] = [];
+    const level: number[] = [];
+    for (const c of this.calibrations) {
+      if (!c) {
+        slots.push(null);
+        level.push(1);
+        continue;
+      }
+      const season = seasonShapeOf(c, seasonOfMonth(month));
+      const measured = dayType === 0 ? season.weekday : season.weekend;
+      const base = c.baseShare;
+      const week = Float64Array.from(measured, (v) => Math.max(0, (v - base) / (1 - base)));
+      slots.push(Float64Array.from({ length: SLOTS_PER_DAY }, (_, i) => shapeAt(week, (i + 0.5) / SLOTS_PER_HOUR)));
+      level.push(season.level);
+    }
+    return { slots, level };
+  }
+
+  /**
+   * Places a demo's scheduled spikes, sags and swells of the meter's day in `forcedCodes` (an event code per interval,
+   * 0 for none): each at its interval, moved on to the next one with supply (not out, not the restore) and not taken
+   * by another. Returns false (and leaves the buffer alone) when the meter has none that day.
+   */
+  private scheduleReadings(demo: DemoEvents, meterNumber: number, localDay: number, ctx: DayContext, hasOutage: boolean): boolean {
+    const list = demo.readingEvents(meterNumber, localDay);
+    if (list.length === 0) return false;
+    const T = ctx.day.intervals;
+    const codes = this.forcedCodes;
+    codes.fill(0, 0, T);
+    for (const scheduled of list) {
+      const code = scheduled.kind === 'usage_spike' ? E_SPIKE : scheduled.kind === 'voltage_sag' ? E_SAG : E_SWELL;
+      const first = Math.min(T - 1, Math.floor(scheduled.at * T));
+      for (let k = 0; k < T; k++) {
+        const t = (first + k) % T;
+        if (codes[t] !== 0) continue;
+        if (hasOutage && (this.covered(ctx.utcMs[t]!) || this.covered(ctx.utcMs[t]! - this.stepMs))) continue;
+        codes[t] = code;
+        break;
+      }
+    }
+    return true;
   }
 
   private covered(tMs: number): boolean {
@@ -440,7 +546,7 @@ export class ReadingGenerator {
       // Temperature at the middle of the interval: the interval's average, near enough.
       const temp = this.weather.temperatureAt(local + this.stepMs / 2);
       temperature[t] = temp;
-      temperatureReported[t] = Math.round(temp * 10) / 10;
+      temperatureReported[t] = roundTo(temp, 10);
       const localDay = Math.floor(local / DAY_MS);
       const dayOfWeek = (localDay + 4) % 7;
       dayType[t] = dayOfWeek === 0 || isHoliday(localDay) ? 2 : dayOfWeek === 6 ? 1 : 0;
@@ -451,15 +557,16 @@ export class ReadingGenerator {
       const weatherLoad = 0.04 * Math.max(0, temp - 22) + 0.02 * Math.max(0, 12 - temp);
       systemLoad[t] = (0.5 + 0.5 * shapeAt(residential[dayType[t]!]!, hour[t]!)) * (1 + weatherLoad);
     }
-    const stormList = storms(this.scenario.seed, this.forcedStormUtcMs, utcMs[0]! - this.stepMs, utcMs[T - 1]! + 2 * this.stepMs);
+    const stormList = this.quiet ? [] : storms(this.scenario.seed, this.forcedStormUtcMs, utcMs[0]! - this.stepMs, utcMs[T - 1]! + 2 * this.stepMs);
     // A local day has one day type (the first interval's); a fall-back or spring-forward day keeps its date.
     const profileSlots = ACTIVITY_SHAPES.map((shapes) => {
       const week = shapes[dayType[0]!]!;
       return Float64Array.from({ length: SLOTS_PER_DAY }, (_, i) => shapeAt(week, (i + 0.5) / SLOTS_PER_HOUR));
     });
+    const calibrated = this.calibratedShapes(localMs[0]!, dayType[0]!);
     this.cached = {
       day, utcMs, localMs, counter, temperature, temperatureReported, hour, hourOfDay, slot, profileSlots, dayType, solar, systemLoad,
-      storms: stormList,
+      storms: stormList, calibratedSlots: calibrated.slots, seasonLevel: calibrated.level,
     };
     return this.cached;
   }

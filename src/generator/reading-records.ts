@@ -3,6 +3,7 @@ import { DATA_QUALITIES, EMISSION_PATTERNS, EVENT_TYPES, SEGMENTS, type DataQual
 import type { ServiceAreaName } from '../scenario/service-areas.js';
 import { isoDateTime } from '../util/time-zone.js';
 import type { ReadingBatch } from './reading-batch.js';
+import { FLAT_COLUMNS, type FlatColumn } from './reading-columns.js';
 
 /**
  * Row shapes for sinks that need objects or text (columnar invariant: rows become objects only at such a sink).
@@ -51,12 +52,12 @@ export const isShape = (v: unknown): v is Shape => SHAPES.includes(v as Shape);
 
 export const NESTED_SCHEMA_VERSION = '1.0';
 
-/** The column order of the flat schema (DESIGN.md). */
-export const FLAT_COLUMNS = [
-  'meter_id', 'reading_ts', 'reading_ts_utc', 'interval_minutes', 'usage_kwh', 'voltage', 'power_factor', 'temperature_c',
-  'transformer_id', 'circuit_id', 'substation_id', 'service_area', 'customer_segment', 'latitude', 'longitude',
-  'is_outage', 'data_quality', 'event_type', 'emission_pattern',
-] as const satisfies readonly (keyof FlatReading)[];
+/** The column order of the flat schema (DESIGN.md), declared with the columns' types in reading-columns.ts. */
+export { FLAT_COLUMNS };
+
+// FlatReading's fields are exactly the flat columns: a column added to one and not the other fails to compile.
+type Unmatched = Exclude<keyof FlatReading, FlatColumn> | Exclude<FlatColumn, keyof FlatReading>;
+const _sameFields: [Unmatched] extends [never] ? true : Unmatched = true;
 
 /** UTC instant as ISO 8601 with a Z. */
 export const utcText = (ms: number): string => `${isoDateTime(ms).replace(' ', 'T')}Z`;

@@ -1,11 +1,13 @@
+import { NAMEPLATE_SOURCES, nameplateColumns, TRANSFORMER_TABLE } from '../generator/transformer-columns.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { TRANSFORMER_NAMEPLATE_KW } from './pipeline-schema.js';
 
 export interface GoldRefresh {
   /** UTC hours recomputed (hourly tables). */
   readonly hours: number;
   /** (service area, local date) pairs recomputed (daily tables). */
   readonly days: number;
+  /** Transformers of the recomputed hours with no rating in ami_transformers: their loading took 25 kVA. */
+  readonly unratedTransformers: number;
 }
 
 /**
@@ -36,10 +38,11 @@ export async function refreshGold(warehouse: Warehouse, refreshId: number): Prom
      SELECT meter_id, date_trunc('hour', reading_ts_utc), sum(usage_kwh), count(*) FROM ${hourRows} GROUP BY ALL`,
   );
 
-  // Peak kW: the transformer's load in each interval (its meters' kWh over the interval's hours), the hour's maximum.
+  // Peak kW: the transformer's load in each interval (its meters' kWh over the interval's hours), the hour's maximum,
+  // against the transformer's own nameplate (ami_transformers, landed by the stage sink; 25 kVA where it has none).
   await warehouse.run(`DELETE FROM gold_transformer_hourly WHERE ${inHours}`);
   await warehouse.run(
-    `INSERT INTO gold_transformer_hourly
+    `INSERT INTO gold_transformer_hourly (transformer_id, hour_utc, kwh, peak_kw, meters, nameplate_kw, over_nameplate, nameplate_kva, nameplate_source)
      WITH hour_rows AS ${hourRows},
      per_interval AS (
        SELECT transformer_id, date_trunc('hour', reading_ts_utc) AS hour_utc, reading_ts_utc,
@@ -49,8 +52,9 @@ export async function refreshGold(warehouse: Warehouse, refreshId: number): Prom
      per_hour AS (
        SELECT transformer_id, date_trunc('hour', reading_ts_utc) AS hour_utc, count(DISTINCT meter_id) AS meters FROM hour_rows GROUP BY ALL
      )
-     SELECT p.transformer_id, p.hour_utc, sum(p.kwh), max(p.kw), any_value(h.meters), ${TRANSFORMER_NAMEPLATE_KW}, max(p.kw) > ${TRANSFORMER_NAMEPLATE_KW}
+     SELECT p.transformer_id, p.hour_utc, sum(p.kwh), max(p.kw), any_value(h.meters), ${nameplateColumns('any_value(t.kva)', 'max(p.kw)')}
      FROM per_interval p JOIN per_hour h ON p.transformer_id IS NOT DISTINCT FROM h.transformer_id AND p.hour_utc = h.hour_utc
+     LEFT JOIN ${TRANSFORMER_TABLE} t ON t.transformer_id = p.transformer_id
      GROUP BY p.transformer_id, p.hour_utc`,
   );
 
@@ -85,9 +89,12 @@ export async function refreshGold(warehouse: Warehouse, refreshId: number): Prom
        FROM ${dayRows} GROUP BY ALL
      )`,
   );
+  const unratedTransformers = await warehouse.number(
+    `SELECT count(DISTINCT transformer_id) FROM gold_transformer_hourly WHERE ${inHours} AND nameplate_source = '${NAMEPLATE_SOURCES[1]}'`,
+  );
   const hours = await warehouse.number(`SELECT count(*) FROM touched_hours`);
   const days = await warehouse.number(`SELECT count(*) FROM touched_days`);
   await warehouse.run(`DROP TABLE touched_hours`);
   await warehouse.run(`DROP TABLE touched_days`);
-  return { hours, days };
+  return { hours, days, unratedTransformers };
 }

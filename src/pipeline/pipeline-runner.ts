@@ -1,4 +1,5 @@
 import type { StageStore } from '../stage/stage-store.js';
+import { sleep } from '../util/backoff.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { refreshGold } from './gold-refresh.js';
 import { ensurePipelineSchema } from './pipeline-schema.js';
@@ -16,6 +17,11 @@ export interface PipelineRun {
   readonly silverRows: number;
   readonly goldHours: number;
   readonly goldDays: number;
+  /**
+   * Transformers of the hours this pass refreshed that have no rating (no transformer file of the stage named them):
+   * gold took 25 kVA for them (gold_transformer_hourly.nameplate_source = 'DEFAULT_25_KVA').
+   */
+  readonly unratedTransformers: number;
   /**
    * Freshness of what this refresh published: its end minus the oldest emission time (header.emitted_at, else the
    * file's landing time) of the readings it added to silver and gold; null when it added none.
@@ -37,7 +43,7 @@ export async function runPipelineOnce(warehouse: Warehouse, store: StageStore, o
   try {
     const refreshId = (await warehouse.number(`SELECT coalesce(max(refresh_id), 0) FROM pipeline_refresh_history`)) + 1;
     const silver = await refreshSilver(warehouse, refreshId);
-    const gold = silver.silverRows > 0 ? await refreshGold(warehouse, refreshId) : { hours: 0, days: 0 };
+    const gold = silver.silverRows > 0 ? await refreshGold(warehouse, refreshId) : { hours: 0, days: 0, unratedTransformers: 0 };
     const finished = Date.now();
     const oldest = await warehouse.number(
       `SELECT coalesce(epoch_ms(min(coalesce(s.emitted_at, h.landed_at, s.loaded_at))), -1)
@@ -62,6 +68,7 @@ export async function runPipelineOnce(warehouse: Warehouse, store: StageStore, o
       silverRows: silver.silverRows,
       goldHours: gold.hours,
       goldDays: gold.days,
+      unratedTransformers: gold.unratedTransformers,
       lagMs,
     };
   } catch (e) {
@@ -103,19 +110,6 @@ export async function watchPipeline(warehouse: Warehouse, store: StageStore, opt
     await sleep(Math.max(0, period - (Date.now() - started)), options.signal);
   }
   return runs;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Time between the starts of two passes for a target lag: a quarter of it (at least 50 ms). */

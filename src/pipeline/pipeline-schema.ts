@@ -1,13 +1,6 @@
 import type { Warehouse } from '../warehouse/warehouse.js';
-
-/**
- * Nameplate of a distribution transformer: the fleet carries no rating, so every transformer is taken as a 25 kVA
- * pole-mounted unit (the common size for a handful of homes) at a power factor of about 0.9, i.e. 22.5 kW of real
- * power. `gold_transformer_hourly.over_nameplate` is true when the hour's peak kW exceeds it.
- */
-export const TRANSFORMER_NAMEPLATE_KVA = 25;
-export const NAMEPLATE_POWER_FACTOR = 0.9;
-export const TRANSFORMER_NAMEPLATE_KW = TRANSFORMER_NAMEPLATE_KVA * NAMEPLATE_POWER_FACTOR;
+import { PIPELINE_LABELS_DDL } from './label-loader.js';
+import { PIPELINE_TRANSFORMERS_DDL } from './transformer-loader.js';
 
 /** The pipeline's tables, in dependency order (bronze, load history, silver, gold, bookkeeping). */
 export const GOLD_TABLES = [
@@ -21,7 +14,8 @@ export const GOLD_TABLES = [
 export type GoldTable = (typeof GOLD_TABLES)[number];
 
 /**
- * DDL of the pipeline database. Bronze keeps each raw line as JSON with its file and line number; `bronze_id` (a
+ * DDL of the pipeline database. Bronze keeps each good raw line as JSON with its file and line number (bad lines go
+ * to `stage_rejects`); `bronze_id` (a
  * sequence) orders rows for silver's watermark. The load history is keyed by file name, like Snowpipe's: a file with
  * a row there (LOADED or QUARANTINED) is never loaded again. Gold tables have no primary key on purpose: a refresh
  * deletes and re-inserts the keys it touches in one transaction, which DuckDB's eager unique checks would refuse.
@@ -46,6 +40,29 @@ const DDL = [
     landed_at TIMESTAMPTZ,
     first_emitted_at TIMESTAMPTZ,
     loaded_at TIMESTAMPTZ NOT NULL
+  )`,
+  // Columns added after the first release: a database from before gets them here (older rows: rejected 0, no ETag).
+  `ALTER TABLE stage_load_history ADD COLUMN IF NOT EXISTS rejected BIGINT DEFAULT 0`,
+  `ALTER TABLE stage_load_history ADD COLUMN IF NOT EXISTS etag VARCHAR`,
+  `ALTER TABLE stage_load_history ADD COLUMN IF NOT EXISTS modified_ms BIGINT`,
+  // Lines of loaded files that failed the reading checks: where (file, line), why (every failing column), and what.
+  `CREATE TABLE IF NOT EXISTS stage_rejects (
+    file_name VARCHAR NOT NULL,
+    line BIGINT NOT NULL,
+    reason VARCHAR NOT NULL,
+    raw VARCHAR,
+    rejected_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (file_name, line)
+  )`,
+  // Files of the load history found changed in the stage (another size or ETag): reported, never loaded again.
+  `CREATE TABLE IF NOT EXISTS stage_changed_files (
+    file_name VARCHAR PRIMARY KEY,
+    loaded_size BIGINT NOT NULL,
+    loaded_etag VARCHAR,
+    size BIGINT NOT NULL,
+    etag VARCHAR,
+    modified_ms BIGINT NOT NULL,
+    detected_at TIMESTAMPTZ NOT NULL
   )`,
   `CREATE TABLE IF NOT EXISTS silver_ami (
     meter_id VARCHAR NOT NULL,
@@ -84,6 +101,9 @@ const DDL = [
     transformer_id VARCHAR, hour_utc TIMESTAMPTZ NOT NULL, kwh DOUBLE NOT NULL, peak_kw DOUBLE NOT NULL,
     meters BIGINT NOT NULL, nameplate_kw DOUBLE NOT NULL, over_nameplate BOOLEAN NOT NULL
   )`,
+  // Each transformer's own nameplate (ami_transformers) since ratings reached the pipeline; older rows: 25 kVA.
+  `ALTER TABLE gold_transformer_hourly ADD COLUMN IF NOT EXISTS nameplate_kva DOUBLE DEFAULT 25`,
+  `ALTER TABLE gold_transformer_hourly ADD COLUMN IF NOT EXISTS nameplate_source VARCHAR DEFAULT 'DEFAULT_25_KVA'`,
   `CREATE TABLE IF NOT EXISTS gold_feeder_hourly (
     circuit_id VARCHAR, hour_utc TIMESTAMPTZ NOT NULL, kwh DOUBLE NOT NULL, meters BIGINT NOT NULL
   )`,
@@ -113,4 +133,6 @@ const DDL = [
 /** Creates whatever of the pipeline schema is missing (idempotent). */
 export async function ensurePipelineSchema(warehouse: Warehouse): Promise<void> {
   for (const statement of DDL) await warehouse.run(statement);
+  await warehouse.run(PIPELINE_LABELS_DDL);
+  await warehouse.run(PIPELINE_TRANSFORMERS_DDL);
 }

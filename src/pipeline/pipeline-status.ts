@@ -34,6 +34,8 @@ export interface PipelineStatus {
     readonly pending: number | null;
     /** Files in the stage the loader does not take (foreign keys, other formats). */
     readonly skipped: number | null;
+    /** Loaded files that changed in the stage since (another size or ETag): never loaded again, see `changed`. */
+    readonly changed: number;
   };
   readonly rows: {
     readonly bronze: number;
@@ -43,6 +45,11 @@ export interface PipelineStatus {
     readonly gold: Readonly<Record<GoldTable, number>>;
   };
   /**
+   * Gold transformer loading: transformer-hours, how many peaked over the transformer's nameplate, and how many took
+   * the 25 kVA default for want of a rating (no raw/transformers file named the transformer).
+   */
+  readonly transformerLoading: { readonly transformers: number; readonly hours: number; readonly overNameplate: number; readonly unratedHours: number };
+  /**
    * Now minus the oldest emission time (else landing time) of data not yet in silver and gold: bronze rows above the
    * watermark and pending stage files (their key's first emission). 0 when everything landed is in gold.
    */
@@ -50,6 +57,13 @@ export interface PipelineStatus {
   readonly lastRefresh: RefreshRecord | null;
   /** The most recent quarantined files with their errors (at most 20). */
   readonly quarantined: readonly { readonly file: string; readonly error: string }[];
+  /** Lines rejected by the reading checks: how many in all, and the most recent (at most 20) with file, line and reason. */
+  readonly rejects: {
+    readonly total: number;
+    readonly recent: readonly { readonly file: string; readonly line: number; readonly reason: string }[];
+  };
+  /** Files changed in the stage after they were loaded (at most 20, most recent first). */
+  readonly changed: readonly { readonly file: string; readonly loadedSize: number; readonly size: number; readonly loadedEtag: string | null; readonly etag: string | null; readonly detectedAt: string }[];
   readonly at: string;
 }
 
@@ -69,6 +83,7 @@ export async function pipelineStatus(warehouse: Warehouse, store: StageStore | n
     pending = 0;
     skipped = 0;
     for (const file of await store.list('')) {
+      // Label and transformer files are loaded like readings files; anything else the loader skips.
       if (skipReason(file.key)) {
         skipped++;
         continue;
@@ -99,12 +114,31 @@ export async function pipelineStatus(warehouse: Warehouse, store: StageStore | n
      FROM pipeline_refresh_history ORDER BY refresh_id DESC LIMIT 1`,
   );
   const quarantined = await warehouse.rows(`SELECT file_name, error FROM stage_load_history WHERE status = 'QUARANTINED' ORDER BY loaded_at DESC, file_name LIMIT 20`);
+  // A database written before rejects and changed files existed has neither table until its next forge ingest.
+  const rejectsTotal = tables.has('stage_rejects') ? await warehouse.number(`SELECT count(*) FROM stage_rejects`) : 0;
+  const rejects = tables.has('stage_rejects')
+    ? await warehouse.rows(`SELECT file_name, line, reason FROM stage_rejects ORDER BY rejected_at DESC, file_name, line LIMIT 20`)
+    : [];
+  const changedTotal = tables.has('stage_changed_files') ? await warehouse.number(`SELECT count(*) FROM stage_changed_files`) : 0;
+  const changed = tables.has('stage_changed_files')
+    ? await warehouse.rows(
+        `SELECT file_name, loaded_size, size, loaded_etag, etag, strftime(detected_at, '%Y-%m-%dT%H:%M:%S.%gZ') AS detected_at
+         FROM stage_changed_files ORDER BY detected_at DESC, file_name LIMIT 20`,
+      )
+    : [];
+  // A database from before ratings reached gold (read-only here, so not migrated) took 25 kVA for every hour.
+  const rated = (await warehouse.number(`SELECT count(*) FROM duckdb_columns() WHERE table_name = 'gold_transformer_hourly' AND column_name = 'nameplate_source'`)) > 0;
+  const [loading] = await warehouse.rows(
+    `SELECT count(DISTINCT transformer_id) AS transformers, count(*) AS hours, count(*) FILTER (WHERE over_nameplate) AS over,
+            ${rated ? `count(*) FILTER (WHERE nameplate_source <> 'FLEET')` : 'count(*)'} AS unrated FROM gold_transformer_hourly`,
+  );
   const r = last[0];
   return {
     database: warehouse.path,
     stage: store?.description ?? null,
-    files: { landed, loaded, quarantined: history.length - loaded, pending, skipped },
+    files: { landed, loaded, quarantined: history.length - loaded, pending, skipped, changed: changedTotal },
     rows: { bronze: await warehouse.number(`SELECT count(*) FROM bronze_ami`), bronzePending, silver: await warehouse.number(`SELECT count(*) FROM silver_ami`), gold },
+    transformerLoading: { transformers: Number(loading!.transformers), hours: Number(loading!.hours), overNameplate: Number(loading!.over), unratedHours: Number(loading!.unrated) },
     lagMs: Number.isFinite(oldestPendingMs) ? Math.max(0, now - oldestPendingMs) : 0,
     lastRefresh: r
       ? {
@@ -114,6 +148,11 @@ export async function pipelineStatus(warehouse: Warehouse, store: StageStore | n
         }
       : null,
     quarantined: quarantined.map((q) => ({ file: String(q.file_name), error: String(q.error) })),
+    rejects: { total: rejectsTotal, recent: rejects.map((r) => ({ file: String(r.file_name), line: Number(r.line), reason: String(r.reason) })) },
+    changed: changed.map((c) => ({
+      file: String(c.file_name), loadedSize: Number(c.loaded_size), size: Number(c.size),
+      loadedEtag: c.loaded_etag === null ? null : String(c.loaded_etag), etag: c.etag === null ? null : String(c.etag), detectedAt: String(c.detected_at),
+    })),
     at: new Date(now).toISOString(),
   };
 }
@@ -132,4 +171,11 @@ export async function openPipelineReadOnly(path: string): Promise<Warehouse> {
     if (/lock/i.test(reason)) throw new ForgeError('FORGE_ERR_SINK_CONNECT', ['pipeline', absolute, reason], { cause: e });
     throw new ForgeError('FORGE_ERR_OUTPUT_NOT_FOUND', [`${absolute} (${reason})`], { cause: e });
   }
+}
+
+/** What changed in a file after it was loaded: its size, else its ETag, else its modification time. */
+export function changeText(c: { readonly loadedSize: number; readonly size: number; readonly loadedEtag: string | null; readonly etag: string | null }): string {
+  if (c.size !== c.loadedSize) return `size ${c.loadedSize.toLocaleString('en-US')} -> ${c.size.toLocaleString('en-US')} bytes`;
+  if (c.etag !== null && c.loadedEtag !== null && c.etag !== c.loadedEtag) return `ETag ${c.loadedEtag} -> ${c.etag}`;
+  return 'rewritten (modification time changed, same size)';
 }

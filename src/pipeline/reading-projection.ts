@@ -1,6 +1,7 @@
 /**
- * The typed flat reading (DESIGN.md's schema) read out of a raw head-end message held as JSON in column `raw`. The
- * loader checks the required fields with it (a line without them quarantines its file), silver selects it.
+ * The typed flat reading (DESIGN.md's schema) read out of a raw head-end message held as JSON in column `raw`: what
+ * silver selects from bronze. Bronze holds only lines that passed the loader's checks (reading-checks.ts), so every
+ * required field is there and of its type; `required` documents which.
  */
 export const READING_PROJECTION: readonly (readonly [column: string, sql: string, required: boolean])[] = [
   ['meter_id', `j.meter.meter_id`, true],
@@ -50,9 +51,3 @@ export const withMessage = (source: string): string => `(SELECT *, json_transfor
 
 /** `expr AS column, ...` of the whole projection. */
 export const projectionSelect = (): string => READING_PROJECTION.map(([column, sql]) => `${sql} AS ${column}`).join(', ');
-
-/** SQL listing the names of the required fields that are missing or mistyped in `raw`, as a list (empty when fine). */
-export const missingRequiredSql = (): string =>
-  `list_filter([${READING_PROJECTION.filter(([, , required]) => required)
-    .map(([column, sql]) => `CASE WHEN json_type(raw) <> 'OBJECT' OR (${sql}) IS NULL THEN '${column}' END`)
-    .join(', ')}], x -> x IS NOT NULL)`;

@@ -1,4 +1,10 @@
-/** Job presets (meters x days at 15 minutes) and fleet presets (meters), as in the original product. */
+import type { EventMode } from './event-mode.js';
+
+/**
+ * Job presets (meters x days at 15 minutes) and fleet presets (meters), as in the original product. The two demo
+ * presets schedule visible events by default (`events: demo`, event-mode.ts) so a first run shows an outage and each
+ * kind of anomaly; the enterprise and ML presets keep the natural rates, as data to test pipelines and train models on.
+ */
 
 export const PRESET_NAMES = ['quick', 'se', 'enterprise', 'ml'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
@@ -10,13 +16,15 @@ export interface Preset {
   readonly meters: number;
   readonly days: number;
   readonly intervalMinutes: 15;
+  /** The scenario's `events` unless it sets its own. */
+  readonly events: EventMode;
 }
 
 export const PRESETS: Readonly<Record<PresetName, Preset>> = {
-  quick: { name: 'quick', title: 'Quick Demo', meters: 100, days: 7, intervalMinutes: 15 },
-  se: { name: 'se', title: 'SE Demo', meters: 1_000, days: 90, intervalMinutes: 15 },
-  enterprise: { name: 'enterprise', title: 'Enterprise POC', meters: 5_000, days: 180, intervalMinutes: 15 },
-  ml: { name: 'ml', title: 'ML Training', meters: 10_000, days: 365, intervalMinutes: 15 },
+  quick: { name: 'quick', title: 'Quick Demo', meters: 100, days: 7, intervalMinutes: 15, events: 'demo' },
+  se: { name: 'se', title: 'SE Demo', meters: 1_000, days: 90, intervalMinutes: 15, events: 'demo' },
+  enterprise: { name: 'enterprise', title: 'Enterprise POC', meters: 5_000, days: 180, intervalMinutes: 15, events: 'natural' },
+  ml: { name: 'ml', title: 'ML Training', meters: 10_000, days: 365, intervalMinutes: 15, events: 'natural' },
 };
 
 export const FLEET_PRESET_NAMES = ['demo-1k', 'substation-10k', 'district-50k', 'service-area-100k'] as const;

@@ -1,9 +1,12 @@
 import { ForgeError } from '../util/forge-error.js';
 import { formatIssues } from '../util/format-zod-error.js';
 import { DAY_MS, isoDate, localMidnightUtcMs, toWallClockMs } from '../util/time-zone.js';
+import { ANOMALY_KINDS, type AnomalyRates } from './anomaly-rate.js';
+import type { CalibrationProfile } from './calibration-profile.js';
 import type { EmissionPattern, IntervalMinutes, Segment } from './enums.js';
+import type { EventMode } from './event-mode.js';
 import { FLEET_PRESETS, PRESETS, type PresetName } from './presets.js';
-import { scenarioInputSchema, type ScenarioInput } from './scenario-schema.js';
+import { LAST_DATE, scenarioInputSchema, type ScenarioInput } from './scenario-schema.js';
 import { SERVICE_AREAS, type ServiceArea, type ServiceAreaName } from './service-areas.js';
 import { shardRange, shardText, type Shard } from './shard.js';
 
@@ -30,11 +33,21 @@ export interface Scenario {
   readonly evShare: number;
   /** Local date of a forced major storm, or null (storms still occur at their natural rate). */
   readonly storm: string | null;
+  /** The fleet's events (event-mode.ts): demo (natural plus scheduled), natural, or none (a quiet fleet). */
+  readonly events: EventMode;
+  /** Injected anomaly rates by kind, per meter-day (anomaly-rate.ts); absent: the model's own rates. */
+  readonly anomalyRate?: AnomalyRates;
+  /** The calibration profile applied (`forge calibrate`, `--profile`); absent: the model's own parameters, as before. */
+  readonly profile?: CalibrationProfile;
   /**
    * The part of the fleet this process emits (shard.ts), or null for the whole fleet. `meters` stays the whole
    * fleet's size: the fleet and everything derived from it are built whole, only the meters emitted change.
    */
   readonly shard: Shard | null;
+  /** An imported fleet's file (`forge fleet import`; its rows are the meters); absent: an invented fleet, as before. */
+  readonly fleetFile?: string;
+  /** SHA-256 of the fleet file the scenario was resolved with (warehouse/fleet-file.ts; a changed file is refused). */
+  readonly fleetHash?: string;
 }
 
 export const DEFAULT_SEED = 42;
@@ -75,6 +88,10 @@ export function resolveScenario(input: unknown, options: ResolveOptions = {}): S
     COMMERCIAL: normalised ? rawMix.COMMERCIAL : rawMix.COMMERCIAL / total,
     INDUSTRIAL: normalised ? rawMix.INDUSTRIAL : rawMix.INDUSTRIAL / total,
   });
+  const last = isoDate(Date.parse(`${start}T00:00:00Z`) + (days - 1) * DAY_MS);
+  if (last > LAST_DATE) {
+    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`days: ${days} days from ${start} end on ${last}, after the last supported date ${LAST_DATE}`]);
+  }
   if (typeof v.storm === 'string') {
     const offset = (Date.parse(`${v.storm}T00:00:00Z`) - Date.parse(`${start}T00:00:00Z`)) / DAY_MS;
     if (offset < 0 || offset >= days) {
@@ -92,6 +109,24 @@ export function resolveScenario(input: unknown, options: ResolveOptions = {}): S
       `segment: ${meters} ${v.segment} meters at a ${+(mix[v.segment] * 100).toPrecision(3)}% share of the mix need a utility of about ${utility} meters; ` +
         `a segment filter may span at most ${MAX_UTILITY_METERS.toLocaleString('en-US')} (meter ids have 7 digits): ask for fewer meters or raise the ${v.segment} share with mix`,
     ]);
+  }
+  // An imported fleet is the file's meters and topology: its segments replace the filter and the mix, and its rows are
+  // the meter count, known once the file is read (fleet-file.ts fills in meters and fleetHash before resolving).
+  if (v.fleetFile !== undefined) {
+    if (v.fleetHash === undefined || v.meters === undefined) {
+      throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['fleetFile: the fleet file has not been read (its meter count and hash are missing)']);
+    }
+    if (v.segment) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['segment: an imported fleet (fleetFile) has its own segments; filter the inventory before importing it']);
+  } else if (v.fleetHash !== undefined) {
+    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['fleetHash: given without fleetFile']);
+  }
+  const events = eventModeOf(v.events, v.quietFleet, preset?.events);
+  if (events === 'none') {
+    // A quiet fleet has no events at all: asking for some as well is a contradiction, not something to pick between.
+    if (v.storm !== undefined && v.storm !== false) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['storm: a quiet fleet (events none, --quiet-fleet) has no storms; drop one of them']);
+    if (v.anomalyRate && Object.values(v.anomalyRate).some((r) => r !== undefined && r > 0)) {
+      throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['anomalyRate: a quiet fleet (events none, --quiet-fleet) has no anomalies; drop one of them']);
+    }
   }
   // 0/1 is the whole fleet: no shard, so its output is named and keyed like an unsharded job's.
   const shard = v.shard && v.shard.count > 1 ? Object.freeze({ ...v.shard }) : null;
@@ -112,9 +147,36 @@ export function resolveScenario(input: unknown, options: ResolveOptions = {}): S
     emissionPattern: v.emissionPattern ?? 'UNIFORM',
     pvShare: v.pvShare ?? SERVICE_AREAS[area].pvShare,
     evShare: v.evShare ?? SERVICE_AREAS[area].evShare,
+    events,
     storm: v.storm === true ? isoDate(Date.parse(`${start}T00:00:00Z`) + Math.floor(days / 2) * DAY_MS) : v.storm || null,
     shard,
+    ...(v.profile ? { profile: deepFreeze(v.profile) } : {}),
+    ...anomalyRateOf(v.anomalyRate),
+    ...(v.fleetFile !== undefined ? { fleetFile: v.fleetFile, fleetHash: v.fleetHash! } : {}),
   });
+}
+
+/** `events`, else `quietFleet`, else the preset's, else natural; `quietFleet: true` with another mode is refused. */
+function eventModeOf(events: EventMode | undefined, quietFleet: boolean | undefined, presetDefault: EventMode | undefined): EventMode {
+  if (quietFleet === true && events !== undefined && events !== 'none') {
+    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`quietFleet: a quiet fleet has no events, but events is ${events}; give one of them`]);
+  }
+  return events ?? (quietFleet === true ? 'none' : undefined) ?? presetDefault ?? 'natural';
+}
+
+/** Only the kinds given, in a fixed order; no key at all when none is, so such a scenario is the one it was before. */
+function anomalyRateOf(given: Readonly<Partial<Record<string, number | undefined>>> | undefined): { anomalyRate?: AnomalyRates } {
+  const kinds = ANOMALY_KINDS.filter((k) => given?.[k] !== undefined);
+  return kinds.length === 0 ? {} : { anomalyRate: Object.freeze(Object.fromEntries(kinds.map((k) => [k, given![k]!]))) };
+}
+
+/** A profile is nested data: frozen throughout, like the rest of the scenario. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 function defaultStart(area: ServiceAreaName, days: number, now: Date): string {
@@ -169,10 +231,14 @@ export function scenarioToInput(scenario: Scenario): ScenarioInput {
     seed: scenario.seed,
     idPrefix: scenario.idPrefix,
     emissionPattern: scenario.emissionPattern,
+    events: scenario.events,
     pvShare: scenario.pvShare,
     evShare: scenario.evShare,
     ...(scenario.storm ? { storm: scenario.storm } : {}),
     ...(scenario.preset ? { preset: scenario.preset } : {}),
     ...(scenario.shard ? { shard: shardText(scenario.shard) } : {}),
+    ...(scenario.profile ? { profile: scenario.profile } : {}),
+    ...(scenario.anomalyRate ? { anomalyRate: { ...scenario.anomalyRate } } : {}),
+    ...(scenario.fleetFile ? { fleetFile: scenario.fleetFile, fleetHash: scenario.fleetHash! } : {}),
   };
 }

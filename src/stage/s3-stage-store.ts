@@ -24,6 +24,8 @@ export class S3StageStore implements StageStore {
   readonly description: string;
   private readonly client: S3Client;
   private readonly pageSize: number;
+  /** Send PUTs with If-None-Match until the server says it does not implement it. */
+  private conditional = true;
 
   constructor(
     private readonly bucket: string,
@@ -53,10 +55,25 @@ export class S3StageStore implements StageStore {
     }
   }
 
+  /**
+   * One PUT, conditional (`If-None-Match: *`, S3's conditional write) so an object of the same key is never replaced:
+   * keys are writer-unique anyway (stage-keys.ts), this makes a collision an error instead of a silent loss. A server
+   * that does not implement conditional writes (501) gets plain PUTs from then on.
+   */
   async put(key: string, body: Buffer): Promise<void> {
+    const Key = this.keyOf(key);
     try {
-      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: this.keyOf(key), Body: body }));
+      try {
+        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body, ...(this.conditional ? { IfNoneMatch: '*' } : {}) }));
+      } catch (e) {
+        if (!this.conditional || !notImplemented(e)) throw e;
+        this.conditional = false;
+        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: body }));
+      }
     } catch (e) {
+      if (httpStatus(e) === 412 || (e as { name?: string }).name === 'PreconditionFailed') {
+        throw new ForgeError('FORGE_ERR_OUTPUT_EXISTS', [`${this.description}/${key} (an object of that key is there; nothing was replaced)`], { cause: e });
+      }
       throw new ForgeError('FORGE_ERR_SINK_WRITE', ['stage', `${this.description}/${key}: ${errorText(e)}`], { cause: e });
     }
   }
@@ -68,7 +85,7 @@ export class S3StageStore implements StageStore {
     do {
       const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: root + prefix, ContinuationToken: token, MaxKeys: this.pageSize }));
       for (const o of page.Contents ?? []) {
-        if (o.Key) files.push({ key: o.Key.slice(root.length), size: o.Size ?? 0, modifiedMs: o.LastModified?.getTime() ?? 0 });
+        if (o.Key) files.push({ key: o.Key.slice(root.length), size: o.Size ?? 0, modifiedMs: o.LastModified?.getTime() ?? 0, ...(o.ETag ? { etag: o.ETag } : {}) });
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -91,3 +108,6 @@ export class S3StageStore implements StageStore {
     return this.prefix ? `${this.prefix}/${key}` : key;
   }
 }
+
+const httpStatus = (e: unknown): number | undefined => (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+const notImplemented = (e: unknown): boolean => httpStatus(e) === 501 || (e as { name?: string }).name === 'NotImplemented';

@@ -3,6 +3,8 @@ export interface StageFile {
   readonly key: string;
   readonly size: number;
   readonly modifiedMs: number;
+  /** The object's ETag where the store has one (S3): how the loader tells a file rewritten in place. */
+  readonly etag?: string;
 }
 
 /**
@@ -18,5 +20,7 @@ export interface StageStore {
   /** Every file under `prefix` (a key prefix, '' for all), in key order. Pages through large listings. */
   list(prefix?: string): Promise<StageFile[]>;
   get(key: string): Promise<Buffer>;
+  /** Removes the temporaries of files being written whose keys `belongs` accepts (a resumed writer's leftovers); stores that write in one request have none. */
+  removeTemporaries?(belongs: (key: string) => boolean): Promise<void>;
   close(): void;
 }

@@ -1,3 +1,4 @@
+import { sqlType } from '../generator/reading-columns.js';
 import { FLAT_COLUMNS, NESTED_SCHEMA_VERSION, type FlatReading } from '../generator/reading-records.js';
 import { quoteIdentifier, quoteLiteral } from './sql-quote.js';
 
@@ -10,7 +11,8 @@ import { quoteIdentifier, quoteLiteral } from './sql-quote.js';
  * - `timestamps: 'typed'`: reading_ts TIMESTAMP, reading_ts_utc TIMESTAMPTZ (warehouse, Parquet). `'text'`: the
  *   forms of reading-records.ts, 'YYYY-MM-DD HH:MM:SS' local and ISO 8601 with Z (CSV, NDJSON), independent of the
  *   session time zone.
- * interval_minutes leaves as INTEGER; enum columns as VARCHAR unless `enumsAsText` is false.
+ * interval_minutes and the enum columns (stored compact in the fact) leave with their types of reading-columns.ts
+ * (INTEGER, VARCHAR), the enums unless `enumsAsText` is false.
  */
 export interface ReadingsSelectOptions {
   readonly fact: string;
@@ -33,14 +35,15 @@ type Column = keyof FlatReading;
 
 function columnExpressions(options: ReadingsSelectOptions): Record<Column, string> {
   const text = options.timestamps === 'text';
-  const label = (c: string): string => (options.enumsAsText ?? true ? `CAST(f.${c} AS VARCHAR)` : `f.${c}`);
+  const label = (c: 'data_quality' | 'event_type' | 'emission_pattern'): string => (options.enumsAsText ?? true ? `CAST(f.${c} AS ${sqlType('duckdb', c)})` : `f.${c}`);
+  const interval = sqlType('duckdb', 'interval_minutes');
   const constants = options.constants;
   if (constants && !Number.isInteger(constants.intervalMinutes)) throw new RangeError(`interval ${constants.intervalMinutes} is not whole minutes`);
   return {
     meter_id: 'm.meter_id',
     reading_ts: text ? `strftime(f.reading_ts, '%Y-%m-%d %H:%M:%S')` : 'f.reading_ts',
     reading_ts_utc: text ? `strftime(timezone('UTC', f.reading_ts_utc), '%Y-%m-%dT%H:%M:%SZ')` : 'f.reading_ts_utc',
-    interval_minutes: constants ? `CAST(${constants.intervalMinutes} AS INTEGER)` : 'CAST(f.interval_minutes AS INTEGER)',
+    interval_minutes: `CAST(${constants ? constants.intervalMinutes : 'f.interval_minutes'} AS ${interval})`,
     usage_kwh: 'f.usage_kwh',
     voltage: 'f.voltage',
     power_factor: 'f.power_factor',

@@ -1,4 +1,5 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { sqlType } from '../generator/reading-columns.js';
 import { DATA_QUALITIES, EMISSION_PATTERNS, EVENT_TYPES } from '../scenario/enums.js';
 import { ForgeError } from '../util/forge-error.js';
 import { readingsSelect } from './readings-select.js';
@@ -26,23 +27,27 @@ export const STAR_SCHEMA = {
 
 const enumType = (members: readonly string[]): string => `ENUM(${members.map(quoteLiteral).join(', ')})`;
 
-/** Fact columns in physical order (ColumnarAppender fills them by position). Types as DuckDB reports them. */
+/**
+ * Fact columns in physical order (ColumnarAppender fills them by position). Types as DuckDB reports them: a reading
+ * column stored as the reading schema has it takes its type from reading-columns.ts; interval_minutes and the enums
+ * are stored compact, and the ami_readings view gives them the schema's types.
+ */
 export const FACT_COLUMNS = [
   { name: 'meter_key', type: 'INTEGER' },
-  { name: 'reading_ts', type: 'TIMESTAMP' },
-  { name: 'reading_ts_utc', type: 'TIMESTAMP WITH TIME ZONE' },
+  { name: 'reading_ts', type: sqlType('duckdb', 'reading_ts') },
+  { name: 'reading_ts_utc', type: sqlType('duckdb', 'reading_ts_utc') },
   { name: 'interval_minutes', type: 'UTINYINT' },
-  { name: 'usage_kwh', type: 'DOUBLE' },
-  { name: 'voltage', type: 'DOUBLE' },
-  { name: 'power_factor', type: 'DOUBLE' },
-  { name: 'temperature_c', type: 'DOUBLE' },
-  { name: 'is_outage', type: 'BOOLEAN' },
+  { name: 'usage_kwh', type: sqlType('duckdb', 'usage_kwh') },
+  { name: 'voltage', type: sqlType('duckdb', 'voltage') },
+  { name: 'power_factor', type: sqlType('duckdb', 'power_factor') },
+  { name: 'temperature_c', type: sqlType('duckdb', 'temperature_c') },
+  { name: 'is_outage', type: sqlType('duckdb', 'is_outage') },
   { name: 'data_quality', type: enumType(DATA_QUALITIES) },
   /** NULL when the reading carries no event (code 0 in the batch); member i is batch code i + 1. */
   { name: 'event_type', type: enumType(EVENT_TYPES) },
   { name: 'emission_pattern', type: enumType(EMISSION_PATTERNS) },
   /** When a stream emitted the reading (NULL for batch jobs): its event time is reading_ts_utc. */
-  { name: 'emitted_at', type: 'TIMESTAMP WITH TIME ZONE' },
+  { name: 'emitted_at', type: sqlType('duckdb', 'emitted_at') },
 ] as const;
 
 export type FactColumn = (typeof FACT_COLUMNS)[number];
@@ -55,16 +60,17 @@ export const STAGE_COLUMNS: readonly FactColumn[] = FACT_COLUMNS.filter(
   (c) => c.name !== 'interval_minutes' && c.name !== 'emission_pattern' && c.name !== 'emitted_at',
 );
 
+/** The meter dimension: its key, then the reading's per-meter columns with their types from reading-columns.ts. */
 export const METER_COLUMNS = [
   { name: 'meter_key', type: 'INTEGER' },
-  { name: 'meter_id', type: 'VARCHAR' },
-  { name: 'transformer_id', type: 'VARCHAR' },
-  { name: 'circuit_id', type: 'VARCHAR' },
-  { name: 'substation_id', type: 'VARCHAR' },
-  { name: 'service_area', type: 'VARCHAR' },
-  { name: 'customer_segment', type: 'VARCHAR' },
-  { name: 'latitude', type: 'DOUBLE' },
-  { name: 'longitude', type: 'DOUBLE' },
+  { name: 'meter_id', type: sqlType('duckdb', 'meter_id') },
+  { name: 'transformer_id', type: sqlType('duckdb', 'transformer_id') },
+  { name: 'circuit_id', type: sqlType('duckdb', 'circuit_id') },
+  { name: 'substation_id', type: sqlType('duckdb', 'substation_id') },
+  { name: 'service_area', type: sqlType('duckdb', 'service_area') },
+  { name: 'customer_segment', type: sqlType('duckdb', 'customer_segment') },
+  { name: 'latitude', type: sqlType('duckdb', 'latitude') },
+  { name: 'longitude', type: sqlType('duckdb', 'longitude') },
 ] as const;
 
 /**

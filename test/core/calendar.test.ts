@@ -1,16 +1,51 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildFleet } from '../../src/fleet/fleet.js';
 import { generationDays } from '../../src/generator/calendar.js';
 import { flatReading } from '../../src/generator/reading-records.js';
 import { ReadingGenerator } from '../../src/generator/reading-generator.js';
-import { intervalsPerMeter, resolveScenario, scenarioEndUtcMs, scenarioStartUtcMs } from '../../src/scenario/scenario.js';
-import { isoDateTime } from '../../src/util/time-zone.js';
-import { generateAll, rowsByMeter } from './support.js';
+import { intervalsPerMeter, resolveScenario, scenarioEndUtcMs, scenarioStartUtcMs, serviceAreaOf, type Scenario } from '../../src/scenario/scenario.js';
+import { SERVICE_AREA_NAMES } from '../../src/scenario/service-areas.js';
+import { isoDate, isoDateTime, offsetMinutes } from '../../src/util/time-zone.js';
+import { generateAll, rowsByMeter } from '../support/core.js';
 
 const MINUTE_MS = 60_000;
 const hhmm = (wallMs: number): string => isoDateTime(wallMs).slice(11, 16);
 
+/** The days of a scenario found the slow, obvious way: every interval's local date, one time-zone look-up each. */
+function daysByWalking(scenario: Scenario): { localDate: string; firstUtcMs: number; intervals: number }[] {
+  const tz = serviceAreaOf(scenario).timeZone;
+  const stepMs = scenario.intervalMinutes * MINUTE_MS;
+  const days: { localDate: string; firstUtcMs: number; intervals: number }[] = [];
+  for (let t = scenarioStartUtcMs(scenario); t < scenarioEndUtcMs(scenario); t += stepMs) {
+    const localDate = isoDate(t + offsetMinutes(tz, t) * MINUTE_MS);
+    if (days.at(-1)?.localDate === localDate) days.at(-1)!.intervals++;
+    else days.push({ localDate, firstUtcMs: t, intervals: 1 });
+  }
+  return days;
+}
+
 describe('generationDays', () => {
+  it('gives the days that walking interval by interval gives: any area, interval, era of DST rules and length', () => {
+    const scenarios = fc.record({
+      area: fc.constantFrom(...SERVICE_AREA_NAMES),
+      interval: fc.constantFrom(5, 15, 30, 60),
+      // Whole-year DST (1942-45), the 1974 energy-crisis rules, today's, and the range's ends.
+      start: fc.constantFrom('1900-01-01', '1942-02-01', '1974-01-01', '1987-04-01', '2007-03-10', '2026-03-07', '2026-10-31', '2199-10-01'),
+      days: fc.integer({ min: 1, max: 40 }),
+    });
+    fc.assert(
+      fc.property(scenarios, (input) => {
+        const scenario = resolveScenario({ ...input, meters: 1 });
+        const days = generationDays(scenario);
+        expect(days.map(({ localDate, firstUtcMs, intervals }) => ({ localDate, firstUtcMs, intervals }))).toEqual(daysByWalking(scenario));
+        expect(days.map((d) => d.index)).toEqual(days.map((_, i) => i));
+        expect(days.map((d) => d.firstInterval)).toEqual(days.map((_, i) => days.slice(0, i).reduce((n, d) => n + d.intervals, 0)));
+      }),
+      { seed: 1205, numRuns: 40 },
+    );
+  });
+
   it('gives a fall-back day 100 intervals and a spring-forward day 92 in America/Chicago', () => {
     const fall = generationDays(resolveScenario({ area: 'ERCOT', start: '2026-10-31', days: 3 }));
     expect(fall.map((d) => d.localDate)).toEqual(['2026-10-31', '2026-11-01', '2026-11-02']);

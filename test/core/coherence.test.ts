@@ -7,7 +7,7 @@ import { ReadingGenerator } from '../../src/generator/reading-generator.js';
 import { sunElevationSine } from '../../src/generator/solar.js';
 import { DATA_QUALITIES, eventCode, EVENT_TYPES } from '../../src/scenario/enums.js';
 import { resolveScenario, serviceAreaOf, type Scenario } from '../../src/scenario/scenario.js';
-import { generateAll, rowsByMeter } from './support.js';
+import { generateAll, rowsByMeter } from '../support/core.js';
 
 const Q = { VALID: 0, ESTIMATED: 1, OUTAGE: 2, ANOMALY: 3 } as const;
 const E = {

@@ -7,7 +7,7 @@ import { generationDays, type GenerationDay } from '../../src/generator/calendar
 import { BATCH_COLUMNS, type ReadingBatch } from '../../src/generator/reading-batch.js';
 import { ReadingGenerator } from '../../src/generator/reading-generator.js';
 import { expectedRows, resolveScenario } from '../../src/scenario/scenario.js';
-import { checksumOf, ReadingChecksum } from './support.js';
+import { checksumOf, ReadingChecksum } from '../support/core.js';
 
 // Three Chicago days around the fall-back change (a 100-interval day), 150 meters: 43,200 rows.
 const SCENARIO = resolveScenario({ area: 'ERCOT', start: '2026-10-31', days: 3, meters: 150, seed: 42 });

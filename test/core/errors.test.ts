@@ -50,8 +50,8 @@ describe('docs/ERRORS.md', () => {
 
 describe('ForgeError', () => {
   it('fills the template in order and carries code, status and exit code', () => {
-    const e = new ForgeError('FORGE_ERR_UNKNOWN_SINK', ['kafka', 'duckdb, files, stdout']);
-    expect(e.message).toBe('Unknown sink "kafka" (known: duckdb, files, stdout)');
+    const e = new ForgeError('FORGE_ERR_UNKNOWN_SINK', ['sink', 'kafka', 'duckdb, files, stdout']);
+    expect(e.message).toBe('sink: unknown sink "kafka" (known: duckdb, files, stdout)');
     expect(e.code).toBe('FORGE_ERR_UNKNOWN_SINK');
     expect(e.status).toBe(400);
     expect(e.exitCode).toBe(2);
@@ -71,10 +71,10 @@ describe('ForgeError', () => {
     expect(new ForgeError('FORGE_ERR_INVALID_IDENTIFIER', ['a$&b', '$1']).message).toBe('Invalid identifier "a$&b": $1');
   });
 
-  it('bad input exits 2 and a 4xx status, failures exit 1 (or 130 when aborted)', () => {
+  it('bad input exits 2 and a 4xx status, failures exit 1 (130, an interrupted job, is no error code)', () => {
     for (const code of codes) {
       const { status, exitCode } = ERROR_CODES[code];
-      expect([1, 2, 130], code).toContain(exitCode);
+      expect([1, 2], code).toContain(exitCode);
       if (exitCode === 2) expect(status, code).toBe(400);
     }
     expect(ERROR_CODES.FORGE_ERR_INVALID_CONFIG).toMatchObject({ status: 400, exitCode: 2 });

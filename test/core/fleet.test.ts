@@ -3,7 +3,7 @@ import { buildFleet, fleetFingerprint, type Fleet } from '../../src/fleet/fleet.
 import { SEGMENTS, type Segment } from '../../src/scenario/enums.js';
 import { resolveScenario } from '../../src/scenario/scenario.js';
 import { SERVICE_AREA_NAMES, SERVICE_AREAS } from '../../src/scenario/service-areas.js';
-import { distanceKm } from './support.js';
+import { distanceKm } from '../support/core.js';
 
 const fleetOf = (input: Record<string, unknown>): Fleet => buildFleet(resolveScenario({ start: '2026-01-01', days: 1, ...input }));
 

@@ -9,7 +9,7 @@ import { registerPipelineCommand } from '../../src/cli/commands/pipeline-command
 import type { PipelineStatus } from '../../src/pipeline/pipeline-status.js';
 import { readStatusFile } from '../../src/pipeline/status-file.js';
 import { LocalStageStore } from '../../src/stage/local-stage-store.js';
-import { byHour, engineReadings, putStageFiles } from './support.js';
+import { byHour, engineReadings, putStageFiles } from '../support/pipeline.js';
 
 const ENTRY = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
@@ -37,7 +37,7 @@ describe('forge ingest --watch (its own process)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('loads files as they land, writes its status for pipeline status while it holds the database, and stops on SIGTERM', async () => {
+  it('loads files as they land, writes its status for pipeline status while it holds the database, and stops on SIGTERM (exit 130)', async () => {
     const readings = await engineReadings();
     const hours = byHour(readings);
     const stageDir = join(dir, 'stage');
@@ -67,13 +67,14 @@ describe('forge ingest --watch (its own process)', () => {
 
       const live = await status(db);
       expect(live.source).toContain('status.json');
-      expect(live.files).toEqual({ landed: 24, loaded: 24, quarantined: 0, pending: 0, skipped: 0 });
+      expect(live.files).toEqual({ landed: 24, loaded: 24, quarantined: 0, pending: 0, skipped: 0, changed: 0 });
       expect(live.rows.silver).toBe(readings.length);
       expect(live.rows.gold.gold_usage_hourly).toBe(20 * 24);
 
       child.kill('SIGTERM');
-      expect(await exited).toBe(0);
-      expect(stdout).toMatch(/Stopped after \d+ passes: 24 files loaded, 0 quarantined, 1,920 readings into silver/);
+      // Watching ends only on a signal, and then as an interrupted job: 130, like a stream without --duration.
+      expect(await exited).toBe(130);
+      expect(stdout).toMatch(/Stopped after \d+ passes: 24 files loaded, 0 quarantined, 0 lines rejected, 1,920 readings into silver/);
       expect(stdout.match(/refresh \d+:/g)?.length).toBeGreaterThanOrEqual(2);
 
       const after = await status(db);

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runPipelineOnce, watchPipeline, type PipelineRun } from '../../src/pipeline/pipeline-runner.js';
-import { TRANSFORMER_NAMEPLATE_KW } from '../../src/pipeline/pipeline-schema.js';
+import { DEFAULT_TRANSFORMER_KVA, NAMEPLATE_POWER_FACTOR } from '../../src/generator/transformer-columns.js';
 import { resolveScenario } from '../../src/scenario/scenario.js';
 import { LocalStageStore } from '../../src/stage/local-stage-store.js';
 import { stageKey } from '../../src/stage/stage-keys.js';
 import { Warehouse } from '../../src/warehouse/warehouse.js';
-import { byHour, engineReadings, HOUR_MS, ndjson, putStageFiles, type EngineReading } from './support.js';
+import { byHour, engineReadings, HOUR_MS, ndjson, putStageFiles, type EngineReading } from '../support/pipeline.js';
 
 /** A forced storm on the day, so the outage summary has outages to count. */
 const scenario = resolveScenario({ meters: 20, days: 1, start: '2026-06-10', seed: 11, storm: '2026-06-10' });
@@ -162,13 +162,16 @@ describe('silver and gold', () => {
         const hk = `${xf} ${hourIso(Number(t))}`;
         peaks.set(hk, Math.max(peaks.get(hk) ?? Number.NEGATIVE_INFINITY, kw));
       }
-      const xrows = await w.rows(`SELECT transformer_id, epoch_ms(hour_utc) AS h, peak_kw, meters, over_nameplate FROM gold_transformer_hourly`);
+      // These files came without the stage sink's transformer file: every transformer is taken as 25 kVA, and says so.
+      const xrows = await w.rows(`SELECT transformer_id, epoch_ms(hour_utc) AS h, peak_kw, meters, over_nameplate, nameplate_kw, nameplate_source FROM gold_transformer_hourly`);
       expect(xrows).toHaveLength(peaks.size);
       for (const r of xrows) {
         const hk = `${String(r.transformer_id)} ${new Date(Number(r.h)).toISOString()}`;
         expect(close(Number(r.peak_kw), peaks.get(hk)!)).toBe(true);
         expect(Number(r.meters)).toBe(meters.get(hk)!.size);
-        expect(r.over_nameplate).toBe(peaks.get(hk)! > TRANSFORMER_NAMEPLATE_KW);
+        expect(r.nameplate_kw).toBeCloseTo(DEFAULT_TRANSFORMER_KVA * NAMEPLATE_POWER_FACTOR, 9);
+        expect(r.nameplate_source).toBe('DEFAULT_25_KVA');
+        expect(r.over_nameplate).toBe(peaks.get(hk)! > DEFAULT_TRANSFORMER_KVA * NAMEPLATE_POWER_FACTOR);
       }
       expect(await w.number(`SELECT count(DISTINCT circuit_id) FROM gold_feeder_hourly`)).toBe(new Set(readings.map((r) => r.record.meter.circuit_id)).size);
       expect(await w.number(`SELECT max(meters) FROM gold_substation_hourly`)).toBe(20);

@@ -17,7 +17,7 @@ import { LocalStageStore } from '../../src/stage/local-stage-store.js';
 import { S3StageStore } from '../../src/stage/s3-stage-store.js';
 import { stageKey } from '../../src/stage/stage-keys.js';
 import { Warehouse } from '../../src/warehouse/warehouse.js';
-import { byHour, engineReadings, HOUR_MS, putStageFiles, usageSum, type EngineReading } from './support.js';
+import { byHour, engineReadings, HOUR_MS, putStageFiles, usageSum, type EngineReading } from '../support/pipeline.js';
 
 let readings: EngineReading[];
 beforeAll(async () => {
@@ -79,7 +79,7 @@ describe('forge ingest and forge pipeline status (local stage)', () => {
     const late = await putStageFiles(stage, hours.slice(20), 'test', 20);
     const before = Date.now();
     const status = JSON.parse(await forge('pipeline', 'status', '--out', db, '--stage', stageDir, '--json')) as PipelineStatus;
-    expect(status.files).toEqual({ landed: 25, loaded: 20, quarantined: 1, pending: late.length, skipped: 1 });
+    expect(status.files).toEqual({ landed: 25, loaded: 20, quarantined: 1, pending: late.length, skipped: 1, changed: 0 });
     expect(status.rows.bronze).toBe(loadedReadings.length);
     expect(status.rows.bronzePending).toBe(0);
     expect(status.rows.silver).toBe(loadedReadings.length);
@@ -94,7 +94,7 @@ describe('forge ingest and forge pipeline status (local stage)', () => {
 
     await forge('ingest', '--stage', stageDir, '--out', db);
     const after = JSON.parse(await forge('pipeline', 'status', '--out', db, '--stage', stageDir, '--json')) as PipelineStatus;
-    expect(after.files).toEqual({ landed: 25, loaded: 24, quarantined: 1, pending: 0, skipped: 1 });
+    expect(after.files).toEqual({ landed: 25, loaded: 24, quarantined: 1, pending: 0, skipped: 1, changed: 0 });
     expect(after.rows.silver).toBe(readings.length);
     expect(after.rows.gold.gold_usage_hourly).toBe(20 * 24);
     expect(after.lagMs).toBe(0);
@@ -169,32 +169,42 @@ describe('ingest from an S3-compatible stage (s3rver in process)', () => {
     }
   });
 
-  it('forge ingest --stage s3://... --s3-endpoint loads and quarantines like a local stage', async () => {
+  it('forge ingest --stage s3://... --s3-endpoint loads, rejects bad lines and reports a changed object (ETag) like a local stage', async () => {
     const store = new S3StageStore('forge-pipeline', 'cli/ami', { endpoint, credentials });
     const hours = byHour(readings);
     await putStageFiles(store, hours.slice(0, 3));
-    await store.put(stageKey(hours[3]![0]!.tsUtcMs, 'bad', 1, 'json.gz'), gzipSync('{"header": 1}\n'));
-    store.close();
+    const badKey = stageKey(hours[3]![0]!.tsUtcMs, 'bad', 1, 'json.gz');
+    await store.put(badKey, gzipSync('{"header": 1}\n'));
     const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
     process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
     process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
     try {
       const db = join(dir, 'cli.duckdb');
       const run = JSON.parse(await forge('ingest', '--stage', 's3://forge-pipeline/cli/ami', '--s3-endpoint', endpoint, '--out', db, '--json')) as PipelineRun;
-      expect(run.load.loaded).toHaveLength(3);
-      expect(run.load.quarantined).toHaveLength(1);
-      expect(run.load.quarantined[0]!.error).toMatch(/^line 1: missing or invalid meter_id/);
+      expect(run.load.loaded).toHaveLength(4);
+      expect(run.load.loaded.find((f) => f.key === badKey)).toEqual({ key: badKey, rows: 0, rejected: 1 });
+      expect(run.load.quarantined).toHaveLength(0);
       expect(run.silverRows).toBe(hours.slice(0, 3).flat().length);
       const status = JSON.parse(
         await forge('pipeline', 'status', '--out', db, '--stage', 's3://forge-pipeline/cli/ami', '--s3-endpoint', endpoint, '--json'),
       ) as PipelineStatus;
-      expect(status.files).toEqual({ landed: 4, loaded: 3, quarantined: 1, pending: 0, skipped: 0 });
+      expect(status.files).toEqual({ landed: 4, loaded: 4, quarantined: 0, pending: 0, skipped: 0, changed: 0 });
+      expect(status.rejects.total).toBe(1);
+      expect(status.rejects.recent[0]).toMatchObject({ file: badKey, line: 1, reason: expect.stringMatching(/^meter_id: missing; /) as unknown as string });
+      // The same key written again with other bytes: a new ETag (and maybe size), reported, not loaded again.
+      await store.put(badKey, gzipSync('{"header": 2}\n'));
+      const again = JSON.parse(await forge('ingest', '--stage', 's3://forge-pipeline/cli/ami', '--s3-endpoint', endpoint, '--out', db, '--json')) as PipelineRun;
+      expect(again.load.loaded).toEqual([]);
+      expect(again.load.changed).toEqual([expect.objectContaining({ key: badKey })]);
+      expect(again.load.changed[0]!.etag).not.toBe(again.load.changed[0]!.loadedEtag);
+      expect(again.load.changed[0]!.loadedEtag).not.toBeNull();
       await expect(forge('ingest', '--stage', 's3://no-such-bucket/x', '--s3-endpoint', endpoint, '--out', db)).rejects.toMatchObject({ code: 'FORGE_ERR_SINK_CONNECT' });
     } finally {
       if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
       else process.env.AWS_ACCESS_KEY_ID = saved.id;
       if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
       else process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+      store.close();
     }
   });
 });

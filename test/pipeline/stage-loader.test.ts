@@ -9,7 +9,7 @@ import { LocalStageStore } from '../../src/stage/local-stage-store.js';
 import { stageKey } from '../../src/stage/stage-keys.js';
 import type { StageFile, StageStore } from '../../src/stage/stage-store.js';
 import { Warehouse } from '../../src/warehouse/warehouse.js';
-import { byHour, engineReadings, ndjson, putStageFiles, type EngineReading } from './support.js';
+import { byHour, engineReadings, ndjson, putStageFiles, type EngineReading } from '../support/pipeline.js';
 
 let readings: EngineReading[];
 let dir: string;
@@ -62,7 +62,7 @@ describe('stage loader (bronze)', () => {
     await withWarehouse(async (w) => expect(await w.number(`SELECT count(*) FROM bronze_ami`)).toBe(readings.length));
   });
 
-  it('quarantines a corrupt gzip, invalid JSON and a line without the keys, loads the rest, and skips foreign files', async () => {
+  it('quarantines a corrupt gzip and invalid JSON, rejects a line without the keys (its file loads), and skips foreign files', async () => {
     const hours = byHour(readings);
     const good = await putStageFiles(stage, hours.slice(0, 3));
     const t = hours[3]![0]!.tsUtcMs;
@@ -78,24 +78,35 @@ describe('stage loader (bronze)', () => {
     const later = await putStageFiles(stage, hours.slice(4, 6), 'test', 100);
 
     const summary = await withWarehouse((w) => loadStage(w, stage));
-    expect(summary.loaded.map((f) => f.key).sort()).toEqual([...good, ...later].sort());
-    expect(summary.quarantined.map((f) => f.key).sort()).toEqual([badGzip, truncated, badJson, noKeys].sort());
+    expect(summary.loaded.map((f) => f.key).sort()).toEqual([...good, noKeys, ...later].sort());
+    expect(summary.loaded.find((f) => f.key === noKeys)).toEqual({ key: noKeys, rows: 1, rejected: 1 });
+    expect(summary.rejected).toBe(1);
+    expect(summary.quarantined.map((f) => f.key).sort()).toEqual([badGzip, truncated, badJson].sort());
     expect(summary.skipped.map((f) => f.key)).toEqual(['raw/ami/notes.txt']);
     const error = (key: string): string => summary.quarantined.find((f) => f.key === key)!.error;
     expect(error(badGzip)).toMatch(/gzip/i);
     expect(error(badJson)).toMatch(/malformed json/i);
-    expect(error(noKeys)).toMatch(/^line 2: missing or invalid reading_ts, reading_ts_utc, interval_minutes, usage_kwh, service_area, is_outage, data_quality$/);
     expect(error(badGzip)).not.toContain(tmpdir());
 
-    const expected = [...hours.slice(0, 3), ...hours.slice(4, 6)].flat().length;
+    const expected = [...hours.slice(0, 3), ...hours.slice(4, 6)].flat().length + 1;
     await withWarehouse(async (w) => {
       expect(await w.number(`SELECT count(*) FROM bronze_ami`)).toBe(expected);
-      expect(await w.number(`SELECT count(*) FROM bronze_ami WHERE file_name IN ($1, $2, $3, $4)`, [badGzip, truncated, badJson, noKeys])).toBe(0);
+      expect(await w.number(`SELECT count(*) FROM bronze_ami WHERE file_name IN ($1, $2, $3)`, [badGzip, truncated, badJson])).toBe(0);
       const rows = await w.rows(`SELECT file_name, status, rows, error FROM stage_load_history WHERE status = 'QUARANTINED' ORDER BY file_name`);
-      expect(rows.map((r) => r.file_name)).toEqual([badGzip, truncated, badJson, noKeys].sort());
+      expect(rows.map((r) => r.file_name)).toEqual([badGzip, truncated, badJson].sort());
       expect(rows.every((r) => Number(r.rows) === 0 && typeof r.error === 'string' && r.error.length > 0)).toBe(true);
+      const rejects = await w.rows(`SELECT file_name, line, reason FROM stage_rejects`);
+      expect(rejects).toEqual([
+        {
+          file_name: noKeys,
+          line: '2',
+          reason:
+            'reading_ts: missing; reading_ts_utc: missing; interval_minutes: missing; usage_kwh: missing; service_area: missing; ' +
+            'customer_segment: missing; is_outage: missing; data_quality: missing; emission_pattern: missing',
+        },
+      ]);
     });
-    // Quarantined files are in the history: not retried, not loaded by a restart.
+    // Quarantined and loaded files are in the history: not retried, not loaded by a restart.
     const again = await withWarehouse((w) => loadStage(w, stage));
     expect(again.loaded).toEqual([]);
     expect(again.quarantined).toEqual([]);

@@ -10,7 +10,7 @@ import { LocalStageStore } from '../../src/stage/local-stage-store.js';
 import { parseStageLocation } from '../../src/stage/stage-location.js';
 import { resolveEmission } from '../../src/stream/emission-settings.js';
 import { Warehouse } from '../../src/warehouse/warehouse.js';
-import { engineReadings, HOUR_MS } from './support.js';
+import { engineReadings, HOUR_MS } from '../support/pipeline.js';
 
 /** A storm-degraded stream (late, out-of-order and duplicated readings) landed by the stage sink, then ingested. */
 const scenario = resolveScenario({ area: 'ERCOT', start: '2026-06-01', days: 1, meters: 30, seed: 8, emissionPattern: 'DEGRADED_NETWORK' });
@@ -84,7 +84,9 @@ describe('stream -> stage sink -> ingest -> silver and gold', () => {
     const w = await Warehouse.open(join(dir, 'pipeline.duckdb'));
     try {
       const store = new LocalStageStore(join(dir, 'stage'));
-      expect((await store.list()).every((f) => f.key.endsWith(format === 'csv' ? '.csv.gz' : '.parquet'))).toBe(true);
+      expect((await store.list('raw/ami/')).every((f) => f.key.endsWith(format === 'csv' ? '.csv.gz' : '.parquet'))).toBe(true);
+      // Beside the readings, the job's transformers: loaded into ami_transformers, each with its rating.
+      expect((await store.list('raw/transformers/')).map((f) => f.key)).toEqual([expect.stringMatching(/^raw\/transformers\/transformers_[A-Za-z0-9-]+\.ndjson\.gz$/)]);
       const run = await runPipelineOnce(w, store);
       expect(run.load.skipped).toEqual([]);
       expect(run.load.quarantined).toEqual([]);

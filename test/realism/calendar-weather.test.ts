@@ -6,7 +6,7 @@ import { ReadingGenerator } from '../../src/generator/reading-generator.js';
 import { SERVICE_AREAS } from '../../src/scenario/service-areas.js';
 import { resolveScenario, type Scenario } from '../../src/scenario/scenario.js';
 import { correlation } from '../../src/validate/household-statistics.js';
-import { hourOf, Mean, profileCode } from './support.js';
+import { hourOf, Mean, profileCode } from '../support/realism.js';
 
 const DAY_MS = 86_400_000;
 const dayNumber = (date: string): number => Date.parse(`${date}T00:00:00Z`) / DAY_MS;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildFleet } from '../../src/fleet/fleet.js';
 import { expectedRows, resolveScenario } from '../../src/scenario/scenario.js';
-import { checksumOf, generateAll } from '../core/support.js';
-import { E } from './support.js';
+import { checksumOf, generateAll } from '../support/core.js';
+import { E } from '../support/realism.js';
 
 // Three Los Angeles days with a forced storm on the middle one, PV on half the homes and EVs on half: every new
 // source of randomness of the realistic model (storms, clouds, EV sessions, theft, faults, gaps, vacancies) in play.

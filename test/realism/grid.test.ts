@@ -4,7 +4,7 @@ import { generationDays } from '../../src/generator/calendar.js';
 import type { ReadingBatch } from '../../src/generator/reading-batch.js';
 import { ReadingGenerator } from '../../src/generator/reading-generator.js';
 import { resolveScenario } from '../../src/scenario/scenario.js';
-import { E, Mean, Q } from './support.js';
+import { E, Mean, Q } from '../support/realism.js';
 
 /**
  * Follows each meter's readings in time order (batches of whole local days, fed in day order) and checks the outage

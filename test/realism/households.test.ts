@@ -12,7 +12,7 @@ import {
   median,
   type HouseholdStatistics,
 } from '../../src/validate/household-statistics.js';
-import { dayOfWeekOf, hourOf, Means, profileCode } from './support.js';
+import { dayOfWeekOf, hourOf, Means, profileCode } from '../support/realism.js';
 
 // 120 homes in Seattle, four weeks from 1 March 2025, without PV or EVs: a small version of the npm run realism panel
 // (30-minute sums of 15-minute readings).

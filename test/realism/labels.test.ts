@@ -4,7 +4,7 @@ import { generationDays } from '../../src/generator/calendar.js';
 import { ReadingGenerator } from '../../src/generator/reading-generator.js';
 import { DATA_QUALITIES, EVENT_TYPES, type DataQuality, type EventType } from '../../src/scenario/enums.js';
 import { resolveScenario, type Scenario } from '../../src/scenario/scenario.js';
-import { E, hourOf, Q } from './support.js';
+import { E, hourOf, Q } from '../support/realism.js';
 
 /** The quality the model gives each event: the labels' contract with ML users. */
 const QUALITY_OF_EVENT: Readonly<Record<EventType | 'NONE', DataQuality>> = {

@@ -6,7 +6,7 @@ import { ReadingGenerator } from '../../src/generator/reading-generator.js';
 import { Solar } from '../../src/generator/solar.js';
 import { resolveScenario, serviceAreaOf, type Scenario } from '../../src/scenario/scenario.js';
 import { correlation } from '../../src/validate/household-statistics.js';
-import { hourOf, Mean } from './support.js';
+import { hourOf, Mean } from '../support/realism.js';
 
 interface Run {
   readonly scenario: Scenario;
