@@ -2,6 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import { ForgeError, isForgeError, type ErrorCode } from '../util/forge-error.js';
 import { formatIssues } from '../util/format-zod-error.js';
+import { redactText } from '../util/redact-secrets.js';
 
 /** The body of every error the API answers with: a registry code and a message, never a stack trace. */
 export interface ApiErrorBody {
@@ -11,7 +12,7 @@ export interface ApiErrorBody {
 
 /** An error as the API shows it: its HTTP status and `{ code, message }`. */
 export function apiError(error: unknown): { status: number; body: ApiErrorBody } {
-  if (isForgeError(error)) return { status: error.status, body: { code: error.code, message: error.message } };
+  if (isForgeError(error)) return { status: error.status, body: { code: error.code, message: redactText(error.message) } };
   if (error instanceof ZodError) {
     const e = new ForgeError('FORGE_ERR_INVALID_CONFIG', [formatIssues(error.issues as never)]);
     return { status: e.status, body: { code: e.code, message: e.message } };
@@ -23,7 +24,8 @@ export function apiError(error: unknown): { status: number; body: ApiErrorBody }
     const e = new ForgeError('FORGE_ERR_INVALID_CONFIG', [detail.trim()]);
     return { status: fastifyError.statusCode === 413 ? 413 : 400, body: { code: e.code, message: e.message } };
   }
-  return { status: 500, body: { code: 'FORGE_ERR_INTERNAL', message: 'Internal server error; the server log has the details' } };
+  const internal = new ForgeError('FORGE_ERR_INTERNAL');
+  return { status: internal.status, body: { code: internal.code, message: internal.message } };
 }
 
 /** Fastify error handler: known errors as `{ code, message }` with their status; unknown ones logged, answered 500. */

@@ -7,6 +7,7 @@ import { JobStore } from '../jobs/job-store.js';
 import { ForgeError } from '../util/forge-error.js';
 import { apiError, apiErrorHandler } from './api-error.js';
 import { registerCatalogRoutes } from './catalog-routes.js';
+import { registerExploreRoutes } from './explore-routes.js';
 import { registerHealthRoutes, registerMetricsRoute } from './health-routes.js';
 import { JobManager } from './job-manager.js';
 import { registerJobRoutes } from './job-routes.js';
@@ -47,17 +48,21 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
   app.decorate('jobManager', manager);
   const pipeline = options.pipeline ? await ServerPipeline.start(options.pipeline.stage, options.pipeline.out, options.pipeline.targetLagMs) : undefined;
   app.setErrorHandler(apiErrorHandler);
-  app.setNotFoundHandler((request, reply) => void reply.status(404).send({ code: 'FORGE_ERR_NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}` }));
+  app.setNotFoundHandler((request, reply) => {
+    const { status, body } = apiError(new ForgeError('FORGE_ERR_NOT_FOUND', [`${request.method} ${request.url.split('?')[0]}`]));
+    void reply.status(status).send(body);
+  });
 
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: 'Flux Data Forge API', version: VERSION, description: 'Synthetic smart-meter data: batch and stream jobs into sinks.' },
+      // The description is Markdown in the documentation page: a way back to the web UI served at /.
+      info: { title: 'Flux Data Forge API', version: VERSION, description: 'Synthetic smart-meter data: batch and stream jobs into sinks. [Back to the web UI](/)' },
       ...(options.token ? { components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }, security: [{ bearer: [] }] } : {}),
     },
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
-  registerHealthRoutes(app, manager, VERSION);
+  registerHealthRoutes(app, manager, VERSION, pipeline !== undefined);
   await registerUiRoutes(app);
   // Everything that shows or changes jobs sits behind the token (when the server has one).
   await app.register(async (api) => {
@@ -66,6 +71,7 @@ export async function buildServer(options: ServerOptions = {}): Promise<FastifyI
     registerCatalogRoutes(api);
     registerJobRoutes(api, manager);
     registerToolRoutes(api, manager.store, manager.dataDir, pipeline);
+    registerExploreRoutes(api, manager.store, manager.dataDir);
   });
   app.addHook('preClose', async () => {
     await manager.stopAll();

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { FLEET_PRESETS, PRESETS } from '../scenario/presets.js';
 import { SERVICE_AREAS } from '../scenario/service-areas.js';
+import { sinkCatalog } from '../sinks/sink-catalog.js';
 
-/** What a client offers to choose from: job presets, fleet presets and service areas. */
+/** What a client offers to choose from: job presets, fleet presets, service areas and sinks. */
 export function registerCatalogRoutes(app: FastifyInstance): void {
   app.get('/api/presets', { schema: { summary: 'Job presets (meters x days at 15 minutes)', tags: ['catalog'] } }, async () =>
     Object.values(PRESETS).map((p) => ({ ...p, rows: p.meters * p.days * (1440 / p.intervalMinutes) })),
@@ -22,4 +23,5 @@ export function registerCatalogRoutes(app: FastifyInstance): void {
       evShare: a.evShare,
     })),
   );
+  app.get('/api/sinks', { schema: { summary: 'Sinks: what each writes, whether it streams, its settings (the registry)', tags: ['catalog'] } }, async () => sinkCatalog());
 }

@@ -1,4 +1,5 @@
 import { buildFleet, type Fleet } from '../fleet/fleet.js';
+import { DemoEvents } from '../generator/demo-events.js';
 import { FEEDER_OUTAGES, forcedStormUtcMs, outageWindows, stormOutage, storms, TRANSFORMER_OUTAGES } from '../generator/outages.js';
 import { SEGMENTS } from '../scenario/enums.js';
 import { scenarioEndUtcMs, scenarioStartUtcMs, serviceAreaOf, type Scenario } from '../scenario/scenario.js';
@@ -24,13 +25,17 @@ export interface FleetMap {
 
 /**
  * Where a scenario's meters are, and which of them lose power during its range: the same outage windows the
- * generator draws (transformer failures, feeder faults, natural and forced storms), so the map agrees with the data.
+ * generator draws (transformer failures, feeder faults, natural and forced storms, a demo's scheduled outages; none for
+ * a quiet fleet), so the map agrees with the data.
  */
 export function fleetMap(scenario: Scenario, maxMeters = MAX_MAP_METERS, fleet: Fleet = buildFleet(scenario)): FleetMap {
   const step = Math.max(1, fleet.size / maxMeters);
   const from = scenarioStartUtcMs(scenario);
   const to = scenarioEndUtcMs(scenario);
-  const stormList = storms(scenario.seed, forcedStormUtcMs(scenario.storm, serviceAreaOf(scenario).timeZone), from, to);
+  // A quiet fleet has no outage; a demo adds its scheduled transformer outages (events, scenario/event-mode.ts).
+  const quiet = scenario.events === 'none';
+  const demo = scenario.events === 'demo' ? new DemoEvents(scenario, fleet) : null;
+  const stormList = quiet ? [] : storms(scenario.seed, forcedStormUtcMs(scenario.storm, serviceAreaOf(scenario).timeZone), from, to);
   const windows: number[] = [];
   const transformerOut = new Map<number, boolean>();
   const feederOut = new Map<number, boolean>();
@@ -50,11 +55,13 @@ export function fleetMap(scenario: Scenario, maxMeters = MAX_MAP_METERS, fleet: 
     const xfmr = fleet.transformer[m]!;
     const feeder = fleet.feeder[m]!;
     const dark =
-      out(transformerOut, xfmr, () => outageWindows(scenario.seed, TRANSFORMER_OUTAGES, xfmr, from, to, windows)) ||
-      out(feederOut, feeder, () => {
-        outageWindows(scenario.seed, FEEDER_OUTAGES, feeder, from, to, windows);
-        for (const storm of stormList) stormOutage(scenario.seed, storm, feeder, from, to, windows);
-      });
+      // A storm's restoration ends per transformer (feeder, lateral, then transformer), so storms go with it.
+      out(transformerOut, xfmr, () => {
+        if (!quiet) outageWindows(scenario.seed, TRANSFORMER_OUTAGES, xfmr, from, to, windows);
+        for (const storm of stormList) stormOutage(scenario.seed, storm, feeder, xfmr, from, to, windows);
+        demo?.outageWindows(xfmr, from, to, windows);
+      }) ||
+      (!quiet && out(feederOut, feeder, () => outageWindows(scenario.seed, FEEDER_OUTAGES, feeder, from, to, windows)));
     map.latitude.push(Math.round(fleet.latitude[m]! * 1e5) / 1e5);
     map.longitude.push(Math.round(fleet.longitude[m]! * 1e5) / 1e5);
     map.segment.push(fleet.segment[m]!);

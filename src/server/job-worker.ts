@@ -14,10 +14,13 @@ import { runJobRecord } from '../jobs/job-plan.js';
 import type { JobRecord, JobStats } from '../jobs/job-store.js';
 import type { SinkStatusEvent } from '../jobs/sink-factory.js';
 import { errorText } from '../util/error-text.js';
+import { confineOutputPaths } from './output-policy.js';
 
 export interface JobWorkerData {
   readonly record: JobRecord;
   readonly resume: boolean;
+  /** The server's data directory: the record's paths are checked against it again just before the sinks open. */
+  readonly dataDir?: string;
 }
 
 export type JobWorkerRequest = { readonly type: 'stop' };
@@ -29,7 +32,7 @@ export type JobWorkerMessage =
 
 const port = parentPort;
 if (!port) throw new Error('job-worker must run in a worker thread');
-const { record, resume } = workerData as JobWorkerData;
+const { record, resume, dataDir } = workerData as JobWorkerData;
 const controller = new AbortController();
 const post = (message: JobWorkerMessage): void => port.postMessage(message);
 
@@ -38,6 +41,9 @@ port.on('message', (request: JobWorkerRequest) => {
 });
 
 try {
+  // Checked when the request arrived; checked again here, as late as this process can, so a symbolic link put in
+  // the data directory since then cannot lead the sinks out of it (output-policy.ts; SECURITY.md says what remains).
+  if (dataDir !== undefined) confineOutputPaths(record.output, dataDir);
   const result = await runJobRecord(record, {
     resume,
     signal: controller.signal,

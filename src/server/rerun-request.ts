@@ -1,5 +1,6 @@
 import { extname } from 'node:path';
 import type { JobRecord } from '../jobs/job-store.js';
+import { mapOutPaths } from '../jobs/output-paths.js';
 
 /** A body of POST /api/jobs (checked by JobManager like any other). */
 export interface JobBody {
@@ -15,8 +16,10 @@ export interface JobBody {
  * the same readings); a stream that started from "now" starts now again, one from a fixed instant at that instant.
  */
 export function rerunRequest(record: JobRecord, now = new Date()): JobBody {
-  const { out, ...output } = record.output;
-  const fresh = out === undefined ? {} : { out: freshPath(out, now) };
+  const { out: _out, ...output } = record.output;
+  // Each path sink's path from pathOf's reading of out (a string in records from before per-sink paths, else per sink).
+  const out = mapOutPaths(record.output, (_sink, path) => (path === undefined ? undefined : freshPath(path, now)));
+  const fresh = out === undefined ? {} : { out };
   if (record.kind === 'batch') return { kind: 'batch', scenario: { ...record.scenario }, output: { ...output, ...fresh, append: false } };
   const window = record.stream!;
   const rates = record.emission ?? {};

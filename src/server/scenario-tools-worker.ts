@@ -5,6 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { errorText } from '../util/error-text.js';
+import { loadScenarioFleet } from '../warehouse/fleet-file.js';
 import { GeneratorCache } from './generator-cache.js';
 import { answerScenarioTool, type ScenarioToolAnswer, type ScenarioToolRequest } from './scenario-tools.js';
 
@@ -21,9 +22,11 @@ const port = parentPort;
 if (!port) throw new Error('scenario-tools-worker must run in a worker thread');
 const cache = new GeneratorCache();
 
-port.on('message', ({ id, request }: ScenarioToolsCall) => {
+port.on('message', async ({ id, request }: ScenarioToolsCall) => {
   let reply: ScenarioToolsReply;
   try {
+    // An imported fleet's file is read in this thread too (the main thread confined and checked it).
+    await loadScenarioFleet(request.scenario);
     reply = { id, answer: answerScenarioTool(request, cache) };
   } catch (error) {
     // The main thread checked the scenario before asking: an error here is unexpected (answered as 500, logged).

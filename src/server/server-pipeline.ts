@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { sweepStaleDownloadDirs } from '../pipeline/download-dir.js';
 import { watchPipeline, type PipelineRun } from '../pipeline/pipeline-runner.js';
+import { ensurePipelineSchema } from '../pipeline/pipeline-schema.js';
 import { pipelineStatus, type PipelineStatus } from '../pipeline/pipeline-status.js';
 import type { StageStore } from '../stage/stage-store.js';
 import { errorText } from '../util/error-text.js';
@@ -26,12 +28,22 @@ export class ServerPipeline {
 
   static async start(store: StageStore, out: string, targetLagMs: number): Promise<ServerPipeline> {
     await store.prepare();
+    // Downloads of loaders killed outright (a server or forge ingest killed -9) are removed before this one starts.
+    await sweepStaleDownloadDirs();
     const path = resolve(out);
     await mkdir(dirname(path), { recursive: true });
     let warehouse: Warehouse;
     try {
       warehouse = await Warehouse.open(path);
     } catch (e) {
+      throw new ForgeError('FORGE_ERR_SINK_CONNECT', ['pipeline', path, errorText(e)], { cause: e });
+    }
+    // The schema exists before the server answers: a status asked while the loop's first pass was still creating it
+    // met a half-made one (a table missing, answered 500).
+    try {
+      await ensurePipelineSchema(warehouse);
+    } catch (e) {
+      warehouse.close();
       throw new ForgeError('FORGE_ERR_SINK_CONNECT', ['pipeline', path, errorText(e)], { cause: e });
     }
     const pipeline = new ServerPipeline(warehouse, store, path);

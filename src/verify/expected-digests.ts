@@ -2,7 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ReadingBatch } from '../generator/reading-batch.js';
 import type { ReadingGenerator } from '../generator/reading-generator.js';
 import { MeterDayDigests } from './meter-day-digests.js';
-import { RecordBuffer } from './reading-record.js';
+import { KEEPS_EVENT, NULL_MASK, NULL_OUTAGE, NULL_POWER_FACTOR, NULL_QUALITY, NULL_TEMPERATURE, NULL_VOLTAGE, RecordBuffer } from './reading-record.js';
 import type { VerifyChunk, WindowDay } from './verify-chunks.js';
 
 /** Rows generated between two yields to the event loop. */
@@ -14,7 +14,7 @@ const SLICE_ROWS = 65_536;
  * as each slice is generated: memory holds one slice, never the chunk's rows. Between slices it yields to the event
  * loop, so the store's rows (sinkDigests) stream in meanwhile: generation overlaps the database's work.
  */
-export async function expectedDigests(generator: ReadingGenerator, chunk: VerifyChunk): Promise<MeterDayDigests> {
+export async function expectedDigests(generator: ReadingGenerator, chunk: VerifyChunk, projection = 0): Promise<MeterDayDigests> {
   const D = chunk.days.length;
   const digests = new MeterDayDigests((chunk.meterEnd - chunk.meterStart) * D);
   const records = new RecordBuffer();
@@ -26,7 +26,7 @@ export async function expectedDigests(generator: ReadingGenerator, chunk: Verify
       const end = Math.min(chunk.meterEnd, start + slice);
       batch = generator.generate(day.day, start, end, batch);
       for (let m = start; m < end; m++) {
-        expectedRecords(batch, m - start, day, records);
+        expectedRecords(batch, m - start, day, records, projection);
         digests.set((m - chunk.meterStart) * D + d, records);
       }
       await yieldToEventLoop();
@@ -37,14 +37,32 @@ export async function expectedDigests(generator: ReadingGenerator, chunk: Verify
 
 /**
  * The readings of the `offset`-th meter of a day's batch (meter-major: a meter's intervals are consecutive rows, in
- * time order) whose interval starts in the day's part of the window, into `records` (cleared first).
+ * time order) whose interval starts in the day's part of the window, into `records` (cleared first). `projection`: the
+ * null mask of fields the store does not hold (ReadingStore.projection), stored as null here too, and whether it keeps
+ * event_type; usage's -0 is compared as 0.
  */
-export function expectedRecords(batch: ReadingBatch, offset: number, day: WindowDay, records: RecordBuffer): void {
+export function expectedRecords(batch: ReadingBatch, offset: number, day: WindowDay, records: RecordBuffer, projection = 0): void {
   records.clear();
   const T = day.day.intervals;
   for (let row = offset * T, end = row + T; row < end; row++) {
     const ts = batch.tsUtcMs[row]!;
     if (ts < day.fromMs || ts >= day.toMs) continue;
-    records.push(ts, batch.usageKwh[row]!, batch.voltage[row]!, batch.powerFactor[row]!, batch.temperatureC[row]!, batch.isOutage[row]!, batch.dataQuality[row]!, batch.eventType[row]!);
+    if (projection === 0) {
+      records.push(ts, batch.usageKwh[row]!, batch.voltage[row]!, batch.powerFactor[row]!, batch.temperatureC[row]!, batch.isOutage[row]!, batch.dataQuality[row]!, batch.eventType[row]!);
+      continue;
+    }
+    const p = projection;
+    // A format writes numbers without a sign of zero: -0 (a rounded tiny PV surplus) is compared as 0.
+    records.push(
+      ts,
+      batch.usageKwh[row]! + 0,
+      p & NULL_VOLTAGE ? 0 : batch.voltage[row]!,
+      p & NULL_POWER_FACTOR ? 0 : batch.powerFactor[row]!,
+      p & NULL_TEMPERATURE ? 0 : batch.temperatureC[row]!,
+      p & NULL_OUTAGE ? 0 : batch.isOutage[row]!,
+      p & NULL_QUALITY ? 0 : batch.dataQuality[row]!,
+      p & KEEPS_EVENT ? batch.eventType[row]! : 0,
+      p & NULL_MASK,
+    );
   }
 }

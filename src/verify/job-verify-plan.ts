@@ -1,7 +1,7 @@
 import type { JobRecord } from '../jobs/job-store.js';
 import { resolveScenario, scenarioEndUtcMs, scenarioStartUtcMs, type Scenario } from '../scenario/scenario.js';
 import { ForgeError } from '../util/forge-error.js';
-import { VERIFIABLE_SINKS, verifyTargets } from './verify-targets.js';
+import { VERIFIABLE_TEXT, verifyTargets } from './verify-targets.js';
 import type { VerifyTarget } from './verify-sink.js';
 
 /** What `forge verify --job` checks: the job's scenario, the window it has delivered completely, and its stores. */
@@ -17,7 +17,8 @@ export interface JobVerifyPlan {
  * - batch job: the whole scenario (a batch job that did not complete is reported with what it is missing);
  * - stream job: from the stream's first interval to its end when it completed, else to `stats.completeThroughUtc`
  *   (every reading before it was committed by every sink), or an empty window when nothing is complete yet.
- * Stores: the job's duckdb and postgres sinks; a job with neither is FORGE_ERR_INVALID_CONFIG unless the caller checks
+ * Stores: the job's verifiable sinks (duckdb, postgres, the exchange formats' files); a job with none is
+ * FORGE_ERR_INVALID_CONFIG unless the caller checks
  * other stores (`otherTargets`: a pipeline fed by the job's stage).
  * Meters: a sharded job's record keeps its shard in the scenario, so the plan checks that shard's meters only
  * (verifyChunks): the other shards' rows in a shared table are neither expected nor counted. Verify a whole split
@@ -45,7 +46,7 @@ export function jobVerifyPlan(record: JobRecord, options: { otherTargets?: boole
   const targets = verifyTargets({ ...record.output, sink: sinks });
   if (targets.length === 0 && !options.otherTargets) {
     throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [
-      `job ${id} delivered to ${sinks.join(', ') || 'no sink'}; verify reads back only the ${VERIFIABLE_SINKS.join(' and ')} sinks`,
+      `job ${id} delivered to ${sinks.join(', ') || 'no sink'}; verify reads back only the ${VERIFIABLE_TEXT} sinks`,
     ]);
   }
   return { scenario, fromUtcMs, toUtcMs, targets };

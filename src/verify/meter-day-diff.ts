@@ -43,7 +43,7 @@ export async function diffMeterDays(
   let rowsOfMeter = 0;
   const finish = (): void => {
     if (meter < 0) return;
-    expectedRecords(generator.generate(day.day, meter, meter + 1), 0, day, expected);
+    expectedRecords(generator.generate(day.day, meter, meter + 1), 0, day, expected, store.projection ?? 0);
     diffs.set(meter, compare(expected, found, rowsOfMeter, offGrid));
   };
   let current = -1;
@@ -70,7 +70,7 @@ export async function diffMeterDays(
   found.clear();
   for (const m of meters) {
     if (diffs.has(m)) continue;
-    expectedRecords(generator.generate(day.day, m, m + 1), 0, day, expected);
+    expectedRecords(generator.generate(day.day, m, m + 1), 0, day, expected, store.projection ?? 0);
     diffs.set(m, compare(expected, found, 0, 0));
   }
   return diffs;

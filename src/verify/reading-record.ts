@@ -26,6 +26,13 @@ export const NULL_POWER_FACTOR = 4;
 export const NULL_TEMPERATURE = 8;
 export const NULL_OUTAGE = 16;
 export const NULL_QUALITY = 32;
+/** Every null bit. */
+export const NULL_MASK = 63;
+/**
+ * Not a null bit: in a store's projection (reading-store.ts), "event_type is kept"; without it, event_type is not
+ * compared (0 on both sides).
+ */
+export const KEEPS_EVENT = 128;
 
 /** event_type code for a name the enums do not know (0 is NULL, i + 1 is EVENT_TYPES[i]). */
 export const UNKNOWN_EVENT = 255;

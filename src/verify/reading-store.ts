@@ -48,6 +48,11 @@ export interface ReadingStore {
   /** What is read, fit to print (a Postgres URL without its password). */
   readonly description: string;
   /**
+   * A store that holds only some of a reading's values (a sink's files in an exchange format): the null mask of the
+   * fields it lacks (projectionMask), which the expected readings are projected onto before they are compared.
+   */
+  readonly projection?: number;
+  /**
    * The rows of these meters (distinct ids) whose reading_ts_utc is in [fromMs, toMs), every copy, grouped by meter
    * and in time order within a meter: a meter's rows arrive together (meters in an order of the store's choosing).
    * Each chunk is overwritten by the next one.

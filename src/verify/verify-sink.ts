@@ -1,22 +1,24 @@
-import { buildFleet } from '../fleet/fleet.js';
+import { buildFleet, type Fleet } from '../fleet/fleet.js';
 import { ReadingGenerator } from '../generator/reading-generator.js';
 import { utcText } from '../generator/reading-records.js';
 import { scenarioEndUtcMs, scenarioStartUtcMs, type Scenario } from '../scenario/scenario.js';
+import type { ReadBackTarget } from '../sinks/sink-plugin.js';
 import { ForgeError } from '../util/forge-error.js';
 import { DuckDbReadingStore } from './duckdb-reading-store.js';
 import { expectedDigests } from './expected-digests.js';
+import { FileReadingStore } from './file-reading-store.js';
 import { diffMeterDays, type MeterDayDiff } from './meter-day-diff.js';
 import { PostgresReadingStore } from './postgres-reading-store.js';
 import type { ReadingStore } from './reading-store.js';
 import { sinkDigests } from './sink-digests.js';
 import { intervalGrid, verifyChunks } from './verify-chunks.js';
 
-/** A store verify reads: the DuckDB sink's warehouse file or the Postgres sink's table (`name` or `schema.name`). */
+/** A store verify reads: the DuckDB sink's warehouse file, the Postgres sink's table (`name` or `schema.name`), or a format sink's files. */
 export type VerifyTarget =
-  | { readonly kind: 'duckdb'; readonly path: string }
+  /** Where a sink's plugin says it can be read back (sinks/sink-plugin.ts). */
+  | ReadBackTarget
   /** The silver layer (`silver_ami`) of a pipeline database (`forge ingest --out`). */
-  | { readonly kind: 'pipeline'; readonly path: string }
-  | { readonly kind: 'postgres'; readonly url: string; readonly table: string };
+  | { readonly kind: 'pipeline'; readonly path: string };
 
 export interface VerifyOptions {
   readonly scenario: Scenario;
@@ -83,9 +85,10 @@ const instantText = (ms: number): string => (ms % 1000 === 0 ? utcText(ms) : new
 export async function verifySink(options: VerifyOptions): Promise<VerifyReport> {
   const { scenario, fromUtcMs: fromMs, toUtcMs: toMs } = options;
   checkWindow(scenario, fromMs, toMs);
-  const store = await openStore(options.target);
+  const fleet = buildFleet(scenario);
+  const store = await openStore(options.target, scenario, fleet);
   try {
-    return await compareStore(store, options);
+    return await compareStore(store, options, fleet);
   } finally {
     await store.close();
   }
@@ -103,21 +106,21 @@ function checkWindow(scenario: Scenario, fromMs: number, toMs: number): void {
   }
 }
 
-function openStore(target: VerifyTarget): Promise<ReadingStore> {
+function openStore(target: VerifyTarget, scenario: Scenario, fleet: Fleet): Promise<ReadingStore> {
+  if (target.kind === 'files') return Promise.resolve(new FileReadingStore(target, { scenario, fleet }));
   if (target.kind === 'postgres') return PostgresReadingStore.open(target.url, target.table);
   return DuckDbReadingStore.open(target.path, target.kind === 'pipeline' ? { relation: 'silver_ami' } : {});
 }
 
-async function compareStore(store: ReadingStore, options: VerifyOptions): Promise<VerifyReport> {
+async function compareStore(store: ReadingStore, options: VerifyOptions, fleet: Fleet): Promise<VerifyReport> {
   const { scenario, fromUtcMs: fromMs, toUtcMs: toMs } = options;
-  const fleet = buildFleet(scenario);
   const generator = new ReadingGenerator(scenario);
   const grid = intervalGrid(scenario);
   const totals = { expected: 0, found: 0, missing: 0, duplicates: 0, differing: 0, unexpected: 0, meterDays: 0, problemMeterDays: 0 };
   const problems: MeterDayProblem[] = [];
   for (const chunk of verifyChunks(scenario, fromMs, toMs, options.chunkRows)) {
     const D = chunk.days.length;
-    const [want, have] = await Promise.all([expectedDigests(generator, chunk), sinkDigests(store, chunk, fleet.meterIds, grid)]);
+    const [want, have] = await Promise.all([expectedDigests(generator, chunk, store.projection ?? 0), sinkDigests(store, chunk, fleet.meterIds, grid)]);
     // Meter-days whose readings differ are compared reading by reading, one request per day.
     const diffs = new Map<number, MeterDayDiff>();
     for (let d = 0; d < D; d++) {

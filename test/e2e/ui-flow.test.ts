@@ -44,16 +44,28 @@ describe.runIf(gate.run)(`the web UI in headless Chromium${gate.note}`, () => {
   it('runs a Quick Demo stream into DuckDB from Generate, watches it on Monitor, stops it, finds it in History and passes Validate', async () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
+    // No request of normal use answers 404 (a server without a pipeline is not asked for its status).
+    page.on('response', (r) => {
+      if (r.status() === 404) errors.push(`404: ${r.request().method()} ${r.url()}`);
+    });
     const out = join(dir, 'quick-stream.duckdb');
 
     // Generate: the guided flow.
     await page.goto(base);
     await page.getByRole('radio', { name: /Quick Demo/ }).click();
     await page.getByRole('radio', { name: 'Streaming fleet' }).click();
-    await page.getByRole('radio', { name: /DuckDB table/ }).click();
-    await page.getByLabel('DuckDB file').fill(out);
+    // DuckDB is the sink chosen at first (a checkbox: more sinks make a dual write).
+    await expect.poll(() => page.getByRole('checkbox', { name: /DuckDB table/ }).getAttribute('aria-checked')).toBe('true');
+    await page.getByLabel('DuckDB table: file').fill(out);
     await page.getByLabel('Clock', { exact: true }).selectOption('3600');
+    // A stream lasts until stopped unless a duration is chosen (at 3600x six simulated hours end in six seconds), and
+    // the form says so; the Quick Demo's events are the demo's (an outage and anomalies of each kind every week).
+    expect(await page.getByLabel('Duration (simulated)').inputValue()).toBe('');
+    await expect.poll(textOf(page.getByTestId('stream-wall-clock'))).toContain('until you stop it');
+    await page.getByLabel('Duration (simulated)').selectOption('6h');
+    await expect.poll(textOf(page.getByTestId('stream-wall-clock'))).toContain('about 6 s of wall-clock time');
     await page.getByLabel('Duration (simulated)').selectOption({ label: 'Until stopped' });
+    expect(await page.getByLabel('Events').inputValue()).toBe('demo');
     // Live fleet metrics for 100 meters at 15 minutes: 100 / 15 readings a minute, computed by the server.
     await expect.poll(() => page.getByTestId('metric-readings').locator('.stat-value').textContent()).toBe('7');
     await expect.poll(() => page.getByTestId('preview-table').locator('tbody tr').count()).toBe(8);
@@ -69,8 +81,8 @@ describe.runIf(gate.run)(`the web UI in headless Chromium${gate.note}`, () => {
     await expect.poll(points, { timeout: 30_000 }).toBeGreaterThanOrEqual(3);
     const delivered = async (): Promise<number> => number(await page.getByTestId('stat-delivered').locator('.stat-value').textContent());
     const first = await delivered();
-    await expect.poll(delivered, { timeout: 20_000 }).toBeGreaterThan(first);
-    await expect.poll(points, { timeout: 20_000 }).toBeGreaterThanOrEqual(8);
+    await expect.poll(delivered, { timeout: 60_000 }).toBeGreaterThan(first);
+    await expect.poll(points, { timeout: 60_000 }).toBeGreaterThanOrEqual(8);
     await expect.poll(textOf(page.getByTestId('job-health'))).toBe('healthy');
     await expect.poll(() => page.getByTestId('sink-table').locator('tbody tr').count()).toBe(1);
     await shot('monitor');
@@ -87,12 +99,15 @@ describe.runIf(gate.run)(`the web UI in headless Chromium${gate.note}`, () => {
     await expect.poll(textOf(row)).toContain(stoppedAt.toLocaleString('en-US'));
     await row.getByRole('button', { name: jobId }).click();
     await expect.poll(textOf(page.getByTestId('job-config'))).toContain('"meters": 100');
+    await expect.poll(textOf(page.getByTestId('job-config'))).toContain('"events": "demo"');
     await shot('history');
 
-    // Validate: from the job's row; the checks run on its DuckDB file and pass, and verify finds nothing missing.
+    // Validate: from the job's row; the checks run on its DuckDB file (said, not typed into the file field) and pass,
+    // and verify finds nothing missing.
     await row.getByRole('button', { name: 'Validate' }).click();
     await page.waitForURL(/#\/validate\/.+/);
-    await expect.poll(() => page.getByLabel('DuckDB file').inputValue()).toBe(out);
+    await expect.poll(textOf(page.getByTestId('checks-reason'))).toContain(out);
+    expect(await page.getByLabel('DuckDB file').inputValue()).toBe('');
     await page.getByRole('button', { name: 'Run checks' }).click();
     const report = page.getByTestId('validation-report');
     await expect.poll(textOf(report.locator('h2')), { timeout: 30_000 }).toContain('PASS');
@@ -196,11 +211,17 @@ describe.runIf(gate.run)(`the web UI of a server running the medallion pipeline$
 
   it('lands a stream in the stage from Generate and shows bronze, silver and gold filling on Monitor', async () => {
     const tab = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    const notFound: string[] = [];
+    tab.on('response', (r) => {
+      if (r.status() === 404) notFound.push(`${r.request().method()} ${r.url()}`);
+    });
     await tab.goto(pipelineBase);
     await tab.getByRole('radio', { name: /Quick Demo/ }).click();
     await tab.getByRole('radio', { name: 'Streaming fleet' }).click();
-    await tab.getByRole('radio', { name: /Stage landing/ }).click();
-    await tab.getByLabel('Stage (directory or s3://bucket/prefix)').fill(stage);
+    await tab.getByRole('checkbox', { name: /Stage landing/ }).click();
+    await tab.getByRole('checkbox', { name: /DuckDB table/ }).click();
+    await expect.poll(() => tab.getByRole('checkbox', { name: /DuckDB table/ }).getAttribute('aria-checked')).toBe('false');
+    await tab.getByLabel('stage', { exact: true }).fill(stage);
     await tab.getByLabel('Clock', { exact: true }).selectOption('3600');
     await tab.getByLabel('Duration (simulated)').selectOption({ label: 'Until stopped' });
     await expect.poll(() => tab.getByTestId('preview-table').locator('tbody tr').count()).toBe(8);
@@ -215,6 +236,7 @@ describe.runIf(gate.run)(`the web UI of a server running the medallion pipeline$
     await tab.screenshot({ path: join(ARTIFACTS, 'monitor-pipeline.png'), fullPage: true });
     await tab.getByRole('button', { name: 'Stop' }).click();
     await expect.poll(textOf(tab.locator('.jobhead .badge')), { timeout: 30_000 }).toBe('stopped');
+    expect(notFound).toEqual([]);
     await tab.close();
   }, 120_000);
 });

@@ -11,10 +11,10 @@ const { dir } = t;
 
 
 describe('health, metrics and catalog', () => {
-  it('GET /health answers ok with the version, uptime and running jobs', async () => {
+  it('GET /health answers ok with the version, uptime, running jobs and whether a pipeline runs (none here)', async () => {
     const res = await t.server.inject({ method: 'GET', url: '/health' });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual({ status: 'ok', version: '0.1.0', uptimeSeconds: expect.any(Number), runningJobs: 0 });
+    expect(res.json()).toEqual({ status: 'ok', version: '0.1.0', uptimeSeconds: expect.any(Number), runningJobs: 0, pipeline: false });
   });
 
   it('GET /metrics is Prometheus text with jobs by status, rows delivered and memory', async () => {

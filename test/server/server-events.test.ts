@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -56,7 +57,9 @@ describe('job history across restarts', () => {
   it('shows a record left running by a dead process as interrupted', async () => {
     const store = new JobStore(stateDir);
     const record = startedRecord({ jobId: 'job-dead-1', kind: 'batch', scenario: {}, output: parseOutputOptions({}), stream: null, emission: null });
-    await store.save({ ...record, pid: 2 ** 22 + 12_345 });
+    // As the dead process left it: written, then never beaten or updated again (a save here would make this process its live owner).
+    await mkdir(store.dir, { recursive: true });
+    await writeFile(join(store.dir, 'job-dead-1.json'), JSON.stringify({ ...record, pid: 2 ** 22 + 12_345, updatedAt: new Date(Date.now() - 60_000).toISOString() }));
     const res = await fetch(`${base}/api/jobs/job-dead-1`, { headers: auth });
     expect(((await res.json()) as JobRecord).status).toBe('interrupted');
   });

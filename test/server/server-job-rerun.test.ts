@@ -29,8 +29,8 @@ describe('POST /api/jobs/:id/rerun', () => {
     expect(rerun.status).toBe('completed');
     expect(rerun.scenario).toEqual(original.scenario);
     expect(rerun.output.out).toMatch(new RegExp(`^${join(dir, 'first')}-rerun-\\d{8}-\\d{6}\\.duckdb$`));
-    expect((await duckReadings(rerun.output.out!)).rows).toBe(30 * 2 * 96);
-    expect((await duckReadings(original.output.out!)).rows).toBe(30 * 2 * 96);
+    expect((await duckReadings(rerun.output.out as string)).rows).toBe(30 * 2 * 96);
+    expect((await duckReadings(original.output.out as string)).rows).toBe(30 * 2 * 96);
   });
 
   it('writes a job with no out to its sink\'s default file inside the data directory', async () => {

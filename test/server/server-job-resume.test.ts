@@ -53,12 +53,49 @@ describe('POST /api/jobs/:id/resume', () => {
     expect(completed.json()).toMatchObject({ code: 'FORGE_ERR_JOB_STATE', message: expect.stringMatching(/completed; there is nothing to resume/) });
   });
 
-  it('refuses a batch job, an unknown job and a bad id, as forge stream --resume does', async () => {
+  it('completes a batch job stopped over the API: exactly its scenario, the summary counting the whole job', async () => {
+    const out = join(dir, 'batch-resume.duckdb');
+    const meters = 3_000;
+    const days = 12;
+    const expected = meters * days * 96;
+    const { jobId } = await startJob(t.server, {
+      kind: 'batch',
+      scenario: { meters, days, start: '2026-06-01', seed: 21 },
+      output: { sink: ['duckdb'], out, batchSize: 20_000 },
+    });
+    // Stopped once it has delivered something: the DuckDB sink commits what it accepted, with its checkpoint.
+    await waitForJob(t.server, jobId, (r) => r.stats.delivered > 0 || r.status !== 'running');
+    const stop = await t.server.inject({ method: 'POST', url: `/api/jobs/${jobId}/stop` });
+    expect(stop.statusCode, stop.body).toBe(200);
+    const stopped = stop.json<JobRecord>();
+    expect(stopped.status).toBe('stopped');
+    const held = await duckReadings(out);
+    expect(held.rows).toBeLessThan(expected);
+    expect(stopped.stats.checkpoint).toBeGreaterThanOrEqual(0);
+
+    const resumed = await t.server.inject({ method: 'POST', url: `/api/jobs/${jobId}/resume` });
+    expect(resumed.statusCode, resumed.body).toBe(200);
+    expect(resumed.json<JobRecord>()).toMatchObject({ jobId, kind: 'batch', status: 'running' });
+    const record = await waitForJob(t.server, jobId, (r) => r.status !== 'running', 120_000);
+    expect(record.status).toBe('completed');
+    // The summary is the whole job's: the first run's rows and the resumed run's.
+    expect(record.stats.delivered).toBe(expected);
+    expect(record.stats.sinks[0]).toMatchObject({ sink: 'duckdb', committed: expected });
+    expect(await duckReadings(out)).toEqual({ rows: expected, keys: expected });
+    const verify = await t.server.inject({ method: 'POST', url: '/api/verify', payload: { jobId } });
+    expect(verify.statusCode).toBe(200);
+    expect(verify.json<{ ok: boolean; reports: VerifyReport[] }>().reports[0]).toMatchObject({ expected, found: expected, missing: 0, duplicates: 0, differing: 0, unexpected: 0 });
+    const again = await t.server.inject({ method: 'POST', url: `/api/jobs/${jobId}/resume` });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'FORGE_ERR_JOB_STATE', message: expect.stringMatching(/completed; there is nothing to resume/) });
+  }, 180_000);
+
+  it('refuses a completed batch job, an unknown job and a bad id, as forge generate --resume does', async () => {
     const { jobId } = await startJob(t.server, { kind: 'batch', scenario: { meters: 2, days: 1, start: '2026-02-01' }, output: { sink: ['duckdb'], out: join(dir, 'batch.duckdb') } });
     await waitForJob(t.server, jobId, (r) => r.status !== 'running');
     const batch = await t.server.inject({ method: 'POST', url: `/api/jobs/${jobId}/resume` });
     expect(batch.statusCode).toBe(409);
-    expect(batch.json()).toMatchObject({ code: 'FORGE_ERR_JOB_STATE', message: expect.stringMatching(/is a batch job; only stream jobs resume/) });
+    expect(batch.json()).toMatchObject({ code: 'FORGE_ERR_JOB_STATE', message: expect.stringMatching(/completed; there is nothing to resume/) });
     const unknown = await t.server.inject({ method: 'POST', url: '/api/jobs/job-nope/resume' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toMatchObject({ code: 'FORGE_ERR_JOB_NOT_FOUND' });

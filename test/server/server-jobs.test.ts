@@ -21,7 +21,7 @@ describe('POST /api/jobs: bad bodies', () => {
     ['an unknown top-level key', { kind: 'batch', scenarioo: {} }, /unknown key "scenarioo"/],
     ['an unknown scenario key', { kind: 'batch', scenario: { meterz: 5 } }, /scenario: unknown key "meterz"/],
     ['a wrong type', { kind: 'batch', scenario: { meters: 'many' } }, /scenario\.meters/],
-    ['a bad sink', { kind: 'batch', output: { sink: ['kafka'] } }, /output\.sink/],
+    ['a bad sink', { kind: 'batch', output: { sink: ['kafka'] } }, /^output\.sink: unknown sink "kafka" \(known: duckdb, /],
     ['a bad kind', { kind: 'later' }, /kind/],
     ['a file sink for a stream', { kind: 'stream', output: { sink: ['parquet'] } }, /output\.sink: parquet cannot take a stream/],
     ['a bad speed', { kind: 'stream', stream: { speed: 'fast' } }, /speed "fast"/],
@@ -38,7 +38,7 @@ describe('POST /api/jobs: bad bodies', () => {
       });
       expect(res.statusCode).toBe(400);
       const body = res.json<{ code: string; message: string }>();
-      expect(body.code).toBe('FORGE_ERR_INVALID_CONFIG');
+      expect(body.code).toBe(what === 'a bad sink' ? 'FORGE_ERR_UNKNOWN_SINK' : 'FORGE_ERR_INVALID_CONFIG');
       expect(body.message).toMatch(field);
       expect(records()).toEqual([]);
     });

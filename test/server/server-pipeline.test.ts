@@ -44,9 +44,11 @@ describe('the pipeline inside the server', () => {
     expect(status!.database).toBe(join(dir, 'pipeline.duckdb'));
   }, 60_000);
 
-  it('a server without a pipeline says so', async () => {
+  it('a server without a pipeline says so (in /health, so the UI never asks for its status, and in a 404 if asked)', async () => {
     const plain = await buildServer({ dataDir: dir, stateDir: join(dir, 'jobs-plain') });
     try {
+      expect((await plain.inject({ url: '/health' })).json()).toMatchObject({ pipeline: false });
+      expect((await server.inject({ url: '/health' })).json()).toMatchObject({ pipeline: true });
       const res = await plain.inject({ method: 'GET', url: '/api/pipeline/status' });
       expect(res.statusCode).toBe(404);
       expect(res.json().message).toContain('no pipeline runs in this server');

@@ -11,8 +11,9 @@ import { parseOutputOptions } from '../../src/jobs/output-options.js';
 import { expectedRows, scenarioToInput } from '../../src/scenario/scenario.js';
 import { isForgeError } from '../../src/util/forge-error.js';
 import type { VerifyReport } from '../../src/verify/verify-sink.js';
-import { runForge } from '../cli/run-forge.js';
-import { at, COUNT_IN_WINDOW, duckNumber, tamperDuckDb, tamperPlan, tsText, verifyScenario, withDuckDb, writeDuckDb } from './support.js';
+import { VERIFIABLE_TEXT } from '../../src/verify/verify-targets.js';
+import { runForge } from '../support/run-forge.js';
+import { at, COUNT_IN_WINDOW, duckNumber, tamperDuckDb, tamperPlan, tsText, verifyScenario, withDuckDb, writeDuckDb } from '../support/verify.js';
 
 interface Run {
   readonly code: number;
@@ -138,8 +139,8 @@ describe('forge verify with scenario flags', () => {
   it('rejects bad input with exit 2, reading nothing', async () => {
     const bad = [
       [['--from', '2026-03-07 06:00'], 'from: "2026-03-07 06:00" is not an ISO 8601 time with a zone'],
-      [['--sink', 'parquet'], 'verify reads back only the duckdb and postgres sinks, not parquet'],
-      [['--pg-table', 'x'], 'apply to the postgres sink only'],
+      [['--sink', 'parquet'], `verify reads back only the ${VERIFIABLE_TEXT} sinks, not parquet`],
+      [['--pg-table', 'x'], '--pg-table applies to the postgres sink only'],
       [['--state-dir', dir], '--state-dir applies with --job only'],
       [['--from', '2026-03-01T00:00:00Z'], 'is not inside the scenario'],
     ] as const;
@@ -214,7 +215,7 @@ describe('forge verify --job', () => {
     expect(missing.stderr).toContain('FORGE_ERR_JOB_NOT_FOUND');
     const parquet = await runVerify(['--job', 'job-parquet', '--state-dir', stateDir]);
     expect(parquet.code).toBe(2);
-    expect(parquet.stderr).toContain('job job-parquet delivered to parquet, ndjson; verify reads back only the duckdb and postgres sinks');
+    expect(parquet.stderr).toContain(`job job-parquet delivered to parquet, ndjson; verify reads back only the ${VERIFIABLE_TEXT} sinks`);
     const extra = await runVerify(['--job', 'job-parquet', '--state-dir', stateDir, '--meters', '5', '--out', clean]);
     expect(extra.code).toBe(2);
     expect(extra.stderr).toContain('drop --meters, --out');

@@ -6,7 +6,7 @@ import { buildFleet } from '../../src/fleet/fleet.js';
 import { expectedRows, scenarioEndUtcMs, scenarioStartUtcMs } from '../../src/scenario/scenario.js';
 import { verifySink, type VerifyReport } from '../../src/verify/verify-sink.js';
 import { Warehouse } from '../../src/warehouse/warehouse.js';
-import { at, COUNT_IN_WINDOW, duckNumber, duckRows, tamperDuckDb, tamperPlan, tsText, verifyScenario, writeDuckDb } from './support.js';
+import { at, COUNT_IN_WINDOW, duckNumber, duckRows, tamperDuckDb, tamperPlan, tsText, verifyScenario, writeDuckDb } from '../support/verify.js';
 
 let dir: string;
 let files = 0;

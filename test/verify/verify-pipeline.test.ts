@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Warehouse } from '../../src/warehouse/warehouse.js';
-import { runForge } from '../cli/run-forge.js';
-import { withTempDir } from '../warehouse/fixtures.js';
+import { runForge } from '../support/run-forge.js';
+import { withTempDir } from '../support/fixtures.js';
 
 describe('forge verify --pipeline', () => {
   it('checks a stage job through the pipeline: silver holds every reading once; a lost reading fails it', async () => {

@@ -8,7 +8,7 @@ import { MeterDayDigests } from '../../src/verify/meter-day-digests.js';
 import { RecordBuffer, type RecordFields } from '../../src/verify/reading-record.js';
 import { intervalGrid, onGrid, verifyChunks, windowDays } from '../../src/verify/verify-chunks.js';
 import { verifyTargets } from '../../src/verify/verify-targets.js';
-import { at, tsText, verifyScenario } from './support.js';
+import { at, tsText, verifyScenario } from '../support/verify.js';
 
 const scenario = verifyScenario();
 const from = scenarioStartUtcMs(scenario);

@@ -8,7 +8,7 @@ import { PostgresSink } from '../../src/sinks/postgres/postgres-sink.js';
 import { verifySink, type VerifyReport } from '../../src/verify/verify-sink.js';
 import { closedPort } from '../support/brokers.js';
 import { PG_TEST_URL, postgresService, serviceGate } from '../support/services.js';
-import { at, tamperPlan, tsText, verifyScenario } from './support.js';
+import { at, tamperPlan, tsText, verifyScenario } from '../support/verify.js';
 
 const service = await postgresService(PG_TEST_URL);
 const gate = serviceGate('Postgres', redactPgUrl(PG_TEST_URL), service);

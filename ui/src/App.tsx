@@ -1,6 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useErrorBoundary, useState } from 'preact/hooks';
 import { api, token, type Health } from './api.js';
+import { ExplorePage } from './pages/ExplorePage.js';
 import { GeneratePage } from './pages/GeneratePage.js';
 import { HistoryPage } from './pages/HistoryPage.js';
 import { MonitorPage } from './pages/MonitorPage.js';
@@ -52,6 +53,7 @@ export function App() {
           {route.page === 'generate' && <GeneratePage />}
           {route.page === 'monitor' && <MonitorPage jobId={route.jobId} />}
           {route.page === 'validate' && <ValidatePage jobId={route.jobId} />}
+          {route.page === 'explore' && <ExplorePage jobId={route.jobId} />}
           {route.page === 'history' && <HistoryPage />}
         </PageBoundary>
       </main>

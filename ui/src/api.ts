@@ -1,11 +1,16 @@
 import type { JobRecord, JobStats } from '../../src/jobs/job-store.js';
+import type { EventMode } from '../../src/scenario/event-mode.js';
 import type { PipelineStatus } from '../../src/pipeline/pipeline-status.js';
 import type { FleetMap } from '../../src/server/fleet-map.js';
 import type { FleetMetrics } from '../../src/server/scenario-tools.js';
+import type { SinkDescription } from '../../src/sinks/sink-catalog.js';
+import type { ExploreData, ExplorePanel, ExplorePanelAnswer } from '../../src/validate/explore-queries.js';
 import type { ValidationReport } from '../../src/validate/validation-checks.js';
 import type { VerifyReport as SinkVerifyReport } from '../../src/verify/verify-sink.js';
+import type { JobRequest } from './job-request.js';
 
-export type { FleetMap, FleetMetrics, JobRecord, JobStats, PipelineStatus, ValidationReport };
+export type { ExploreData, ExplorePanel, ExplorePanelAnswer, FleetMap, FleetMetrics, JobRecord, JobStats, PipelineStatus, SinkDescription, ValidationReport };
+export type { JobRequest };
 
 /** An error the API answered with: its JSON { code, message }, or the transport's failure. */
 export class ApiError extends Error {
@@ -52,6 +57,7 @@ async function request<T>(method: string, path: string, body?: unknown, signal?:
   return data as T;
 }
 
+
 export interface Preset {
   readonly name: string;
   readonly title: string;
@@ -59,6 +65,8 @@ export interface Preset {
   readonly days: number;
   readonly intervalMinutes: number;
   readonly rows: number;
+  /** The scenario's events unless the form sets its own: 'demo' for the demo presets, else 'natural'. */
+  readonly events: EventMode;
 }
 export interface FleetPreset {
   readonly name: string;
@@ -84,21 +92,17 @@ export interface Health {
   readonly status: string;
   readonly version: string;
   readonly runningJobs: number;
+  /** The server runs the medallion pipeline (forge serve --stage): GET /api/pipeline/status answers for it. */
+  readonly pipeline?: boolean;
 }
 
-/** The request a job starts with: what POST /api/jobs takes. */
-export interface JobRequest {
-  readonly kind: 'batch' | 'stream';
-  readonly scenario: Record<string, unknown>;
-  readonly output: Record<string, unknown>;
-  readonly stream?: Record<string, unknown>;
-}
 
 export const api = {
   health: () => request<Health>('GET', '/health'),
   presets: () => request<Preset[]>('GET', '/api/presets'),
   fleetPresets: () => request<FleetPreset[]>('GET', '/api/fleet-presets'),
   serviceAreas: () => request<ServiceArea[]>('GET', '/api/service-areas'),
+  sinks: () => request<SinkDescription[]>('GET', '/api/sinks'),
   fleetMetrics: (scenario: Record<string, unknown>, signal?: AbortSignal) => request<FleetMetrics>('POST', '/api/fleet-metrics', { scenario }, signal),
   fleetMap: (scenario: Record<string, unknown>, signal?: AbortSignal) => request<FleetMap>('POST', '/api/fleet-map', { scenario }, signal),
   preview: (scenario: Record<string, unknown>, n: number, shape: 'flat' | 'nested', signal?: AbortSignal) =>
@@ -113,8 +117,25 @@ export const api = {
   validate: (out: string) => request<ValidationReport>('POST', '/api/validate', { out }),
   verify: (jobId: string) => request<VerifyReport>('POST', '/api/verify', { jobId }),
   pipelineStatus: () => request<PipelineStatus>('GET', '/api/pipeline/status'),
+  explore: (query: ExploreQuery, signal?: AbortSignal) => request<ExploreData>('GET', `/api/explore?${exploreParams(query)}`, undefined, signal),
+  /** One Explore panel: the page asks for each on its own and draws each as it arrives. */
+  explorePanel: <P extends ExplorePanel>(query: ExploreQuery, panel: P, signal?: AbortSignal) =>
+    request<ExplorePanelAnswer<P>>('GET', `/api/explore?${exploreParams(query)}&panel=${panel}`, undefined, signal),
+  exploreFiles: () => request<{ path: string; bytes: number; modified: string }[]>('GET', '/api/explore/files'),
 };
 
+/** Which output Explore reads: a job's DuckDB output or a file in the server's data directory; optionally a meter's week. */
+export interface ExploreQuery {
+  readonly job?: string;
+  readonly path?: string;
+  readonly meter?: string;
+}
+
+export const exploreParams = (query: ExploreQuery): string =>
+  new URLSearchParams(Object.entries(query).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')).toString();
+
+/** The same charts as one self-contained HTML file (forge report), served by the server for this output. */
+export const reportHref = (query: ExploreQuery): string => `/api/explore/report?${exploreParams(query)}`;
 /**
  * Live statistics of a job from its server-sent events. EventSource cannot send the bearer token, so the stream is
  * read with fetch. Calls onStats for each `stats` event and onEnd once with the final record; returns a stop function.

@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 
-export type Page = 'generate' | 'monitor' | 'validate' | 'history';
+export type Page = 'generate' | 'monitor' | 'validate' | 'explore' | 'history';
 export const PAGES: readonly { readonly page: Page; readonly title: string }[] = [
   { page: 'generate', title: 'Generate' },
   { page: 'monitor', title: 'Monitor' },
   { page: 'validate', title: 'Validate' },
+  { page: 'explore', title: 'Explore' },
   { page: 'history', title: 'History' },
 ];
 

@@ -1,12 +1,14 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import { api, type ApiError, type FleetPreset, type Preset, type ServiceArea } from '../api.js';
+import { api, type ApiError, type FleetPreset, type Preset, type ServiceArea, type SinkDescription } from '../api.js';
 import { ErrorNote, Stat } from '../components/bits.js';
 import { FleetMap } from '../components/FleetMap.js';
 import { RecordTable } from '../components/RecordTable.js';
 import { compact, fixed, int } from '../format.js';
 import { useDebounced, useLoad } from '../hooks.js';
 import { navigate } from '../route.js';
-import { FLOWS, freshOut, requestOf, scenarioOf, type Flow, type GenerateForm, type Mode } from './generate-request.js';
+import { MoreOptionsSection } from './MoreOptions.js';
+import { NO_MORE_OPTIONS } from './more-options.js';
+import { chosenSinks, DEFAULT_STREAM_DURATION, pathFor, requestOf, scenarioOf, toggleSink, usableIn, wallClockOf, withMode, type GenerateForm, type Mode } from './generate-request.js';
 
 const SPEEDS = [
   { value: '1', label: 'Real time' },
@@ -20,21 +22,27 @@ const DURATIONS = [
   { value: '6h', label: '6 hours' },
   { value: '1d', label: '1 day' },
   { value: '7d', label: '7 days' },
+  { value: '30d', label: '30 days' },
   { value: '', label: 'Until stopped' },
 ];
+const EVENTS = [
+  { value: 'demo', label: 'Demo: an outage and anomalies of each kind every week' },
+  { value: 'natural', label: 'Natural rates (as a real fleet: often none in a week)' },
+  { value: 'none', label: 'Quiet fleet: no outages or anomalies' },
+] as const;
 const PATTERNS = [
   { value: 'STAGGERED_REALISTIC', label: 'Staggered (realistic head end)' },
   { value: 'UNIFORM', label: 'Uniform (all at the interval end)' },
   { value: 'PARTIAL_REPORTING', label: 'Partial reporting (2% backfilled later)' },
   { value: 'DEGRADED_NETWORK', label: 'Degraded network (held, late, out of order, duplicated)' },
 ];
-const CUSTOM: Preset = { name: 'custom', title: 'Custom', meters: 2_500, days: 30, intervalMinutes: 15, rows: 2_500 * 30 * 96 };
+const CUSTOM: Preset = { name: 'custom', title: 'Custom', meters: 2_500, days: 30, intervalMinutes: 15, rows: 2_500 * 30 * 96, events: 'natural' };
 const PREVIEW_COLUMNS = ['meter_id', 'reading_ts', 'usage_kwh', 'voltage', 'power_factor', 'temperature_c', 'data_quality', 'event_type', 'customer_segment', 'transformer_id'];
 
 const initial: GenerateForm = {
   template: 'quick',
   mode: 'batch',
-  flow: 'duckdb',
+  sinks: ['duckdb'],
   meters: 100,
   days: 7,
   area: '',
@@ -42,12 +50,14 @@ const initial: GenerateForm = {
   interval: 15,
   emissionPattern: 'STAGGERED_REALISTIC',
   seed: 42,
+  // The Quick Demo's own: its first run shows an outage and every kind of anomaly.
+  events: 'demo',
   speed: '3600',
-  duration: '6h',
-  out: '',
-  fileFormat: 'parquet',
-  stage: 'stage',
-  brokerUrl: '',
+  duration: DEFAULT_STREAM_DURATION,
+  paths: {},
+  // The stage sink needs a location: a directory in the data directory unless changed.
+  settings: { stage: 'stage' },
+  more: NO_MORE_OPTIONS,
 };
 
 /**
@@ -60,6 +70,7 @@ export function GeneratePage() {
   const [presets, setPresets] = useState<Preset[]>([]);
   const [areas, setAreas] = useState<ServiceArea[]>([]);
   const [fleets, setFleets] = useState<FleetPreset[]>([]);
+  const [catalog, setCatalog] = useState<SinkDescription[]>([]);
   const [starting, setStarting] = useState(false);
   const [startError, setStartError] = useState<ApiError | null>(null);
   const [colorBy, setColorBy] = useState<'segment' | 'outage'>('segment');
@@ -68,20 +79,18 @@ export function GeneratePage() {
   useEffect(() => {
     void api.presets().then(setPresets, () => undefined);
     void api.fleetPresets().then(setFleets, () => undefined);
+    void api.sinks().then(setCatalog, () => undefined);
     void api.serviceAreas().then((a) => {
       setAreas(a);
       setForm((f) => (f.area ? f : { ...f, area: a[0]?.name ?? '' }));
     }, () => undefined);
   }, []);
 
-  const choosePreset = (p: Preset): void => setForm((f) => ({ ...f, template: p.name, meters: p.meters, days: p.days, interval: p.intervalMinutes }));
-  const chooseMode = (mode: Mode): void =>
-    setForm((f) => {
-      const flow = FLOWS.find((x) => x.flow === f.flow)!.modes.includes(mode) ? f.flow : 'duckdb';
-      return { ...f, mode, flow };
-    });
-  const chooseFlow = (flow: Flow): void =>
-    setForm((f) => ({ ...f, flow, mode: FLOWS.find((x) => x.flow === flow)!.modes.includes(f.mode) ? f.mode : FLOWS.find((x) => x.flow === flow)!.modes[0]!, brokerUrl: '' }));
+  const choosePreset = (p: Preset): void => setForm((f) => ({ ...f, template: p.name, meters: p.meters, days: p.days, interval: p.intervalMinutes, events: p.events }));
+  const chooseMode = (mode: Mode): void => setForm((f) => withMode(f, mode, catalog));
+  const chooseSink = (sink: SinkDescription): void => setForm((f) => toggleSink(f, sink));
+  const setPath = (sink: string, path: string): void => setForm((f) => ({ ...f, paths: { ...f.paths, [sink]: path } }));
+  const setSetting = (key: string, value: string): void => setForm((f) => ({ ...f, settings: { ...f.settings, [key]: value } }));
 
   // Server-side figures follow the form once it settles (typing 100000 measures one fleet, not six).
   const scenario = useMemo(() => scenarioOf(form), [form]);
@@ -93,15 +102,17 @@ export function GeneratePage() {
   const preview = useLoad(settled, (signal) => api.preview(JSON.parse(settled), 8, 'flat', signal), ready);
   const sample = useLoad(settled, (signal) => api.preview(JSON.parse(settled), 1, 'nested', signal), ready);
 
-  const needsOut = form.flow === 'duckdb' || form.flow === 'dual' || form.flow === 'files';
-  const out = form.out || freshOut(form.flow, form.template, form.fileFormat);
+  const chosen = chosenSinks(form, catalog);
+  // Fresh paths are stamped once per render; Start sends the paths shown.
+  const now = new Date();
   const rows = form.mode === 'batch' ? form.meters * form.days * (1440 / form.interval) : null;
 
   const start = async (): Promise<void> => {
     setStarting(true);
     setStartError(null);
     try {
-      const record = await api.startJob(requestOf({ ...form, out }));
+      const paths = Object.fromEntries(chosen.filter((c) => c.path !== null).map((c) => [c.name, pathFor(form, c, now)]));
+      const record = await api.startJob(requestOf({ ...form, paths }, catalog));
       navigate('monitor', record.jobId);
     } catch (error) {
       setStartError(error as ApiError);
@@ -117,10 +128,10 @@ export function GeneratePage() {
         <Step n={1} title="Template">
           <div class="cards" role="radiogroup" aria-label="Template">
             {[...presets, CUSTOM].map((p) => (
-              <button type="button" key={p.name} role="radio" aria-checked={form.template === p.name} class={form.template === p.name ? 'card chosen' : 'card'} onClick={() => (p.name === 'custom' ? set('template', 'custom') : choosePreset(p))}>
+              <button type="button" key={p.name} role="radio" aria-checked={form.template === p.name} class={form.template === p.name ? 'card chosen' : 'card'} onClick={() => (p.name === 'custom' ? setForm((f) => ({ ...f, template: 'custom', events: CUSTOM.events })) : choosePreset(p))}>
                 <strong>{p.title}</strong>
                 <span>{p.name === 'custom' ? 'your own fleet and range' : `${int(p.meters)} meters x ${p.days} days`}</span>
-                {p.name !== 'custom' && <span class="muted">{compact(p.rows)} rows</span>}
+                {p.name !== 'custom' && <span class="muted">{compact(p.rows)} rows{p.events === 'demo' ? ', with demo events' : ''}</span>}
               </button>
             ))}
           </div>
@@ -138,46 +149,36 @@ export function GeneratePage() {
         </Step>
 
         <Step n={3} title="Data flow">
-          <div class="cards flows" role="radiogroup" aria-label="Data flow">
-            {FLOWS.map((f) => {
-              const usable = f.modes.includes(form.mode);
+          <p class="muted">One sink, or several for a dual write: every batch goes to each, nothing lost, nothing doubled.</p>
+          <div class="cards flows" role="group" aria-label="Data flow">
+            {catalog.map((sink) => {
+              const usable = usableIn(sink, form.mode);
+              const on = form.sinks.includes(sink.name);
               return (
-                <button type="button" key={f.flow} role="radio" aria-checked={form.flow === f.flow} class={`card${form.flow === f.flow ? ' chosen' : ''}${usable ? '' : ' dim'}`} onClick={() => chooseFlow(f.flow)} title={usable ? f.detail : `${f.title}: ${f.modes.join(' or ')} only`}>
-                  <strong>{f.title}</strong>
-                  <span>{f.detail}</span>
+                <button type="button" key={sink.name} role="checkbox" aria-checked={on} class={`card${on ? ' chosen' : ''}${usable ? '' : ' dim'}`} onClick={() => chooseSink(sink)} title={usable ? sink.summary : `${sink.title}: batch only`}>
+                  <strong>{sink.title}</strong>
+                  <span>{sink.summary}</span>
                 </button>
               );
             })}
           </div>
           <div class="fields">
-            {needsOut && (
-              <label>
-                {form.flow === 'files' ? 'Directory (in the data directory)' : 'DuckDB file (in the data directory)'}
-                <input aria-label={form.flow === 'files' ? 'Directory' : 'DuckDB file'} value={out} onInput={(e) => set('out', e.currentTarget.value)} />
-              </label>
-            )}
-            {form.flow === 'files' && (
-              <label>
-                Format
-                <select aria-label="Format" value={form.fileFormat} onChange={(e) => set('fileFormat', e.currentTarget.value as GenerateForm['fileFormat'])}>
-                  <option value="parquet">Parquet</option>
-                  <option value="csv">CSV</option>
-                  <option value="ndjson">NDJSON</option>
-                </select>
-              </label>
-            )}
-            {form.flow === 'stage' && (
-              <label>
-                Stage (directory or s3://bucket/prefix)
-                <input aria-label="Stage (directory or s3://bucket/prefix)" value={form.stage} onInput={(e) => set('stage', e.currentTarget.value)} />
-              </label>
-            )}
-            {(form.flow === 'mqtt' || form.flow === 'nats') && (
-              <label>
-                Broker URL (empty: the local default)
-                <input aria-label="Broker URL (empty: the local default)" value={form.brokerUrl} placeholder={form.flow === 'mqtt' ? 'mqtt://127.0.0.1:1883' : 'nats://127.0.0.1:4222'} onInput={(e) => set('brokerUrl', e.currentTarget.value)} />
-              </label>
-            )}
+            {chosen.map((sink) => [
+              sink.path !== null && (
+                <label key={`${sink.name}-path`}>
+                  {sink.title}: {sink.path.kind} (in the data directory)
+                  <input aria-label={`${sink.title}: ${sink.path.kind}`} value={pathFor(form, sink, now)} onInput={(e) => setPath(sink.name, e.currentTarget.value)} />
+                </label>
+              ),
+              ...sink.settings
+                .filter((setting) => setting.ui)
+                .map((setting) => (
+                  <label key={`${sink.name}-${setting.key}`} title={setting.help}>
+                    {sink.title}: {setting.help}
+                    <input aria-label={setting.flag.slice(2)} value={form.settings[setting.key] ?? ''} placeholder={setting.default === null ? '' : String(setting.default)} onInput={(e) => setSetting(setting.key, e.currentTarget.value)} />
+                  </label>
+                )),
+            ])}
           </div>
         </Step>
 
@@ -240,6 +241,16 @@ export function GeneratePage() {
               Seed
               <input aria-label="Seed" type="number" min={0} value={form.seed} onInput={(e) => set('seed', Math.max(0, Math.floor(Number(e.currentTarget.value) || 0)))} />
             </label>
+            <label title="forge generate --events demo | natural | none (--quiet-fleet)">
+              Events
+              <select aria-label="Events" value={form.events} onChange={(e) => set('events', e.currentTarget.value as GenerateForm['events'])}>
+                {EVENTS.map((o) => (
+                  <option key={o.value} value={o.value}>
+                    {o.label}
+                  </option>
+                ))}
+              </select>
+            </label>
           </div>
         </Step>
 
@@ -280,7 +291,14 @@ export function GeneratePage() {
               </label>
             )}
           </div>
+          {form.mode === 'stream' && (
+            <p class="muted" data-testid="stream-wall-clock">
+              {wallClockOf(form.duration, form.speed)}
+            </p>
+          )}
         </Step>
+
+        <MoreOptionsSection more={form.more} mode={form.mode} sinks={form.sinks} onChange={(more) => set('more', more)} />
 
         <div class="start">
           <button type="button" class="primary" disabled={starting || form.area === ''} onClick={() => void start()}>

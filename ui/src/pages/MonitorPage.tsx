@@ -1,14 +1,17 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, watchJob, type ApiError, type JobRecord, type JobStats, type PipelineStatus, type ReadingRecord } from '../api.js';
+import { api, watchJob, type ApiError, type JobRecord, type JobStats, type PipelineStatus, type ReadingRecord, type SinkDescription } from '../api.js';
 import { Badge, ErrorNote, Stat, statusTone } from '../components/bits.js';
 import { LineChart } from '../components/LineChart.js';
 import { RecordTable } from '../components/RecordTable.js';
 import { compact, duration, int, jobMs } from '../format.js';
 import { usePoll } from '../hooks.js';
 import { href, navigate } from '../route.js';
+import { canValidate } from './validate-targets.js';
 
 /** Points a live chart keeps (about five minutes at one a second). */
 const MAX_POINTS = 300;
+/** The rows/s curve is the rate over this much time: one event's batch is not a rate. */
+const RATE_WINDOW_MS = 5_000;
 const RECENT_COLUMNS = ['meter_id', 'reading_ts', 'reading_ts_utc', 'usage_kwh', 'voltage', 'data_quality', 'event_type', 'customer_segment', 'transformer_id'];
 
 interface Series {
@@ -25,7 +28,13 @@ export function MonitorPage({ jobId }: { jobId: string | null }) {
   const [jobs, setJobs] = useState<JobRecord[]>([]);
   usePoll(() => void api.jobs().then(setJobs, () => undefined), 3_000);
   const running = jobs.filter((j) => j.status === 'running');
-  const selected = jobId ?? running[0]?.jobId ?? null;
+  // Without a job in the address the page follows the first running job, and stays on it once it ends (its final
+  // figures and charts remain until the user picks another).
+  const [followed, setFollowed] = useState<string | null>(null);
+  const selected = jobId ?? followed ?? running[0]?.jobId ?? null;
+  useEffect(() => {
+    if (!jobId && !followed && running[0]) setFollowed(running[0].jobId);
+  }, [jobId, followed, running[0]?.jobId]);
   const shown = [...running, ...jobs.filter((j) => j.status !== 'running').slice(0, 5)];
 
   return (
@@ -58,9 +67,13 @@ function JobMonitor({ jobId }: { jobId: string }) {
   const [recent, setRecent] = useState<ReadingRecord[]>([]);
   const [error, setError] = useState<ApiError | null>(null);
   const [stopping, setStopping] = useState(false);
+  const [catalog, setCatalog] = useState<SinkDescription[]>([]);
+  useEffect(() => void api.sinks().then(setCatalog, () => undefined), []);
 
   useEffect(() => {
-    let previous: { at: number; delivered: number } | null = null;
+    // Recent (time, delivered) pairs: the rate is taken over RATE_WINDOW_MS of them.
+    const history: { at: number; delivered: number }[] = [];
+    let latency: JobStats['latencyMs'];
     const started = Date.now();
     void api.job(jobId).then(
       (r) => {
@@ -74,23 +87,29 @@ function JobMonitor({ jobId }: { jobId: string }) {
       (s) => {
         setStats(s);
         const now = Date.now();
-        // The rate between two events; the job's own figure averages over its whole life.
-        const rate = previous && now > previous.at ? ((s.delivered - previous.delivered) * 1000) / (now - previous.at) : s.rowsPerSecond;
-        previous = { at: now, delivered: s.delivered };
+        history.push({ at: now, delivered: s.delivered });
+        while (history.length > 2 && now - history[1]!.at >= RATE_WINDOW_MS) history.shift();
+        const first = history[0]!;
+        // The rate over the last few seconds; the job's own figure averages over its whole life.
+        const rate = now > first.at ? ((s.delivered - first.delivered) * 1000) / (now - first.at) : s.rowsPerSecond;
+        // An event without latency (no batch committed since the last) keeps the last figures: the curve does not drop to 0.
+        latency = s.latencyMs ?? latency;
         setSeries((old) => {
           const keep = old.t.length >= MAX_POINTS ? 1 : 0;
           return {
             t: [...old.t.slice(keep), Math.round((now - started) / 100) / 10],
             rps: [...old.rps.slice(keep), Math.round(rate)],
-            p50: [...old.p50.slice(keep), s.latencyMs?.p50 ?? 0],
-            p95: [...old.p95.slice(keep), s.latencyMs?.p95 ?? 0],
-            p99: [...old.p99.slice(keep), s.latencyMs?.p99 ?? 0],
+            p50: [...old.p50.slice(keep), latency?.p50 ?? 0],
+            p95: [...old.p95.slice(keep), latency?.p95 ?? 0],
+            p99: [...old.p99.slice(keep), latency?.p99 ?? 0],
           };
         });
       },
       (final) => {
         setRecord(final);
         setStats(final.stats);
+        // A job that ended before the page watched it: its final figures as one point, so the charts are not empty.
+        setSeries((old) => (old.t.length > 0 ? old : finalPoint(final)));
       },
       (e) => setError({ status: 0, code: 'EVENTS', message: e.message, name: 'ApiError' } as ApiError),
     );
@@ -116,6 +135,7 @@ function JobMonitor({ jobId }: { jobId: string }) {
   const degraded = stats?.sinks.some((s) => s.state === 'degraded') ?? false;
   const health = record.status !== 'running' ? record.status : degraded ? 'degraded' : 'healthy';
   const usesStage = record.output.sink.includes('stage');
+  const checkpoint = checkpointText(record, stats);
 
   return (
     <div class="jobmonitor">
@@ -123,9 +143,9 @@ function JobMonitor({ jobId }: { jobId: string }) {
         <div>
           <h1 class="mono" data-testid="monitor-job">{jobId}</h1>
           <p>
-            <Badge tone={statusTone(record.status)}>{record.status}</Badge>{' '}
-            <span data-testid="job-health">
-              <Badge tone={health === 'healthy' || health === 'completed' ? 'ok' : health === 'degraded' || health === 'failed' ? 'bad' : 'muted'}>{health}</Badge>
+            {/* One badge: a running job's health (every sink accepting, or one degraded), else how it ended. */}
+            <span data-testid="job-health" title={isRunning ? `running: ${health}` : undefined}>
+              <Badge tone={isRunning ? (degraded ? 'bad' : 'ok') : statusTone(record.status)}>{health}</Badge>
             </span>{' '}
             {record.kind} into {record.output.sink.join(' + ')} · {int(Number(record.scenario.meters))} meters · {duration(jobMs(record))}
           </p>
@@ -136,7 +156,7 @@ function JobMonitor({ jobId }: { jobId: string }) {
               {stopping ? 'Stopping…' : 'Stop'}
             </button>
           )}
-          {!isRunning && (
+          {!isRunning && canValidate(record, catalog) && (
             <button type="button" onClick={() => navigate('validate', jobId)}>
               Validate
             </button>
@@ -153,10 +173,10 @@ function JobMonitor({ jobId }: { jobId: string }) {
         <Stat label="rows / s (average)" value={compact(stats?.rowsPerSecond)} />
         <Stat label="latency p50 / p99 ms" value={stats?.latencyMs ? `${int(stats.latencyMs.p50)} / ${int(stats.latencyMs.p99)}` : '—'} />
         <Stat label="simulated time (UTC)" value={stats?.simulatedUtc ? stats.simulatedUtc.slice(0, 16).replace('T', ' ') : '—'} />
-        <Stat label="checkpoint (simulated ms into the window)" value={stats?.checkpoint !== undefined ? int(stats.checkpoint) : '—'} />
+        <Stat label={checkpoint.label} value={checkpoint.value} testId="stat-checkpoint" />
       </div>
       <div class="charts">
-        <LineChart title="Rows per second" unit="rows/s" x={series.t} series={[{ label: 'rows/s', color: '#2563eb', values: series.rps }]} testId="chart-rows" />
+        <LineChart title="Rows per second" unit="rows/s" x={series.t} series={[{ label: `rows/s (over ${RATE_WINDOW_MS / 1000} s)`, color: '#2563eb', values: series.rps }]} testId="chart-rows" clipSpikes />
         <LineChart
           title="Emission to commit latency"
           unit="ms"
@@ -171,6 +191,7 @@ function JobMonitor({ jobId }: { jobId: string }) {
       </div>
       <section class="panel">
         <h2>Sinks</h2>
+        <div class="table-scroll">
         <table class="records" data-testid="sink-table">
           <thead>
             <tr>
@@ -188,12 +209,23 @@ function JobMonitor({ jobId }: { jobId: string }) {
                 <td>
                   <Badge tone={s.state === 'ok' ? 'ok' : 'bad'}>{s.state}</Badge>
                 </td>
-                <td>{s.lastError ?? ''}</td>
+                <td class="wrap">{s.lastError ?? ''}</td>
               </tr>
             ))}
           </tbody>
         </table>
+        </div>
       </section>
+      {stats?.labels && (
+        <section class="panel" data-testid="label-panel">
+          <h2>Labelled events (windows of ground truth, anomaly_labels)</h2>
+          <div class="stats">
+            {Object.entries(stats.labels.windows).map(([type, windows]) => (
+              <Stat key={type} label={type.toLowerCase().replace(/_/g, ' ')} value={int(windows)} testId={`label-${type}`} />
+            ))}
+          </div>
+        </section>
+      )}
       <section class="panel">
         <h2>Recent readings (the last 10 delivered)</h2>
         <RecordTable records={recent.slice(-10)} columns={RECENT_COLUMNS} testId="recent-readings" empty={isRunning ? 'Waiting for the next batch…' : 'The job is not running.'} />
@@ -203,16 +235,22 @@ function JobMonitor({ jobId }: { jobId: string }) {
   );
 }
 
-/** The server's stage -> bronze -> silver -> gold pipeline (forge serve --stage), when it runs one. */
+/**
+ * The server's stage -> bronze -> silver -> gold pipeline (forge serve --stage), when it runs one: /health says so, and
+ * the status is asked for only then (a server without a pipeline answers it 404).
+ */
 function PipelinePanel({ relevant }: { relevant: boolean }) {
+  const [present, setPresent] = useState<boolean | null>(null);
   const [status, setStatus] = useState<PipelineStatus | null>(null);
-  const [absent, setAbsent] = useState<string | null>(null);
-  usePoll(() => void api.pipelineStatus().then((s) => (setStatus(s), setAbsent(null)), (e: ApiError) => setAbsent(e.message)), 5_000);
-  if (!status && !relevant) return null;
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => void api.health().then((h) => setPresent(h.pipeline === true), () => setPresent(false)), []);
+  usePoll(() => void api.pipelineStatus().then((s) => (setStatus(s), setError(null)), (e: ApiError) => setError(e.message)), 5_000, present === true);
+  if (present === null || (!present && !relevant)) return null;
   return (
     <section class="panel" data-testid="pipeline-panel">
       <h2>Pipeline: stage, bronze, silver, gold</h2>
-      {absent && <p class="muted">{absent}</p>}
+      {!present && <p class="muted">This server runs no pipeline: start it with forge serve --stage to load the stage into bronze, silver and gold.</p>}
+      {error && <p class="muted">{error}</p>}
       {status && (
         <div class="stats">
           <Stat label="files landed" value={int(status.files.landed)} />
@@ -228,4 +266,31 @@ function PipelinePanel({ relevant }: { relevant: boolean }) {
       )}
     </section>
   );
+}
+
+/** A job's final figures as one point of the charts (at its duration). */
+function finalPoint(record: JobRecord): Series {
+  const latency = record.stats.latencyMs;
+  return {
+    t: [Math.round(jobMs(record) / 100) / 10],
+    rps: [Math.round(record.stats.rowsPerSecond)],
+    p50: latency ? [latency.p50] : [],
+    p95: latency ? [latency.p95] : [],
+    p99: latency ? [latency.p99] : [],
+  };
+}
+
+/**
+ * The checkpoint in the user's terms. A stream's is a tick, milliseconds of simulated time into its window: shown as
+ * that simulated instant (UTC). A batch job's is the last work unit every sink holds (a unit is a day of a block of
+ * meters), shown as its number.
+ */
+function checkpointText(record: JobRecord, stats: JobStats | null): { label: string; value: string } {
+  const checkpoint = stats?.checkpoint;
+  if (record.kind === 'stream') {
+    const from = record.stream ? Date.parse(record.stream.fromUtc) : Number.NaN;
+    const value = checkpoint === undefined || checkpoint < 0 || Number.isNaN(from) ? '—' : new Date(from + checkpoint).toISOString().slice(0, 19).replace('T', ' ');
+    return { label: 'checkpoint (simulated UTC, resume starts after it)', value };
+  }
+  return { label: 'checkpoint (work units every sink holds)', value: checkpoint === undefined || checkpoint < 0 ? '—' : int(checkpoint + 1) };
 }

@@ -1,21 +1,18 @@
 import { useEffect, useState } from 'preact/hooks';
-import { api, type ApiError, type JobRecord, type ValidationReport, type VerifyReport } from '../api.js';
+import { api, type ApiError, type JobRecord, type SinkDescription, type ValidationReport, type VerifyReport } from '../api.js';
 import { Badge, ErrorNote } from '../components/bits.js';
 import { int } from '../format.js';
 import { navigate } from '../route.js';
-
-/** The duckdb sink's file when a job names none (relative paths are under the server's data directory). */
-const DEFAULT_DUCKDB = 'forge.duckdb';
-
-/** The DuckDB file a job wrote, when it had a duckdb sink. */
-export const duckdbOf = (job: JobRecord): string | null => (job.output.sink.includes('duckdb') ? (job.output.out ?? DEFAULT_DUCKDB) : null);
+import { DEFAULT_DUCKDB, duckdbOf, verifiableSinks } from './validate-targets.js';
 
 /**
  * Runs the quality checks on a job's DuckDB output (or any DuckDB file) and verifies a job against its sinks: each
- * check with pass or fail and its numbers.
+ * check with pass or fail and its numbers. Choosing a job never writes its path into the file field: the field names
+ * another file, and what the checks will read is said beside the button.
  */
 export function ValidatePage({ jobId }: { jobId: string | null }) {
   const [jobs, setJobs] = useState<JobRecord[]>([]);
+  const [catalog, setCatalog] = useState<SinkDescription[]>([]);
   const [path, setPath] = useState('');
   const [report, setReport] = useState<ValidationReport | null>(null);
   const [verify, setVerify] = useState<VerifyReport | null>(null);
@@ -23,26 +20,35 @@ export function ValidatePage({ jobId }: { jobId: string | null }) {
   const [busy, setBusy] = useState<'checks' | 'verify' | null>(null);
 
   useEffect(() => {
-    void api.jobs().then((all) => {
-      const finished = all.filter((j) => j.status !== 'running');
-      setJobs(finished);
-      // A job named in the address sets the file; otherwise the latest job's file fills an empty field only (never
-      // over what the user has typed meanwhile).
-      const named = finished.find((j) => j.jobId === jobId);
-      if (named && duckdbOf(named)) setPath(duckdbOf(named)!);
-      const latest = finished.find((j) => duckdbOf(j) !== null);
-      if (!named && latest) setPath((typed) => typed || duckdbOf(latest)!);
-    }, setError);
+    void api.jobs().then((all) => setJobs(all.filter((j) => j.status !== 'running')), setError);
+    void api.sinks().then(setCatalog, () => undefined);
   }, [jobId]);
 
   const job = jobs.find((j) => j.jobId === jobId) ?? null;
+  const jobFile = job ? duckdbOf(job) : null;
+  // A typed file wins over the job's own.
+  const target = path.trim() || jobFile;
+  const checksReason = path.trim()
+    ? `The checks will read ${path.trim()}.`
+    : !job
+      ? 'Choose a job with a DuckDB output, or give a DuckDB file.'
+      : jobFile
+        ? `The checks will read ${jobFile}, the job's DuckDB output.`
+        : `${job.jobId} has no DuckDB output (it wrote to ${job.output.sink.join(' + ')}): give a DuckDB file to check.`;
+  const readable = job ? verifiableSinks(job, catalog) : [];
+  const verifyReason = !job
+    ? 'Verify needs a job: it regenerates the job\'s window and compares it with what the sinks hold.'
+    : readable.length === 0
+      ? `Verify reads DuckDB and Postgres sinks back; ${job.jobId} has none.`
+      : `Verify will read back ${readable.join(' and ')}.`;
 
   const runChecks = async (): Promise<void> => {
+    if (!target) return;
     setBusy('checks');
     setError(null);
     setReport(null);
     try {
-      setReport(await api.validate(path));
+      setReport(await api.validate(target));
     } catch (e) {
       setError(e as ApiError);
     } finally {
@@ -66,6 +72,12 @@ export function ValidatePage({ jobId }: { jobId: string | null }) {
   return (
     <div class="validate">
       <h1>Validate</h1>
+      <p class="muted about" data-testid="validate-about">
+        <strong>Checks</strong> read a DuckDB output: no null or duplicate keys (meter, UTC time), readings on interval boundaries, local time
+        coherent with UTC, voltage within ANSI C84.1 Range A, outage share and flags consistent, segment shares and usage levels plausible.{' '}
+        <strong>Verify</strong> regenerates the job's scenario and compares every meter-day with what each sink holds: its completeness
+        (nothing missing, nothing doubled, nothing different).
+      </p>
       <div class="fields">
         <label>
           Job
@@ -85,27 +97,30 @@ export function ValidatePage({ jobId }: { jobId: string | null }) {
           </select>
         </label>
         <label>
-          DuckDB file
-          <input aria-label="DuckDB file" value={path} onInput={(e) => setPath(e.currentTarget.value)} placeholder={DEFAULT_DUCKDB} />
+          DuckDB file (another file than the job's)
+          <input aria-label="DuckDB file" value={path} onInput={(e) => setPath(e.currentTarget.value)} placeholder={jobFile ?? DEFAULT_DUCKDB} />
         </label>
       </div>
       <div class="actions">
-        <button type="button" class="primary" disabled={busy !== null || path.trim() === ''} onClick={() => void runChecks()}>
+        <button type="button" class="primary" disabled={busy !== null || !target} onClick={() => void runChecks()} title={checksReason}>
           {busy === 'checks' ? 'Checking…' : 'Run checks'}
         </button>
-        <button type="button" disabled={busy !== null || !job} onClick={() => void runVerify()} title="Regenerate the job's window and compare every meter-day with what its sinks hold">
+        <button type="button" disabled={busy !== null || readable.length === 0} onClick={() => void runVerify()} title={verifyReason}>
           {busy === 'verify' ? 'Verifying…' : 'Verify job against its sinks'}
         </button>
       </div>
+      <p class="reason" data-testid="checks-reason">{checksReason}</p>
+      <p class="reason" data-testid="verify-reason">{verifyReason}</p>
       <ErrorNote error={error} />
       {report && (
         <section class="panel" data-testid="validation-report">
           <h2>
-            <Badge tone={report.passed ? 'ok' : 'bad'}>{report.passed ? 'PASS' : 'FAIL'}</Badge> {report.path}
+            <Badge tone={report.passed ? 'ok' : 'bad'}>{report.passed ? 'PASS' : 'FAIL'}</Badge> <span class="mono">{report.path}</span>
           </h2>
           <p class="muted">
             {int(report.rows)} readings from {report.jobs} job{report.jobs === 1 ? '' : 's'}
           </p>
+          <div class="table-scroll">
           <table class="records checks">
             <thead>
               <tr>
@@ -121,11 +136,12 @@ export function ValidatePage({ jobId }: { jobId: string | null }) {
                   <td>
                     <Badge tone={c.passed ? 'ok' : 'bad'}>{c.passed ? 'PASS' : 'FAIL'}</Badge>
                   </td>
-                  <td>{c.detail}</td>
+                  <td class="wrap">{c.detail}</td>
                 </tr>
               ))}
             </tbody>
           </table>
+          </div>
         </section>
       )}
       {verify && (
@@ -133,6 +149,7 @@ export function ValidatePage({ jobId }: { jobId: string | null }) {
           <h2>
             <Badge tone={verify.ok ? 'ok' : 'bad'}>{verify.ok ? 'COMPLETE' : 'PROBLEMS'}</Badge> verification of {job?.jobId}
           </h2>
+          <div class="table-scroll">
           <table class="records">
             <thead>
               <tr>
@@ -163,6 +180,7 @@ export function ValidatePage({ jobId }: { jobId: string | null }) {
               ))}
             </tbody>
           </table>
+          </div>
         </section>
       )}
     </div>
