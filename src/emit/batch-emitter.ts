@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { rememberedInventory } from '../fleet/imported-fleets.js';
 import { batchBuffers, type ReadingBatch } from '../generator/reading-batch.js';
 import { ReadingGenerator } from '../generator/reading-generator.js';
 import { expectedRows, type Scenario } from '../scenario/scenario.js';
@@ -27,6 +28,8 @@ export interface BatchEmitterOptions {
   /** Units generated ahead of the consumer, at most (bounds memory). Default: twice the workers. */
   readonly maxAhead?: number;
   readonly signal?: AbortSignal;
+  /** The first unit to generate (a resumed job: the one after its checkpoint); the units before it are not generated. */
+  readonly startSequence?: number;
 }
 
 /** Below this many rows, starting worker threads (about half a second) costs more than it saves. */
@@ -42,7 +45,8 @@ export const defaultWorkerCount = (rows = Number.POSITIVE_INFINITY): number => (
  */
 export async function* emitBatches(scenario: Scenario, options: BatchEmitterOptions = {}): AsyncGenerator<EmittedBatch> {
   const workers = options.workers ?? defaultWorkerCount(expectedRows(scenario));
-  const plan = workPlan(scenario, options.unitRows);
+  const first = options.startSequence ?? 0;
+  const plan = workPlan(scenario, options.unitRows, first);
   if (workers <= 0) {
     const generator = new ReadingGenerator(scenario);
     const recycler = new BatchRecycler(2);
@@ -54,7 +58,7 @@ export async function* emitBatches(scenario: Scenario, options: BatchEmitterOpti
     return;
   }
   const maxAhead = options.maxAhead ?? workers * 2;
-  yield* new WorkerPool(scenario, workers, maxAhead).run(plan, options.signal);
+  yield* new WorkerPool(scenario, workers, maxAhead).run(plan, first, options.signal);
 }
 
 const unitRows = (unit: WorkUnit): number => (unit.meterEnd - unit.meterStart) * unit.day.intervals;
@@ -89,10 +93,10 @@ class WorkerPool {
     this.recycler = new BatchRecycler(maxAhead + 2);
   }
 
-  async *run(plan: Iterator<WorkUnit>, signal?: AbortSignal): AsyncGenerator<EmittedBatch> {
+  async *run(plan: Iterator<WorkUnit>, first: number, signal?: AbortSignal): AsyncGenerator<EmittedBatch> {
     this.plan = plan;
     this.start();
-    let next = 0;
+    let next = first;
     try {
       for (;;) {
         if (signal?.aborted) return;
@@ -139,7 +143,9 @@ class WorkerPool {
   private start(): void {
     const entry = workerEntry(import.meta.url, 'generate-worker');
     for (let i = 0; i < this.size; i++) {
-      const worker = new Worker(entry.script, { workerData: this.scenario, eval: entry.eval });
+      // An imported fleet's inventory goes along (a structured copy): a worker cannot read the fleet file synchronously.
+      const data = this.scenario.fleetHash ? { scenario: this.scenario, inventory: rememberedInventory(this.scenario.fleetHash, this.scenario.fleetFile ?? '') } : this.scenario;
+      const worker = new Worker(entry.script, { workerData: data, eval: entry.eval });
       worker.on('message', (reply: WorkerReply) => {
         if (reply.error !== undefined) this.fail(new ForgeError('FORGE_ERR_WORKER', [reply.error]));
         else this.done.set(reply.sequence, reply.batch);

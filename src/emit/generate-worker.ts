@@ -3,6 +3,8 @@
  * transferred (not copied) back to the main thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { FleetInventory } from '../fleet/fleet-inventory.js';
+import { rememberInventory } from '../fleet/imported-fleets.js';
 import { batchBuffers } from '../generator/reading-batch.js';
 import { ReadingGenerator } from '../generator/reading-generator.js';
 import type { Scenario } from '../scenario/scenario.js';
@@ -10,7 +12,10 @@ import type { WorkerReply, WorkerRequest } from './worker-messages.js';
 
 const port = parentPort;
 if (!port) throw new Error('generate-worker must run in a worker thread');
-const generator = new ReadingGenerator(workerData as Scenario);
+// The scenario, or with an imported fleet the scenario and the fleet file's inventory (batch-emitter.ts).
+const data = workerData as Scenario | { scenario: Scenario; inventory: FleetInventory };
+if ('inventory' in data) rememberInventory(data.inventory);
+const generator = new ReadingGenerator('inventory' in data ? data.scenario : data);
 
 port.on('message', (request: WorkerRequest) => {
   try {

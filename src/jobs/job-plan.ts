@@ -1,17 +1,20 @@
 import type { FlatReading } from '../generator/reading-records.js';
 import { resolveScenario, scenarioToInput, type Scenario } from '../scenario/scenario.js';
+import { loadScenarioFleet } from '../warehouse/fleet-file.js';
+import { SINK_PLUGINS } from '../sinks/registry.js';
 import type { Sink, SinkResult } from '../sinks/sink.js';
 import { resolveEmission, type EmissionSettings } from '../stream/emission-settings.js';
 import { parseDuration, parseInstant, parseSpeed, streamPlan } from '../stream/stream-window.js';
 import { ForgeError } from '../util/forge-error.js';
-import { newJobId, runBatchJob } from './batch-job.js';
+import { DEFAULT_UNIT_ROWS } from '../emit/work-plan.js';
+import { newJobId, runBatchJob, type BatchJobOptions } from './batch-job.js';
 import { startedRecord, type JobRecord, type JobStats } from './job-store.js';
 import { parseOutputOptions, type OutputOptions } from './output-options.js';
 import { createSinks, type SinkStatusEvent } from './sink-factory.js';
 import { runStreamJob, SinkHealth, type StreamStats } from './stream-job.js';
 
-/** Sinks a stream can deliver to: the file sinks write whole dates (the stage sink lands files for streams). */
-export const STREAM_SINKS: ReadonlySet<string> = new Set(['duckdb', 'postgres', 'mqtt', 'nats', 'stdout', 'stage', 'snowflake', 'snowflake-insert', 'snowflake-stage']);
+/** Sinks a stream can deliver to (their plugins say so): the file sinks write whole dates (the stage sink lands files for streams). */
+export const STREAM_SINKS: readonly string[] = SINK_PLUGINS.filter((p) => p.streams).map((p) => p.name);
 
 /** A stream's settings as given (CLI flags or the API body's `stream`); checked and resolved by streamJobRecord. */
 export interface StreamSettings {
@@ -36,9 +39,46 @@ export interface SettingNames {
 
 const CLI_NAMES: SettingNames = { sink: 'sink', batchRows: 'batch-rows' };
 
-/** A new batch job's first record. */
+/**
+ * A new batch job's first record: everything `forge generate --resume` needs to regenerate the same batches, i.e. the
+ * resolved scenario (explicit start, shard) and the batch size (a batch's sequence depends on it; the default is
+ * written down so a later default cannot shift a resumed job's batches).
+ */
 export function batchJobRecord(scenario: Scenario, output: OutputOptions): JobRecord {
-  return startedRecord({ jobId: newJobId(), kind: 'batch', scenario: scenarioToInput(scenario), output, stream: null, emission: null });
+  return startedRecord({
+    jobId: newJobId(),
+    kind: 'batch',
+    scenario: scenarioToInput(scenario),
+    output: { ...output, batchSize: output.batchSize ?? DEFAULT_UNIT_ROWS },
+    stream: null,
+    emission: null,
+  });
+}
+
+/**
+ * How a batch record's job runs (new or resumed): its scenario, batch size and workers, and on resume the record's
+ * checkpoint for the sinks that keep none. The CLI and the server's job worker both run batch jobs from this.
+ */
+export function batchRunOptions(record: JobRecord, resume: boolean): Pick<BatchJobOptions, 'jobId' | 'scenario' | 'unitRows' | 'workers' | 'resume' | 'resumeAfter'> {
+  return {
+    jobId: record.jobId,
+    scenario: resolveScenario(record.scenario),
+    // A record written before batch sizes were recorded ran with the default.
+    unitRows: record.output.batchSize ?? DEFAULT_UNIT_ROWS,
+    ...(record.output.workers !== undefined ? { workers: record.output.workers } : {}),
+    ...(resume ? { resume: true, resumeAfter: record.stats.checkpoint ?? -1 } : {}),
+  };
+}
+
+/** A batch job's stats from its progress (rows: the whole job's, a resumed job's earlier runs included). */
+export function batchStats(rows: number, rowsPerSecond: number, checkpoint: number, sinks: readonly SinkResult[] = []): JobStats {
+  return {
+    generated: rows,
+    delivered: rows,
+    rowsPerSecond: Math.round(rowsPerSecond),
+    sinks: sinks.map((s) => ({ sink: s.sink, committed: s.rows, state: 'ok' as const })),
+    checkpoint,
+  };
 }
 
 /**
@@ -46,9 +86,9 @@ export function batchJobRecord(scenario: Scenario, output: OutputOptions): JobRe
  * "now" starts one interval back), the emission rates are checked against the scenario's pattern.
  */
 export function streamJobRecord(base: Scenario, output: OutputOptions, settings: StreamSettings, names: SettingNames = CLI_NAMES): JobRecord {
-  const refused = output.sink.filter((s) => !STREAM_SINKS.has(s));
+  const refused = output.sink.filter((s) => !STREAM_SINKS.includes(s));
   if (refused.length > 0) {
-    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`${names.sink}: ${refused.join(', ')} cannot take a stream (use duckdb, postgres, mqtt, nats, stage, snowflake, snowflake-insert, snowflake-stage or stdout)`]);
+    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`${names.sink}: ${refused.join(', ')} cannot take a stream (use ${STREAM_SINKS.slice(0, -1).join(', ')} or ${STREAM_SINKS.at(-1)})`]);
   }
   const speed = settings.speed === undefined ? 1 : parseSpeed(String(settings.speed));
   const now = Date.now();
@@ -77,17 +117,28 @@ export function streamJobRecord(base: Scenario, output: OutputOptions, settings:
 }
 
 /**
- * The record a stopped or interrupted stream job resumes with: running again in this process, its sinks appending
- * (the tables hold the job's first part). A batch job, a running one or a completed one cannot resume
- * (FORGE_ERR_JOB_STATE); `stopHint` says how to stop a running one (`forge stop <job>`, the API's stop route).
+ * The record a stopped, interrupted or failed job resumes with: running again in this process, its sinks appending
+ * (they hold the job's first part; they also open with `resume`, so each keeps this job's output and drops its partial
+ * tail). A stream continues from its checkpoint; a batch job finishes exactly its scenario (runBatchJob's `resume`).
+ * A running job or a completed one cannot resume (FORGE_ERR_JOB_STATE); `stopHint` says how to stop a running one
+ * (`forge stop <job>`, the API's stop route); `kind`, when given, is the only kind the caller resumes (its command).
  */
-export function resumedRecord(previous: JobRecord, stopHint: string): JobRecord {
+export function resumedRecord(previous: JobRecord, stopHint: string, kind?: JobRecord['kind']): JobRecord {
   const { jobId } = previous;
-  if (previous.kind !== 'stream') throw new ForgeError('FORGE_ERR_JOB_STATE', [jobId, 'is a batch job; only stream jobs resume']);
+  if (kind === 'stream' && previous.kind !== 'stream') {
+    throw new ForgeError('FORGE_ERR_JOB_STATE', [jobId, `is a batch job; forge stream --resume continues stream jobs only (complete a batch job with forge generate --resume ${jobId})`]);
+  }
+  if (kind === 'batch' && previous.kind !== 'batch') {
+    throw new ForgeError('FORGE_ERR_JOB_STATE', [jobId, `is a stream job; forge generate --resume completes batch jobs only (continue a stream with forge stream --resume ${jobId})`]);
+  }
   if (previous.status === 'running') throw new ForgeError('FORGE_ERR_JOB_STATE', [jobId, `is still running (process ${previous.pid}); stop it first with ${stopHint}`]);
   if (previous.status === 'completed') throw new ForgeError('FORGE_ERR_JOB_STATE', [jobId, 'completed; there is nothing to resume']);
   // Checked here (a bad record is refused before anything runs), as prepareJob will resolve them.
-  emissionOf(previous, resolveScenario(previous.scenario));
+  const scenario = resolveScenario(previous.scenario);
+  if (previous.kind === 'stream') emissionOf(previous, scenario);
+  else if (typeof previous.scenario.start !== 'string') {
+    throw new ForgeError('FORGE_ERR_JOB_STATE', [jobId, 'its record has no scenario start date, so its batches cannot be regenerated']);
+  }
   const output: OutputOptions = parseOutputOptions({ ...previous.output, append: true });
   return { ...previous, output, status: 'running', pid: process.pid };
 }
@@ -103,7 +154,7 @@ export interface JobRunHooks {
 }
 
 export interface JobRunOptions {
-  /** Continue a stream job from its checkpoint (the record as resumedRecord made it). */
+  /** Continue a job from its checkpoint (the record as resumedRecord made it). */
   readonly resume?: boolean;
   readonly signal?: AbortSignal;
   /**
@@ -165,35 +216,28 @@ export function prepareJob(record: JobRecord, hooks: JobRunHooks = {}): Prepared
 
 /** Runs a job from its record (prepareJob, then run): what the server's job worker does. */
 export async function runJobRecord(record: JobRecord, options: JobRunOptions & JobRunHooks = {}): Promise<JobRunResult> {
+  await loadScenarioFleet(record.scenario);
   return prepareJob(record, options).run(options);
 }
 
-async function runBatch(record: JobRecord, scenario: Scenario, sinks: Sink[], options: JobRunOptions): Promise<JobRunResult> {
+async function runBatch(record: JobRecord, _scenario: Scenario, sinks: Sink[], options: JobRunOptions): Promise<JobRunResult> {
   let last = 0;
   const onStats = options.onStats;
   const summary = await runBatchJob({
-    jobId: record.jobId,
-    scenario,
+    ...batchRunOptions(record, options.resume ?? false),
     sinks,
     ...(options.signal ? { signal: options.signal } : {}),
-    ...(record.output.workers !== undefined ? { workers: record.output.workers } : {}),
-    ...(record.output.batchSize !== undefined ? { unitRows: record.output.batchSize } : {}),
     ...(onStats
       ? {
           onProgress: (p, recent) => {
             if (Date.now() - last < STATS_EVERY_MS) return;
             last = Date.now();
-            onStats({ generated: p.rows, delivered: p.rows, rowsPerSecond: Math.round(p.rows / Math.max(p.elapsedSeconds, 1e-3)), sinks: [] }, recent);
+            onStats(batchStats(p.rows, p.generatedRows / Math.max(p.elapsedSeconds, 1e-3), p.checkpoint), recent);
           },
         }
       : {}),
   });
-  const stats: JobStats = {
-    generated: summary.rows,
-    delivered: summary.rows,
-    rowsPerSecond: Math.round(summary.rowsPerSecond),
-    sinks: summary.sinks.map((s) => ({ sink: s.sink, committed: s.rows, state: 'ok' as const })),
-  };
+  const stats = { ...batchStats(summary.rows, summary.rowsPerSecond, summary.checkpoint, summary.sinks), labels: summary.labels };
   return { kind: 'batch', status: summary.status, stats, sinks: summary.sinks };
 }
 

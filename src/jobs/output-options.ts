@@ -1,110 +1,98 @@
 import { z } from 'zod';
 import { SHAPES } from '../generator/reading-records.js';
-import { mqttUrlProblem } from '../sinks/mqtt/mqtt-options.js';
-import { natsUrlProblem } from '../sinks/nats/nats-options.js';
-import { pgTableProblem, pgUrlProblem } from '../sinks/postgres/postgres-options.js';
-import { parseStageLocation } from '../stage/stage-location.js';
+import { flagOf, isPathSink, PATH_SINKS, SINK_NAMES, SINK_SETTINGS, sinkPlugin, type PathSinkName, type SinkName, type SinkSettings } from '../sinks/registry.js';
 import { ForgeError } from '../util/forge-error.js';
 import { formatIssues } from '../util/format-zod-error.js';
+import { readInt } from '../util/parse-int.js';
 
-/** Where a job delivers: the one schema for output settings from CLI flags and (later) API bodies. */
-export const SINK_NAMES = ['duckdb', 'parquet', 'csv', 'ndjson', 'stdout', 'postgres', 'mqtt', 'nats', 'stage', 'snowflake', 'snowflake-insert', 'snowflake-stage'] as const;
-export type SinkName = (typeof SINK_NAMES)[number];
+export { isPathSink, PATH_SINKS, SINK_NAMES, type PathSinkName, type SinkName } from '../sinks/registry.js';
 
-const sinkList = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : v),
-  z.array(z.enum(SINK_NAMES, { error: `expected sinks among ${SINK_NAMES.join(', ')}` })).min(1),
+/**
+ * Where a job delivers: the one schema for output settings from CLI flags and API bodies. The settings of each sink
+ * come from its plugin (sinks/registry.ts): this module adds the ones every job has (sinks, paths, shape, workers).
+ */
+
+/**
+ * `out`: one path when the output has a single path sink (`"a.duckdb"`), or a path per path sink, keyed by its name
+ * (`{ "duckdb": "a.duckdb", "parquet": "pq" }`; a path sink left out writes to its default). Read it only through
+ * pathOf (output-paths.ts), never directly: old records keep the string form.
+ */
+const outPaths = z.union([
+  z.string().min(1),
+  z.strictObject(Object.fromEntries(PATH_SINKS.map((name) => [name, z.string().min(1).optional()])) as Record<PathSinkName, z.ZodOptional<z.ZodString>>),
+]);
+export type OutPaths = z.output<typeof outPaths>;
+
+/** `sink` as a list or as text separated by commas (a flag), normalised. */
+const sinkNamesOf = (v: unknown): unknown => (typeof v === 'string' ? v.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) : v);
+const sinkList = z.preprocess(sinkNamesOf, z.array(z.enum(SINK_NAMES as [SinkName, ...SinkName[]], { error: `expected sinks among ${SINK_NAMES.join(', ')}` })).min(1));
+
+const intFromText = (v: unknown): unknown => (typeof v === 'string' ? (readInt(v.trim()) ?? v) : v);
+
+/** Every job's output settings, whatever its sinks. */
+const COMMON = {
+  sink: sinkList.default(['duckdb']).describe('the sinks, several for a dual write'),
+  /** DuckDB file for the duckdb sink, directory for a file sink: one path (a single path sink) or one per path sink. */
+  out: outPaths.optional().describe('the path of a single path sink, or one per path sink keyed by its name'),
+  shape: z.enum(SHAPES).default('flat').describe('flat, or nested (the AMI head-end message) for ndjson, parquet and stdout'),
+  append: z.boolean().default(false).describe('add to an existing table or directory instead of refusing'),
+  workers: z.preprocess(intFromText, z.int().min(0).max(64)).optional().describe('generation worker threads'),
+  batchSize: z.preprocess(intFromText, z.int().min(1_000).max(4_000_000)).optional().describe('rows per generated batch'),
+};
+
+/** The sinks' settings, each optional, described by its help. */
+const SETTINGS = Object.fromEntries(
+  SINK_SETTINGS.map(({ key, option, sinks }) => [key, option.schema.optional().describe(`${sinks.join(', ')}: ${option.help}${option.default !== undefined ? ` (default ${String(option.default)})` : ''}`)]),
 );
 
-const intFromText = (v: unknown): unknown => (typeof v === 'string' && /^\d+$/.test(v.trim()) ? Number(v) : v);
-const numberFromText = (v: unknown): unknown => (typeof v === 'string' && /^\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v);
+export type OutputOptions = z.output<z.ZodObject<typeof COMMON>> & SinkSettings;
+
+const sinkNoun = (sinks: readonly string[]): string => (sinks.length === 1 ? `the ${sinks[0]} sink` : `the ${sinks.slice(0, -1).join(', ')} and ${sinks.at(-1)} sinks`);
 
 export const outputOptionsSchema = z
-  .strictObject({
-    sink: sinkList.default(['duckdb']),
-    /** DuckDB file for the duckdb sink, directory for a file sink. Only with a single sink that writes to a path. */
-    out: z.string().min(1).optional(),
-    shape: z.enum(SHAPES).default('flat'),
-    append: z.boolean().default(false),
-    workers: z.preprocess(intFromText, z.int().min(0).max(64)).optional(),
-    batchSize: z.preprocess(intFromText, z.int().min(1_000).max(4_000_000)).optional(),
-    /** Connection URL of the postgres sink; when absent the sink factory uses FORGE_PG_URL, DATABASE_URL or the local server. */
-    pgUrl: z.string().superRefine((url, ctx) => {
-      const problem = pgUrlProblem(url);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }).optional(),
-    /** Table of the postgres sink, `name` or `schema.name` (plain lower-case names). Default ami_readings. */
-    pgTable: z.string().superRefine((name, ctx) => {
-      const problem = pgTableProblem(name);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }).optional(),
-    /** Broker URL of the mqtt sink; when absent the sink factory uses FORGE_MQTT_URL or mqtt://127.0.0.1:1883. */
-    mqttUrl: z.string().superRefine((url, ctx) => {
-      const problem = mqttUrlProblem(url);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }).optional(),
-    /** Where the stage sink lands files: file:///dir, a path, or s3://bucket/prefix. */
-    stage: z.string().superRefine((text, ctx) => {
-      try {
-        parseStageLocation(text);
-      } catch (e) {
-        ctx.addIssue({ code: 'custom', message: (e as Error).message });
-      }
-    }).optional(),
-    stageFormat: z.enum(['ndjson', 'csv', 'parquet']).default('ndjson'),
-    stageGzip: z.boolean().default(true),
-    /** A stage file rolls over after this many seconds, rows or MiB (whichever first). */
-    stageRollSeconds: z.preprocess(numberFromText, z.number().positive().max(86_400)).optional(),
-    stageRollRows: z.preprocess(intFromText, z.int().min(1).max(100_000_000)).optional(),
-    stageRollMb: z.preprocess(numberFromText, z.number().positive().max(5_000)).optional(),
-    /** An S3-compatible endpoint for an s3:// stage (default: the AWS environment's). */
-    s3Endpoint: z.url({ protocol: /^https?$/ }).optional(),
-    s3Region: z.string().regex(/^[a-z0-9-]{2,32}$/).optional(),
-    /**
-     * The snowflake sink (Snowpipe Streaming). Account and user default to $SNOWFLAKE_ACCOUNT and $SNOWFLAKE_USER;
-     * secrets never come from flags or job records: a key pair's private key from the file `snowflakePrivateKey`
-     * ($SNOWFLAKE_PRIVATE_KEY_PATH, passphrase $SNOWFLAKE_PRIVATE_KEY_PASSPHRASE), an OAuth token from
-     * $SNOWFLAKE_OAUTH_TOKEN, or inside Snowpark Container Services the token file /snowflake/session/token.
-     */
-    snowflakeAccount: z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, 'expected an account identifier such as myorg-myaccount').optional(),
-    snowflakeUser: z.string().regex(/^[A-Za-z0-9_.$@-]{1,255}$/).optional(),
-    snowflakeDatabase: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/).default('FORGE'),
-    snowflakeSchema: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/).default('AMI'),
-    snowflakePipe: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/).default('AMI_STREAMING_PIPE'),
-    snowflakeAuth: z.enum(['keypair', 'oauth', 'spcs', 'password']).optional(),
-    /** snowflake-insert: the warehouse of the session (default the user's) and the target table (default AMI_READINGS). */
-    snowflakeWarehouse: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/).optional(),
-    snowflakeTable: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/).optional(),
-    /** snowflake-stage: the internal stage files are PUT to (default AMI_INTERNAL_STAGE). */
-    snowflakeStage: z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/).optional(),
-    snowflakePrivateKey: z.string().min(1).optional(),
-    /** The account URL, for private connectivity (default https://<account>.snowflakecomputing.com). */
-    snowflakeUrl: z.url({ protocol: /^https?$/ }).optional(),
-    /** Server URL of the nats sink; when absent the sink factory uses FORGE_NATS_URL or nats://127.0.0.1:4222. */
-    natsUrl: z.string().superRefine((url, ctx) => {
-      const problem = natsUrlProblem(url);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    }).optional(),
-  })
+  .strictObject({ ...COMMON, ...SETTINGS })
   .refine((o) => new Set(o.sink).size === o.sink.length, { message: 'a sink is listed twice', path: ['sink'] })
-  .refine((o) => o.out === undefined || o.sink.filter((s) => !['stdout', 'postgres', 'mqtt', 'nats', 'stage'].includes(s) && !s.startsWith('snowflake')).length === 1, {
-    message: '--out names the path of a single sink; with several sinks each writes to its default path',
-    path: ['out'],
-  })
-  .refine((o) => (o.pgUrl === undefined && o.pgTable === undefined) || o.sink.includes('postgres'), {
-    message: '--pg-url and --pg-table apply to the postgres sink only; add postgres to --sink',
-    path: ['pgUrl'],
-  })
-  .refine((o) => o.mqttUrl === undefined || o.sink.includes('mqtt'), { message: '--mqtt-url applies to the mqtt sink only; add mqtt to --sink', path: ['mqttUrl'] })
-  .refine((o) => o.natsUrl === undefined || o.sink.includes('nats'), { message: '--nats-url applies to the nats sink only; add nats to --sink', path: ['natsUrl'] })
-  .refine((o) => o.stage !== undefined || !o.sink.includes('stage'), { message: 'the stage sink needs --stage file:///dir or s3://bucket/prefix', path: ['stage'] })
-  .refine((o) => o.stage === undefined || o.sink.includes('stage'), { message: '--stage applies to the stage sink only; add stage to --sink', path: ['stage'] })
-  .refine((o) => o.snowflakeAccount === undefined || o.sink.some((s) => s.startsWith('snowflake')), { message: '--snowflake-* apply to the snowflake sink only; add snowflake to --sink', path: ['snowflakeAccount'] });
+  .superRefine((o, ctx) => {
+    const sinks = o.sink as readonly string[];
+    const pathSinks = sinks.filter(isPathSink);
+    if (typeof o.out === 'string' && pathSinks.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['out'],
+        message: pathSinks.length === 0
+          ? `--out names the path of a single sink that writes to one (${PATH_SINKS.slice(0, -1).join(', ')} or ${PATH_SINKS.at(-1)}); none of ${sinks.join(', ')} does`
+          : `one path for ${pathSinks.length} sinks that write to a path (${pathSinks.join(', ')}): name each, e.g. --out ${pathSinks[0]}=PATH --out ${pathSinks[1]}=PATH (API: "out": {"${pathSinks[0]}": "...", "${pathSinks[1]}": "..."})`,
+      });
+    }
+    if (o.out !== undefined && typeof o.out === 'object') {
+      for (const [name, path] of Object.entries(o.out)) {
+        if (path !== undefined && !sinks.includes(name)) ctx.addIssue({ code: 'custom', path: ['out', name], message: `${name} is not among the sinks (${sinks.join(', ')})` });
+      }
+    }
+    // A setting given for none of its sinks is a mistake, not something to ignore (a value equal to its default is
+    // what older records hold for every job, so it passes).
+    const values = o as Record<string, unknown>;
+    for (const { key, option, sinks: takers } of SINK_SETTINGS) {
+      const value = values[key];
+      if (value === undefined || value === option.default || takers.some((s) => sinks.includes(s))) continue;
+      ctx.addIssue({ code: 'custom', path: [key], message: `${flagOf(key)} applies to ${sinkNoun(takers)} only; add ${takers.length === 1 ? takers[0] : 'one of them'} to --sink` });
+    }
+    for (const name of sinks) {
+      for (const key of sinkPlugin(name).required ?? []) {
+        if (values[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `the ${name} sink needs ${flagOf(key)} (${SINK_SETTINGS.find((s) => s.key === key)!.option.help})` });
+      }
+    }
+  });
 
-export type OutputOptions = z.output<typeof outputOptionsSchema>;
-
-export function parseOutputOptions(input: unknown): OutputOptions {
+/**
+ * Parses output settings (a request's `output`, flags, a job record's output). A sink name the registry does not know
+ * is FORGE_ERR_UNKNOWN_SINK naming `field` (the API's `output.sink`); any other problem FORGE_ERR_INVALID_CONFIG naming each field.
+ */
+export function parseOutputOptions(input: unknown, field = 'sink'): OutputOptions {
+  const given = (input ?? {}) as { sink?: unknown };
+  const names = sinkNamesOf(given.sink);
+  if (Array.isArray(names)) for (const name of names) if (typeof name === 'string') sinkPlugin(name, field);
   const parsed = outputOptionsSchema.safeParse(input ?? {});
   if (!parsed.success) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [formatIssues(parsed.error.issues as never)]);
-  return parsed.data;
+  return parsed.data as OutputOptions;
 }

@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { buildFleet } from '../fleet/fleet.js';
 import { generationDays } from '../generator/calendar.js';
 import type { Scenario } from '../scenario/scenario.js';
-import type { Sink, SinkResult } from '../sinks/sink.js';
+import { achievedRates, LabelCollector, type AnomalyLabel } from '../generator/anomaly-labels.js';
+import type { LabelInfo, Sink, SinkResult } from '../sinks/sink.js';
 import type { EmissionSettings } from '../stream/emission-settings.js';
 import { EmissionStream, TICK_MS, type StreamBatch, type StreamWindow } from '../stream/emission-stream.js';
 import { LatencyHistogram } from '../stream/latency-histogram.js';
@@ -113,6 +114,27 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
   let reachedMs = window.fromUtcMs;
   const recent = new RecentReadings();
   const recentRecords = (): FlatReading[] => recent.records(fleet, scenario.area);
+  /**
+   * Labels (Sink.writeLabels) as a batch job of the scenario writes them, clipped to the window: a day's rows go to
+   * the collector once every reading of it has been taken, and the windows its end closed go to the sinks ahead of
+   * the batch that took its last reading, with that reading's tick as their sequence (so a checkpoint past the day covers them,
+   * and a resumed stream, which regenerates the window's days from its start, sends them only to a sink whose
+   * checkpoint is before it). A resumed stream's collector is the uninterrupted run's: every day is replayed.
+   */
+  const labels = new LabelCollector(scenario, fleet);
+  const pendingLabels: { readonly windows: AnomalyLabel[]; readonly info: LabelInfo }[] = [];
+  let lastLabelDate = '';
+  /** Readings the collector has seen (whole days in the window): what the achieved rates are of. */
+  let labelledRows = 0;
+  stream.onDayComplete = (day, rows, tick) => {
+    labels.add(rows, window.fromUtcMs, window.toUtcMs);
+    labelledRows += readingsIn(rows.tsUtcMs, window.fromUtcMs, window.toUtcMs);
+    lastLabelDate = day.localDate;
+    const windows = labels.endDay();
+    if (windows.length > 0) pendingLabels.push({ windows, info: { localDate: day.localDate, final: false, sequence: tick } });
+  };
+  /** The tick a resumed stream continues after (-1: from the start): labels up to it were delivered. */
+  let resumedAfter = -1;
 
   const stats = (): StreamStats => {
     const seconds = (Date.now() - started) / 1000;
@@ -131,6 +153,11 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
       simulatedUtc: new Date(speed === null ? reachedMs : Math.min(clock.simulatedNow(), window.toUtcMs + 365 * 86_400_000)).toISOString(),
       checkpoint,
       completeThroughUtc: new Date(stream.completeThroughMs()).toISOString(),
+      // The windows of the days wholly delivered (a resumed stream replays the window's days: the whole job's).
+      labels: (() => {
+        const meterDays = (labelledRows * scenario.intervalMinutes) / (24 * 60);
+        return { windows: labels.windowsByType(), achievedRates: achievedRates(labels.begunByType(), meterDays), meterDays };
+      })(),
       seconds,
       ...counts,
     };
@@ -139,7 +166,8 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
   let clock = new StreamClock(speed, options.clockStartUtcMs ?? window.fromUtcMs);
   try {
     for (const state of states) {
-      await state.sink.open({ scenario, fleet, jobId });
+      // A resumed stream's sinks keep what the job delivered and drop its partial tail (SinkContext.resume).
+      await state.sink.open({ scenario, fleet, jobId, ...(options.resume ? { resume: true } : {}), ...(options.signal ? { signal: options.signal } : {}) });
       opened.push(state.sink);
     }
     if (options.resume) {
@@ -149,6 +177,7 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
       if (known.length > 0) from = Math.min(...known);
       states.forEach((s, i) => (s.aheadUntil = points[i] ?? -1));
       checkpoint = from;
+      resumedAfter = from;
       stream.skipBefore(from + 1);
       clock = new StreamClock(speed, speed === 1 ? Date.now() : window.fromUtcMs + (from + 1) * TICK_MS);
     }
@@ -174,7 +203,7 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
         continue;
       }
       if (delivering) await delivering;
-      delivering = deliver(taken);
+      delivering = deliver(taken, pendingLabels.splice(0));
       // A failure surfaces at the next await; marked handled here so it is not reported as unhandled meanwhile.
       delivering.catch(() => undefined);
       if (options.onStats && Date.now() - lastStats >= STATS_EVERY_MS) {
@@ -185,6 +214,7 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
     if (delivering) await delivering;
 
     const outcome = options.signal?.aborted ? 'stopped' : 'completed';
+    await writeOpenLabels();
     const results: SinkResult[] = [];
     for (const sink of sinks) results.push(await sink.close(outcome));
     const final = stats();
@@ -195,13 +225,35 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
     throw error;
   }
 
-  async function deliver(taken: StreamBatch): Promise<void> {
+  /**
+   * The windows still open at the end: a completed stream's at the window's end; a stopped one's cut at the point
+   * before which every reading was taken (completeThroughUtc), which a resume replaces by the whole windows (same
+   * job, meter, type and start). They go with the tick after the last batch, as a batch job's final labels do.
+   */
+  async function writeOpenLabels(): Promise<void> {
+    const front = stream.firstPendingDay();
+    if (front) {
+      const through = Math.min(window.toUtcMs, stream.completeThroughMs());
+      labels.add(front.rows, window.fromUtcMs, through);
+      labelledRows += readingsIn(front.rows.tsUtcMs, window.fromUtcMs, through);
+      lastLabelDate = front.day.localDate;
+    }
+    const windows = [...pendingLabels.splice(0).filter((e) => e.info.sequence > resumedAfter).flatMap((e) => e.windows), ...labels.finish()];
+    if (windows.length === 0 || lastLabelDate === '') return;
+    const info: LabelInfo = { localDate: lastLabelDate, final: true, sequence: checkpoint + 1 };
+    await Promise.all(states.map((s) => (s.sink.writeLabels && info.sequence > s.aheadUntil ? s.sink.writeLabels(windows, info) : undefined)));
+  }
+
+  async function deliver(taken: StreamBatch, labelled: readonly { readonly windows: AnomalyLabel[]; readonly info: LabelInfo }[]): Promise<void> {
     const { batch, lastTick } = taken;
     const released = Date.now();
     const info = { localDate: '', lastOfDate: false, sequence: lastTick };
     await Promise.all(
       states.map(async (s) => {
         if (lastTick <= s.aheadUntil) return;
+        // A sink is sent a day's windows with the batch that took the day's last reading: never twice (each batch is
+        // wholly old or new for a sink), never those a resumed stream passed over.
+        for (const entry of labelled) if (s.sink.writeLabels && entry.info.sequence > resumedAfter) await s.sink.writeLabels(entry.windows, entry.info);
         await s.sink.write(batch, info);
         await s.sink.flush();
         // Readings, not copies: a second copy adds nothing to what an exactly-once sink holds.
@@ -226,6 +278,13 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
     counts.outOfOrder += taken.outOfOrder;
     counts.duplicates += taken.duplicates;
   }
+}
+
+/** Readings of intervals starting in [fromMs, toMs). */
+function readingsIn(tsUtcMs: Float64Array, fromMs: number, toMs: number): number {
+  let n = 0;
+  for (let i = 0; i < tsUtcMs.length; i++) if (tsUtcMs[i]! >= fromMs && tsUtcMs[i]! < toMs) n++;
+  return n;
 }
 
 /**

@@ -46,6 +46,8 @@ interface LoadedDay {
   /** Sorted emission keys: (emission - base) * 2^25 + duplicate bit * 2^24 + row. */
   readonly keys: Float64Array<ArrayBufferLike>;
   readonly baseMs: number;
+  /** Tick of the day's last emission (-1: none in the window). */
+  readonly lastTick: number;
   pos: number;
 }
 
@@ -68,6 +70,14 @@ export class EmissionStream {
   private readonly meterStart: number;
   private readonly meterEnd: number;
   generated = 0;
+  /**
+   * Told when every reading of a day in the window (and every second copy) has been taken, days in order (a day
+   * whose last reading leaves before an earlier day's is told after it), with the day's rows (meter-major, the
+   * whole day: a caller clips them to the window) and the tick by which the day and all before it were taken.
+   */
+  onDayComplete?: (day: GenerationDay, rows: ReadingBatch, tick: number) => void;
+  /** The highest tick told to onDayComplete so far. */
+  private completedTick = -1;
 
   constructor(
     private readonly scenario: Scenario,
@@ -215,11 +225,27 @@ export class EmissionStream {
         if (e.duplicateDelayMs >= 0) keys[n++] = (rel + e.duplicateDelayMs) * INDEX_SPAN + DUPLICATE_BIT + row;
       }
     }
-    this.loaded.push({ day, rows, delivery, keys: keys.subarray(0, n).sort(), baseMs: day.firstUtcMs, pos: 0 });
+    const sorted = keys.subarray(0, n).sort();
+    const lastTick = n > 0 ? this.tickOf(day.firstUtcMs + Math.floor(sorted[n - 1]! / INDEX_SPAN)) : -1;
+    this.loaded.push({ day, rows, delivery, keys: sorted, baseMs: day.firstUtcMs, lastTick, pos: 0 });
   }
 
+  /**
+   * The earliest day with readings still to be taken, or null: at a stop, the only day with some readings taken
+   * and some not before completeThroughMs.
+   */
+  firstPendingDay(): { readonly day: GenerationDay; readonly rows: ReadingBatch } | null {
+    const front = this.loaded.find((d) => d.pos < d.keys.length);
+    return front ? { day: front.day, rows: front.rows } : null;
+  }
+
+  /** Drops the days wholly taken, in day order (a taken day waits for the days before it: onDayComplete). */
   private release(): void {
-    for (let i = this.loaded.length - 1; i >= 0; i--) if (this.loaded[i]!.pos >= this.loaded[i]!.keys.length) this.loaded.splice(i, 1);
+    while (this.loaded.length > 0 && this.loaded[0]!.pos >= this.loaded[0]!.keys.length) {
+      const done = this.loaded.shift()!;
+      this.completedTick = Math.max(this.completedTick, done.lastTick);
+      this.onDayComplete?.(done.day, done.rows, this.completedTick);
+    }
   }
 
   private assemble(pickDay: readonly LoadedDay[], pickKey: readonly number[], lastTick: number): StreamBatch {

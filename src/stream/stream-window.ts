@@ -1,5 +1,6 @@
 import { resolveScenario, serviceAreaOf, type Scenario } from '../scenario/scenario.js';
 import { scenarioToInput } from '../scenario/scenario.js';
+import { FIRST_DATE, LAST_DATE } from '../scenario/scenario-schema.js';
 import { ForgeError } from '../util/forge-error.js';
 import { DAY_MS, isoDate, MINUTE_MS, toWallClockMs } from '../util/time-zone.js';
 import type { StreamWindow } from './emission-stream.js';
@@ -37,9 +38,10 @@ export function parseInstant(text: string, now: number): number {
   // Date.parse rolls 2026-02-30 over into March and reads a time without a zone in the process's own zone: refused.
   const day = m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
   const calendar = day !== null && day.getUTCFullYear() === Number(m![1]) && day.getUTCMonth() === Number(m![2]) - 1 && day.getUTCDate() === Number(m![3]);
-  const ms = m && calendar && !(m[4] && !m[5]) ? Date.parse(text.trim()) : Number.NaN;
+  const inRange = m !== null && m[0].slice(0, 10) >= FIRST_DATE && m[0].slice(0, 10) <= LAST_DATE;
+  const ms = m && inRange && calendar && !(m[4] && !m[5]) ? Date.parse(text.trim()) : Number.NaN;
   if (!Number.isFinite(ms)) {
-    const why = m && !calendar ? 'is not a calendar date' : m && m[4] && !m[5] ? 'has no time zone (add Z or an offset such as +01:00)' : 'is not an ISO 8601 time such as 2026-11-29T14:00:00Z, or "now"';
+    const why = m && !inRange ? `is outside the supported dates ${FIRST_DATE} to ${LAST_DATE}` : m && !calendar ? 'is not a calendar date' : m && m[4] && !m[5] ? 'has no time zone (add Z or an offset such as +01:00)' : 'is not an ISO 8601 time such as 2026-11-29T14:00:00Z, or "now"';
     throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`from "${text}" ${why}`]);
   }
   return ms;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { duckNumber, forge, jobRecords } from './support.js';
+import { duckNumber, forge, jobRecords } from '../support/faults.js';
 
 /**
  * An unwritable output path and a full disk: a clear error (exit 1, FORGE_ERR_SINK_WRITE naming the path and the
@@ -145,7 +145,13 @@ describe(`a full disk (1 MiB tmpfs)${mountNote}`, () => {
       expect(run.code, run.stderr).toBe(1);
       expect(run.stderr).toMatch(/Sink stage failed: .*no space left on device.*\[FORGE_ERR_SINK_WRITE\]/i);
       expect((await jobRecords(join(dir, 'jobs-full-st')))[0]).toMatchObject({ status: 'failed' });
-      const files = (await readdir(join(at, 'st'), { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+      // The job's transformer file lands first, whole (it is small); then the readings files under raw/ami (and any
+      // label files under raw/labels).
+      const all = (await readdir(join(at, 'st'), { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+      const side = all.filter((f) => f.name.startsWith('transformers_'));
+      expect(side.map((f) => f.name)).toEqual([expect.stringMatching(/\.ndjson\.gz$/)]);
+      expect(gunzipSync(await readFile(join(side[0]!.parentPath, side[0]!.name))).toString('utf8')).toMatch(/^(\{"transformer_id":.*\}\n)+$/);
+      const files = all.filter((f) => f.parentPath.includes(join('raw', 'ami')));
       expect(files.length).toBeGreaterThan(0);
       expect(files.filter((f) => !f.name.endsWith('.json.gz'))).toEqual([]);
       let lines = 0;

@@ -7,12 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactPgUrl } from '../../src/sinks/postgres/postgres-options.js';
 import { runId } from '../support/brokers.js';
 import { PG_TEST_URL, postgresService, serviceGate } from '../support/services.js';
-import { FAULT_SEED, duckFactCounts, duckNumber, forge, jobRecords, killAfter, seededRandom, startForge, verifyCounts, waitFor } from './support.js';
+import { FAULT_SEED, duckFactCounts, duckNumber, forge, jobRecords, killAfter, seededRandom, settledStatus, startForge, verifyCounts, waitFor } from '../support/faults.js';
 
 /**
- * kill -9 of a batch job (`forge generate`) at seeded random moments, then a re-run with the same settings.
+ * kill -9 of a batch job (`forge generate`) at seeded random moments, then a re-run with the same settings (a new job;
+ * kill-batch-resume.test.ts completes the killed job itself with `forge generate --resume`).
  *
- * What a batch job promises after kill -9 (batch jobs have no --resume; stream jobs do):
+ * What a batch job promises after kill -9 for such a re-run:
  * - DuckDB: the job's readings commit in one transaction at its end, so a killed job leaves no reading; the re-run
  *   with the same settings writes exactly the scenario (nothing to --append to).
  * - Postgres: each batch commits with the job's checkpoint, so a killed job leaves whole batches; the re-run is
@@ -66,7 +67,8 @@ describe('kill -9 of a batch job into DuckDB', () => {
     }
     console.info(`batch duckdb: killed ${kills.join(' ms and ')} ms after the database file appeared`);
     expect(kills.length).toBeGreaterThan(0);
-    // The killed jobs read as interrupted.
+    // The killed jobs read as interrupted (once their heartbeat is stale).
+    for (const jobId of seen) await settledStatus(stateDir, jobId);
     expect((await forge(['jobs', '--json', '--state-dir', stateDir], work)).stdout).toMatch(/"status":"interrupted"/);
 
     const final = await forge(args, work);

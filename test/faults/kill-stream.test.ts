@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { redactPgUrl } from '../../src/sinks/postgres/postgres-options.js';
 import { runId } from '../support/brokers.js';
 import { PG_TEST_URL, postgresService, serviceGate } from '../support/services.js';
-import { FAULT_SEED, duckFactCounts, forge, jobRecords, killAfter, seededRandom, startForge, verifyCounts, waitFor } from './support.js';
+import { FAULT_SEED, duckFactCounts, forge, jobRecords, killAfter, seededRandom, settledStatus, startForge, verifyCounts, waitFor } from '../support/faults.js';
 
 /**
  * kill -9 of a stream job at seeded random moments (twice: the first run, then the resumed run), then
@@ -62,12 +62,14 @@ describe(`kill -9 of a stream job into ${sinks}${gate.run ? '' : gate.note}`, ()
     const [record1] = await jobRecords(stateDir);
     expect(record1).toBeDefined();
     const jobId = record1!.jobId;
+    if (killed1) expect(await settledStatus(stateDir, jobId)).toBe('interrupted');
     const listed = await forge(['jobs', '--json', '--state-dir', stateDir], work);
     if (killed1) expect(JSON.parse(listed.stdout)[0]).toMatchObject({ jobId, status: 'interrupted' });
 
     const resumed = startForge(['stream', '--resume', jobId, '--state-dir', stateDir], work);
     const delay2 = Math.round(random() * 1_500);
     const killed2 = await killAfter(resumed, checkpointed(resumed.child.pid!, record1!.stats.checkpoint ?? -1), delay2);
+    if (killed2) expect(await settledStatus(stateDir, jobId)).toBe('interrupted');
     const record2 = (await jobRecords(stateDir))[0]!;
     console.info(
       `stream ${sinks}: kill 1 ${killed1 ? `${delay1} ms after the first checkpoint (checkpoint tick ${record1!.stats.checkpoint}, ${record1!.stats.delivered} delivered)` : 'too late'}; ` +

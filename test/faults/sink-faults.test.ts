@@ -17,7 +17,7 @@ import { resolveEmission } from '../../src/stream/emission-settings.js';
 import { verifySink } from '../../src/verify/verify-sink.js';
 import { MQTT_URL, NATS_URL, brokerGate, closedPort, mqttBroker, natsBroker, runId, tcpProxy } from '../support/brokers.js';
 import { PG_TEST_URL, postgresService, serviceGate } from '../support/services.js';
-import { duckFactCounts, forge, jobRecords } from './support.js';
+import { duckFactCounts, forge, jobRecords } from '../support/faults.js';
 
 /**
  * Each networked sink (Postgres, MQTT, NATS JetStream) unavailable when a job starts, and going away in the middle of

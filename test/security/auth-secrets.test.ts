@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkServeHost } from '../../src/cli/commands/serve-command.js';
 import { closedPort, runForgeAsync } from '../support/brokers.js';
-import { startForge } from '../faults/support.js';
+import { startForge } from '../support/faults.js';
 
 /**
  * The server's access rules and the secrets rule: a non-loopback server needs FORGE_API_TOKEN; with a token every

@@ -35,6 +35,6 @@ describe('the shard in an API body (the scenario schema the CLI uses)', () => {
     expect(record.status).toBe('completed');
     expect(record.scenario.shard).toBe('1/2');
     expect(record.stats.delivered).toBe(11 * 24);
-    expect(readdirSync(join(out, 'date=2026-03-01'))).toEqual(['part-00000_shard-1-of-2.parquet']);
+    expect(readdirSync(join(out, 'date=2026-03-01'))).toEqual([`part-000000-000000-${jobId}_shard-1-of-2.parquet`]);
   });
 });

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { forge } from './support.js';
+import { forge } from '../support/shard.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'forge-shard-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -38,7 +38,7 @@ describe('forge generate --shard', () => {
     // 21 meters split 10 + 11, 24 hourly readings each.
     expect([JSON.parse(a.stdout).rows, JSON.parse(b.stdout).rows]).toEqual([10 * 24, 11 * 24]);
     const files = readdirSync(join(out, 'date=2026-03-01')).sort();
-    expect(files).toEqual(['part-00000_shard-0-of-2.parquet', 'part-00000_shard-1-of-2.parquet']);
+    expect(files).toEqual([`part-000000-000000-${JSON.parse(a.stdout).jobId}_shard-0-of-2.parquet`, `part-000000-000000-${JSON.parse(b.stdout).jobId}_shard-1-of-2.parquet`].sort());
 
     // A shard into its own DuckDB file (DuckDB is one writer per file), then verify --job reads the shard from the record.
     const db = join(dir, 'shard-1.duckdb');

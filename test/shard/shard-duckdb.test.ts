@@ -8,7 +8,7 @@ import { DuckDbSink } from '../../src/sinks/duckdb/duckdb-sink.js';
 import { validateOutput } from '../../src/validate/validation-checks.js';
 import { verifySink } from '../../src/verify/verify-sink.js';
 import { Warehouse } from '../../src/warehouse/warehouse.js';
-import { differingMeterDays, duckDbDigests, SHARD_ROWS, shardScenario } from './support.js';
+import { differingMeterDays, duckDbDigests, SHARD_ROWS, shardScenario } from '../support/shard.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'forge-shard-duckdb-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -11,8 +11,8 @@ import { FileSink } from '../../src/sinks/files/file-sink.js';
 import { EmissionStream } from '../../src/stream/emission-stream.js';
 import { resolveEmission } from '../../src/stream/emission-settings.js';
 import { verifySink } from '../../src/verify/verify-sink.js';
-import { ReadingChecksum } from '../core/support.js';
-import { countRows, differingMeterDays, duckDbDigests, filledMeterDays, parquetView, SHARD_ROWS, shardScenario } from './support.js';
+import { ReadingChecksum } from '../support/core.js';
+import { countRows, differingMeterDays, duckDbDigests, filledMeterDays, parquetView, SHARD_ROWS, shardScenario } from '../support/shard.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'forge-shard-files-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -51,21 +51,27 @@ describe('a scenario as 1 process and as 4 shards into one Parquet directory', (
     expect(parts.reduce((s, p) => s + p.rows, 0)).toBe(SHARD_ROWS);
   });
 
-  it('names every file by its shard: no collision, no temporary left, part numbers counted per shard and date', () => {
+  it('names every file by its shard: no collision, no temporary left, each shard\'s parts chain its batches from 0', () => {
     const files = listFiles(sharded);
     expect(files.length).toBeGreaterThan(SHARDS * 3);
-    for (const f of files) expect(f).toMatch(/^date=\d{4}-\d{2}-\d{2}\/part-\d{5}_shard-[0-3]-of-4\.parquet$/);
+    for (const f of files) expect(f).toMatch(/^date=\d{4}-\d{2}-\d{2}\/part-\d{6}-\d{6}-[A-Za-z0-9-]+_shard-[0-3]-of-4\.parquet$/);
     expect(new Set(files).size).toBe(files.length);
-    // Each shard's summary lists its own files; together they are the directory, none claimed twice.
-    const claimed = parts.flatMap((p) => p.sinks[0]!.outputs.map((o) => relative(sharded, o))).sort();
-    expect(claimed).toEqual(files);
-    const byShardDate = new Map<string, number[]>();
+    // Each shard's summary lists its own files; together they are the directory, none claimed twice. (Its label files,
+    // in the sibling <dir>_labels, are listed too: each shard's own, none claimed twice either.)
+    const outputs = parts.flatMap((p) => p.sinks[0]!.outputs.map((o) => relative(sharded, o)));
+    expect(outputs.filter((o) => !o.startsWith('..')).sort()).toEqual(files);
+    const labels = outputs.filter((o) => o.startsWith('..'));
+    expect(labels.every((o) => o.startsWith('../sharded_labels/'))).toBe(true);
+    expect(new Set(labels).size).toBe(labels.length);
+    const byShard = new Map<string, [number, number][]>();
     for (const f of files) {
-      const m = /^(date=[^/]+)\/part-(\d{5})_(shard-\d-of-4)/.exec(f)!;
-      const key = `${m[1]} ${m[3]}`;
-      byShardDate.set(key, [...(byShardDate.get(key) ?? []), Number(m[2])]);
+      const m = /\/part-(\d+)-(\d+)-[A-Za-z0-9-]+_(shard-\d-of-4)\./.exec(f)!;
+      byShard.set(m[3]!, [...(byShard.get(m[3]!) ?? []), [Number(m[1]), Number(m[2])]]);
     }
-    for (const numbers of byShardDate.values()) expect(numbers).toEqual(numbers.map((_, i) => i));
+    for (const ranges of byShard.values()) {
+      ranges.sort((a, b) => a[0] - b[0]);
+      expect(ranges.map(([first]) => first)).toEqual(ranges.map((_, i) => (i === 0 ? 0 : ranges[i - 1]![1] + 1)));
+    }
   });
 
   it('per meter-day checksums (verify digests) and row counts are equal, and both equal the engine', async () => {

@@ -7,7 +7,7 @@ import { PostgresSink } from '../../src/sinks/postgres/postgres-sink.js';
 import { PostgresReadingStore } from '../../src/verify/postgres-reading-store.js';
 import { verifySink, type VerifyReport } from '../../src/verify/verify-sink.js';
 import { PG_TEST_URL, postgresService, serviceGate } from '../support/services.js';
-import { differingMeterDays, storeDigests, SHARD_ROWS, shardScenario } from './support.js';
+import { differingMeterDays, storeDigests, SHARD_ROWS, shardScenario } from '../support/shard.js';
 
 const service = await postgresService(PG_TEST_URL);
 const gate = serviceGate('Postgres', redactPgUrl(PG_TEST_URL), service);

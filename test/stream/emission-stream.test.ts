@@ -6,7 +6,7 @@ import { resolveScenario, scenarioEndUtcMs, scenarioStartUtcMs, type Scenario } 
 import { RESTORE_EVERY_MS } from '../../src/stream/emission-schedule.js';
 import { resolveEmission, type EmissionSettings } from '../../src/stream/emission-settings.js';
 import { EmissionStream, TICK_MS, type StreamBatch } from '../../src/stream/emission-stream.js';
-import { checksumOf, ReadingChecksum } from '../core/support.js';
+import { checksumOf, ReadingChecksum } from '../support/core.js';
 
 const STEP = 15 * 60_000;
 

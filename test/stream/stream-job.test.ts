@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobStore } from '../../src/jobs/job-store.js';
 import { runStreamJob, SinkHealth } from '../../src/jobs/stream-job.js';
 import { resolveScenario, scenarioEndUtcMs, scenarioStartUtcMs } from '../../src/scenario/scenario.js';
 import { DuckDbSink } from '../../src/sinks/duckdb/duckdb-sink.js';
@@ -17,7 +18,7 @@ import { Warehouse } from '../../src/warehouse/warehouse.js';
 import { runId } from '../support/brokers.js';
 import { PG_TEST_URL, postgresService, serviceGate } from '../support/services.js';
 import { stoppingAfter } from '../support/stopping-sink.js';
-import { withTempDir } from '../warehouse/fixtures.js';
+import { withTempDir } from '../support/fixtures.js';
 
 const scenario = resolveScenario({ area: 'ERCOT', start: '2026-06-01', days: 1, meters: 150, seed: 3, emissionPattern: 'DEGRADED_NETWORK' });
 const window = { fromUtcMs: scenarioStartUtcMs(scenario), toUtcMs: scenarioEndUtcMs(scenario) };
@@ -187,6 +188,10 @@ describe.runIf(gate.run)(`stream job into Postgres ${redactPgUrl(PG_TEST_URL)}${
       await new Promise((resolve) => child.once('close', resolve));
       const partial = await admin.query(`SELECT count(*)::int AS n FROM ${table}`);
       expect(partial.rows[0].n).toBeLessThan(400 * 48);
+      // The killed owner stops beating: the job reads interrupted (and may be resumed) once its heartbeat is stale.
+      const store = new JobStore(join(dir, 'jobs'));
+      for (let i = 0; i < 600 && (await store.load(jobId)).status === 'running'; i++) await sleep(50);
+      expect((await store.load(jobId)).status).toBe('interrupted');
 
       const resumed = forge(['stream', '--resume', jobId, '--state-dir', join(dir, 'jobs'), '--json'], dir);
       const code = await new Promise((resolve) => resumed.once('close', resolve));

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
  */
 export const MQTT_URL = process.env.FORGE_MQTT_URL ?? 'mqtt://127.0.0.1:1883';
 export const NATS_URL = process.env.FORGE_NATS_URL ?? 'nats://127.0.0.1:4222';
+export const REDIS_URL = process.env.FORGE_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface BrokerStatus {
   readonly available: boolean;
@@ -35,6 +36,7 @@ export function checkBroker(url: string, defaultPort: number, timeoutMs = 1_000)
 
 export const mqttBroker = (): Promise<BrokerStatus> => checkBroker(MQTT_URL, 1883);
 export const natsBroker = (): Promise<BrokerStatus> => checkBroker(NATS_URL, 4222);
+export const redisServer = (): Promise<BrokerStatus> => checkBroker(REDIS_URL, 6379);
 
 export interface BrokerGate {
   /** Run the broker's tests: it is there, or CI requires it (they then fail, as they should). */
@@ -76,7 +78,7 @@ const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 const TSX = import.meta.resolve('tsx');
 
 /**
- * Runs the forge CLI from source like test/cli/run-forge.ts, but without blocking: a subscriber in the test process
+ * Runs the forge CLI from source like test/support/run-forge.ts, but without blocking: a subscriber in the test process
  * must keep reading (and acknowledging) while the CLI publishes, or the broker queues and drops for it.
  */
 export function runForgeAsync(args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<ForgeRun> {

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { brokerGate, type BrokerGate } from './brokers.js';
@@ -11,6 +12,7 @@ export const CHROMIUM = process.env.FORGE_CHROMIUM ?? '/usr/bin/chromium';
 export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
 
 const UI_INDEX = fileURLToPath(new URL('../../dist/ui/index.html', import.meta.url));
+const UI_SOURCES = fileURLToPath(new URL('../../ui/src/', import.meta.url));
 
 /** Runs the browser suites when Chromium is installed; on CI its absence is a failure, as for the services. */
 export function browserGate(): BrokerGate {
@@ -26,9 +28,20 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** The pages the server serves come from dist/ui: build them when a checkout has not (npm ci builds them). */
+/** The newest modification time of the UI's sources (ui/src). */
+function newestUiSource(dir = UI_SOURCES): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((newest, entry) => {
+    const path = join(dir, entry.name);
+    return Math.max(newest, entry.isDirectory() ? newestUiSource(path) : statSync(path).mtimeMs);
+  }, 0);
+}
+
+/**
+ * The pages the server serves come from dist/ui: build them when a checkout has not (npm ci builds them) or when a
+ * UI source changed since (a stale bundle would test yesterday's page).
+ */
 export function ensureUiBuilt(): void {
-  if (existsSync(UI_INDEX)) return;
+  if (existsSync(UI_INDEX) && statSync(UI_INDEX).mtimeMs >= newestUiSource()) return;
   const vite = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--config', 'ui/vite.config.ts', '--logLevel', 'warn'], { stdio: 'inherit' });
   if (vite.status !== 0) throw new Error('vite build of the UI failed');
 }

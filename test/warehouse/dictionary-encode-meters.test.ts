@@ -3,7 +3,7 @@ import { dictionaryEncodeMeters } from '../../src/warehouse/dictionary-encode-me
 import { meterTableDdl } from '../../src/warehouse/star-schema.js';
 import { upsertMeters } from '../../src/warehouse/upsert-meters.js';
 import { Warehouse } from '../../src/warehouse/warehouse.js';
-import { testJob } from './fixtures.js';
+import { testJob } from '../support/fixtures.js';
 
 describe('dictionaryEncodeMeters', () => {
   it('turns only columns with few distinct values into ENUMs and keeps every value', async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
-import type { JobRecord } from '../../src/jobs/job-store.js';
+import { JobStore, type JobRecord } from '../../src/jobs/job-store.js';
 
 /**
  * Helpers of the fault suite: the forge CLI as a child process that can be killed with SIGKILL at a seeded random
@@ -137,4 +137,16 @@ export async function duckFactCounts(path: string): Promise<{ rows: number; keys
 /** The verify report of `forge verify ... --json`: the counts of its first (or named) target. */
 export function verifyCounts(stdout: string): { ok: boolean; reports: { expected: number; found: number; missing: number; duplicates: number; differing: number; unexpected: number; target?: unknown }[] } {
   return JSON.parse(stdout);
+}
+
+/**
+ * Waits until a job's record no longer reads running: a killed owner stops beating and its job reads interrupted
+ * once the heartbeat is stale (HEARTBEAT_STALE_MS, job-store.ts). The final status, or undefined on timeout.
+ */
+export async function settledStatus(stateDir: string, jobId: string, timeoutMs = 60_000): Promise<string | undefined> {
+  const store = new JobStore(stateDir);
+  return waitFor(async () => {
+    const status = (await store.load(jobId)).status;
+    return status === 'running' ? undefined : status;
+  }, timeoutMs);
 }
