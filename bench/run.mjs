@@ -39,3 +39,4 @@ for (const c of cases) {
 await import('./stream.mjs');
 await import('./pipeline.mjs');
 await import('./api-load.mjs');
+await import('./reliability.mjs');

@@ -7,6 +7,9 @@ import { collectGeneratedHouseholds } from '../dist/validate/generated-household
 import { compareHouseholdStatistics, DEFAULT_BANDS, householdStatistics, normaliseProfile } from '../dist/validate/household-statistics.js';
 import { loadReferenceHouseholds, referenceDataPath, REFERENCE_ENV } from '../dist/validate/reference-households.js';
 import { resolveScenario } from '../dist/scenario/scenario.js';
+import { CALIBRATED_BANDS, heldOutComparison } from '../dist/calibrate/held-out-comparison.js';
+import { compareBuildingStatistics } from '../dist/validate/building-bands.js';
+import { buildingStatistics, collectBuildings } from '../dist/validate/building-statistics.js';
 
 const USAGE = `Usage: npm run realism -- [options]
 
@@ -19,10 +22,19 @@ Generates a residential scenario, sums its readings to 30 minutes and compares i
   --seed <n>           seed (default 42)
   --interval <min>     reading interval, 5, 15 or 30 (default 15)
   --scenario <json>    further scenario keys, merged last, e.g. '{"pvShare":0.2}' (keys the schema knows)
+  --building-meters <n>  meters of the commercial and industrial year (default 1500; 3/4 commercial, 1/4 industrial)
+  --skip-buildings     leave out the commercial and industrial statistics
+  --calibrated         calibration mode: fit a profile on the even-numbered reference homes, generate as many
+                       meters over the same dates and compare with the odd-numbered homes (target: within
+                       10%, profile correlation at least 0.98); --seed and --area apply
   --json               machine-readable output
   -h, --help           this text
 
 The comparison asks for no rooftop PV and no EVs ({"pvShare":0,"evShare":0}) when the scenario schema knows those keys.
+Then generates a year (2025, hourly, the same area and seed) of commercial and industrial meters and checks their
+statistics by building type: annual MWh against EIA CBECS means per building, weekday/weekend ratio, opening-hours
+plateau, load factor and cooling response against targets from the buildings' operating schedules (docs/REALISM.md).
+
 Reference file: $${REFERENCE_ENV} (the CSV or its directory), else ../shared/reference-data/ beside the repository.
 Exit codes: 0 every statistic within its band, 1 some statistic outside it, 2 bad input, missing reference data or
 any other error.`;
@@ -56,7 +68,10 @@ async function main() {
         seed: { type: 'string' },
         interval: { type: 'string' },
         scenario: { type: 'string' },
+        'building-meters': { type: 'string' },
+        'skip-buildings': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
+        calibrated: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
       strict: true,
@@ -69,6 +84,8 @@ async function main() {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+
+  if (args.calibrated) return calibratedMode(args, started);
 
   let extra = {};
   if (args.scenario !== undefined) {
@@ -110,6 +127,20 @@ async function main() {
     throw lastError;
   }
 
+  /** The commercial and industrial year: its scenario, statistics, checks against their bands, and time taken. */
+  async function buildingYear() {
+    const started = performance.now();
+    let scenario;
+    try {
+      scenario = resolveScenario({ area: input.area, start: '2025-01-01', days: 365, meters: args['building-meters'] ?? 1500, mix: '0/75/25', interval: 60, seed: input.seed });
+    } catch (error) {
+      fail(error.message);
+    }
+    const statistics = buildingStatistics(await collectBuildings(scenario, { workers: 0 }));
+    const checks = compareBuildingStatistics(statistics);
+    return { scenario, statistics, checks, passed: checks.every((c) => c.passed !== false), seconds: (performance.now() - started) / 1000 };
+  }
+
   let resolved;
   try {
     resolved = resolveWithoutPvAndEv(input);
@@ -140,7 +171,8 @@ async function main() {
   const generationSeconds = (performance.now() - generationStarted) / 1000;
 
   const rows = compareHouseholdStatistics(generatedStats, referenceStats, DEFAULT_BANDS);
-  const passed = rows.every((r) => r.passed !== false);
+  const buildings = args['skip-buildings'] ? null : await buildingYear();
+  const passed = rows.every((r) => r.passed !== false) && (buildings === null || buildings.passed);
   const generatedProfile = normaliseProfile(generatedStats.dailyProfile);
   const referenceProfile = normaliseProfile(referenceStats.dailyProfile);
   const levelPer15 = generatedStats.meanKwh / 2;
@@ -171,7 +203,8 @@ async function main() {
           },
           statistics: rows,
           normalisedDailyProfiles: Array.from({ length: 24 }, (_, hour) => ({ hour, generated: generatedProfile[hour], reference: referenceProfile[hour] })),
-          seconds: { total: seconds, reference: referenceSeconds, generation: generationSeconds },
+          buildings,
+          seconds: { total: seconds, reference: referenceSeconds, generation: generationSeconds, buildings: buildings?.seconds ?? 0 },
         },
         null,
         2,
@@ -253,11 +286,79 @@ async function main() {
       `${referenceStats.meanKwh.toFixed(3)} per 30 min). ${levelNote}`,
   );
   out.push(clockNote);
+  if (buildings !== null) {
+    out.push('');
+    const b = buildings.scenario;
+    out.push(`Commercial and industrial: ${b.meters} meters (mix ${Math.round(b.mix.COMMERCIAL * 100)}/${Math.round(b.mix.INDUSTRIAL * 100)} commercial/industrial), ${b.area}, ${b.days} days from ${b.start}, hourly, seed ${b.seed}`);
+    const fmt = (v) => (Number.isFinite(v) ? (Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3)) : String(v));
+    out.push(
+      table(
+        ['type', 'statistic', 'generated', 'band', 'source', 'result'],
+        buildings.checks.map((c) => [c.profile, c.statistic, fmt(c.value), c.band === null ? '' : `${fmt(c.band[0])}-${fmt(c.band[1])}`, c.source, c.passed === null ? 'info' : c.passed ? 'PASS' : 'FAIL']),
+        [0, 1, 3, 4, 5],
+      ),
+    );
+  }
+  const failedRows = rows.filter((r) => r.passed === false).length + (buildings?.checks.filter((c) => c.passed === false).length ?? 0);
+  const bandedRows = rows.filter((r) => r.passed !== null).length + (buildings?.checks.filter((c) => c.passed !== null).length ?? 0);
   out.push('');
   out.push(
-    `${passed ? 'PASS' : 'FAIL'}: ${rows.filter((r) => r.passed === false).length} of ${rows.filter((r) => r.passed !== null).length} statistics outside their band. ` +
-      `Total ${seconds.toFixed(1)} s (reference ${referenceSeconds.toFixed(1)} s, generation and statistics ${generationSeconds.toFixed(1)} s).`,
+    `${passed ? 'PASS' : 'FAIL'}: ${failedRows} of ${bandedRows} statistics outside their band. ` +
+      `Total ${seconds.toFixed(1)} s (reference ${referenceSeconds.toFixed(1)} s, generation and statistics ${generationSeconds.toFixed(1)} s${buildings ? `, buildings ${buildings.seconds.toFixed(1)} s` : ''}).`,
   );
+  process.stdout.write(`${out.join('\n')}\n`);
+  return passed ? 0 : 1;
+}
+
+/**
+ * --calibrated: the held-out test of calibration (src/calibrate/held-out-comparison.ts). Exit 0 when every compared
+ * statistic of the calibrated run is within the target of the held-out homes, else 1.
+ */
+async function calibratedMode(args, started) {
+  let reference;
+  try {
+    reference = loadReferenceHouseholds(referenceDataPath());
+  } catch (error) {
+    fail(error.message);
+  }
+  const seed = args.seed === undefined ? 42 : Number(args.seed);
+  if (!Number.isInteger(seed) || seed < 0) fail(`--seed must be a non-negative integer, not ${args.seed}`);
+  let result;
+  try {
+    result = await heldOutComparison(reference, { seed, ...(args.area ? { area: resolveScenario({ area: args.area }).area } : {}) });
+  } catch (error) {
+    fail(error.message);
+  }
+  const passed = result.calibrated.every((r) => r.passed !== false);
+  const seconds = (performance.now() - started) / 1000;
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ passed, bands: CALIBRATED_BANDS, profile: result.profile, fitError: result.fitError, calibrated: result.calibrated, uncalibrated: result.uncalibrated, halfToHalf: result.halfToHalf, seconds }, null, 2)}\n`);
+    return passed ? 0 : 1;
+  }
+  const pct = (r) => (r.relativeDifference === null ? '' : `${r.relativeDifference >= 0 ? '+' : ''}${(r.relativeDifference * 100).toFixed(1)}%`);
+  const value = (key, v) =>
+    key === 'profilePeakHour' || key === 'profileTroughHour' ? `${String(v).padStart(2, '0')}:00` : key === 'profileCorrelation' ? v.toFixed(3) : v.toPrecision(3);
+  const header = ['statistic', 'held-out', 'calibrated', 'diff', 'uncalibrated', 'diff', 'halves differ', 'result'];
+  const body = result.calibrated.map((r, i) => {
+    const u = result.uncalibrated[i];
+    const h = result.halfToHalf[i];
+    const halves = r.key === 'profileCorrelation' || r.relativeDifference === null ? value(r.key, h.generated) : pct(h);
+    return [r.name, value(r.key, r.reference), value(r.key, r.generated), pct(r), value(r.key, u.generated), pct(u), halves, r.passed === null ? 'info' : r.passed ? 'PASS' : 'FAIL'];
+  });
+  const widths = header.map((t, i) => Math.max(t.length, ...body.map((row) => row[i].length)));
+  const line = (cells) => cells.map((c, i) => (i === 0 || i === 7 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const out = [
+    `Calibrated on ${result.calibrationHalf.households.length} even-numbered homes, held out ${result.generated.households.length} odd-numbered ones; ` +
+      `generated ${result.generated.households.length} meters over the same ${reference.wallClockMs.length / 48} days, seed ${seed} (fit: worst statistic ${(result.fitError * 100).toFixed(1)}% from the calibration half)`,
+    '',
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...body.map(line),
+    '',
+    `Target: every statistic within ${CALIBRATED_BANDS.relative * 100}% of the held-out homes, profile correlation at least ${CALIBRATED_BANDS.profileCorrelation}, peak and trough within ${CALIBRATED_BANDS.hours} hours. ` +
+      '"halves differ" is the calibration half against the held-out half: how much two samples of the same homes differ.',
+    `${passed ? 'PASS' : 'FAIL'}: ${result.calibrated.filter((r) => r.passed === false).length} of ${result.calibrated.filter((r) => r.passed !== null).length} statistics outside the target. Total ${seconds.toFixed(1)} s.`,
+  ];
   process.stdout.write(`${out.join('\n')}\n`);
   return passed ? 0 : 1;
 }

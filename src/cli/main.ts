@@ -1,9 +1,14 @@
 #!/usr/bin/env node
 import { CommanderError } from 'commander';
 import { isForgeError } from '../util/forge-error.js';
+import { redactText } from '../util/redact-secrets.js';
 import { buildProgram } from './program.js';
 
-/** Exit codes: 0 success, 1 failure (including failed validation checks), 2 bad input (usage), 130 interrupted. */
+/**
+ * Exit codes: 0 success, 1 failure (including failed validation checks), 2 bad input (usage), 130 a job (generate,
+ * stream, ingest) stopped by SIGINT or SIGTERM before it finished (stop-on-signals.ts). `forge serve` exits 0 on either
+ * signal: stopping is how a server ends, and each job it ran says in its own record that it was stopped.
+ */
 async function main(argv: readonly string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv as string[]);
@@ -15,10 +20,11 @@ async function main(argv: readonly string[]): Promise<number> {
       return 2;
     }
     if (isForgeError(error)) {
-      process.stderr.write(`forge: ${error.message} [${error.code}]\n`);
+      // Messages may quote what a client library wrote (a URL with its password): through the one redaction.
+      process.stderr.write(`forge: ${redactText(error.message)} [${error.code}]\n`);
       return error.exitCode;
     }
-    process.stderr.write(`forge: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`forge: unexpected error: ${redactText(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
     return 1;
   }
 }

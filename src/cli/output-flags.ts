@@ -1,50 +1,85 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { parseOutputOptions, type OutputOptions } from '../jobs/output-options.js';
+import { isPathSink, parseOutputOptions, PATH_SINKS, type OutPaths, type OutputOptions } from '../jobs/output-options.js';
+import { flagOf, SINK_PLUGINS, SINK_SETTINGS } from '../sinks/registry.js';
+import type { SinkOption } from '../sinks/sink-plugin.js';
+import { ForgeError } from '../util/forge-error.js';
 
-/** Output flags shared by `generate` and `stream`; names map 1:1 onto the output options schema. */
+/**
+ * Output flags shared by `generate` and `stream`: the common ones, then every sink's settings from its plugin
+ * (sinks/registry.ts), named as the output options schema names them (`--pg-url` is `pgUrl`).
+ */
 export function addOutputFlags(command: Command): Command {
-  return command
-    .option('--sink <names>', 'duckdb (default), parquet, csv, ndjson, stdout, postgres, mqtt, nats; several separated by commas (dual write)')
-    .option('--out <path>', 'DuckDB file (duckdb sink) or directory (file sinks); default under ./forge-data')
+  command
+    .option('--sink <names>', `${SINK_PLUGINS.map((p) => p.name).join(', ')} (default duckdb); several separated by commas (dual write); forge sinks describes each`)
+    .option(
+      '--out <path>',
+      `path of a sink that writes to one (${PATH_SINKS.join(', ')}); default under ./forge-data. With several: one per sink, repeated, e.g. --out duckdb=a.duckdb --out parquet=pq`,
+      collect,
+    )
     .option('--shape <shape>', 'flat (default) or nested (AMI head-end message) for ndjson, parquet and stdout')
-    .option('--append', 'add to an existing table or directory instead of refusing')
-    .option('--pg-url <url>', 'Postgres connection URL for the postgres sink (default: $FORGE_PG_URL, $DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres)')
-    .option('--pg-table <name>', 'table for the postgres sink, name or schema.name (default ami_readings)')
-    .option('--mqtt-url <url>', 'MQTT broker for the mqtt sink (default: $FORGE_MQTT_URL or mqtt://127.0.0.1:1883)')
-    .option('--nats-url <url>', 'NATS server (JetStream) for the nats sink (default: $FORGE_NATS_URL or nats://127.0.0.1:4222)')
-    .option('--stage <url>', 'where the stage sink lands files: file:///dir, a path, or s3://bucket/prefix')
-    .option('--stage-format <format>', 'stage files: ndjson (raw head-end messages, default), parquet (the same messages) or csv (flat)')
-    .option('--no-stage-gzip', 'write stage files uncompressed')
-    .option('--stage-roll-seconds <s>', 'a stage file rolls over after this many seconds (default 10) ...')
-    .option('--stage-roll-rows <n>', '... or rows (default 500000) ...')
-    .option('--stage-roll-mb <mb>', '... or MiB before compression (default 64)')
-    .option('--s3-endpoint <url>', 'S3-compatible endpoint for an s3:// stage (default: $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL or AWS)')
-    .option('--s3-region <region>', 'region for an s3:// stage (default: $AWS_REGION or us-east-1)')
-    .option('--snowflake-account <id>', 'snowflake sink: account identifier, e.g. myorg-myaccount (default $SNOWFLAKE_ACCOUNT)')
-    .option('--snowflake-user <user>', 'snowflake sink: user for key-pair authentication (default $SNOWFLAKE_USER)')
-    .option('--snowflake-database <name>', 'snowflake sink: database (default FORGE)')
-    .option('--snowflake-schema <name>', 'snowflake sink: schema (default AMI)')
-    .option('--snowflake-pipe <name>', 'snowflake sink: the streaming pipe of forge ddl (default AMI_STREAMING_PIPE)')
-    .option('--snowflake-auth <kind>', 'snowflake sinks: keypair, oauth ($SNOWFLAKE_OAUTH_TOKEN), password ($SNOWFLAKE_PASSWORD, snowflake-insert) or spcs (snowflake)')
-    .option('--snowflake-warehouse <name>', 'snowflake-insert sink: warehouse of the session (default the user\'s)')
-    .option('--snowflake-table <name>', 'snowflake-insert/-stage sinks: target table (default AMI_READINGS)')
-    .option('--snowflake-stage <name>', 'snowflake-stage sink: internal stage the files are PUT to (default AMI_INTERNAL_STAGE)')
-    .option('--snowflake-private-key <file>', 'snowflake sink: PKCS#8 PEM private key for key-pair authentication (default $SNOWFLAKE_PRIVATE_KEY_PATH)')
-    .option('--snowflake-url <url>', 'snowflake sink: account URL (default https://<account>.snowflakecomputing.com)');
+    .option('--append', 'add to an existing table or directory instead of refusing');
+  for (const { key, option, sinks } of SINK_SETTINGS) command.option(flagSpec(key, option), settingHelp(option, sinks));
+  return command;
 }
 
-const OUTPUT_KEYS = [
-  'sink', 'out', 'shape', 'pgUrl', 'pgTable', 'mqttUrl', 'natsUrl', 'workers', 'batchSize',
-  'stage', 'stageFormat', 'stageRollSeconds', 'stageRollRows', 'stageRollMb', 's3Endpoint', 's3Region',
-  'snowflakeAccount', 'snowflakeUser', 'snowflakeDatabase', 'snowflakeSchema', 'snowflakePipe', 'snowflakeAuth', 'snowflakePrivateKey', 'snowflakeUrl', 'snowflakeWarehouse', 'snowflakeTable', 'snowflakeStage',
-] as const;
+/** `--pg-url <url>`, `--no-stage-gzip` (a switch on by default), `--append-like` (a switch). */
+function flagSpec(key: string, option: SinkOption): string {
+  if (option.arg !== undefined) return `${flagOf(key)} ${option.arg}`;
+  return option.negatable ? `--no-${flagOf(key).slice(2)}` : flagOf(key);
+}
+
+/** `postgres: table, name or schema.name (default ami_readings)`. */
+export function settingHelp(option: SinkOption, sinks: readonly string[]): string {
+  const shown = option.default !== undefined && option.arg !== undefined ? ` (default ${String(option.default)})` : '';
+  return `${sinks.join(', ')}: ${option.negatable ? `do not ${option.help}` : option.help}${shown}`;
+}
+
+/** Output settings every job has, besides the sinks' own. */
+const COMMON_KEYS = ['sink', 'out', 'shape', 'workers', 'batchSize'] as const;
 
 export function outputFromFlags(flags: Record<string, unknown>): OutputOptions {
-  const input: Record<string, unknown> = { append: flags.append === true, stageGzip: flags.stageGzip !== false };
-  for (const key of OUTPUT_KEYS) if (flags[key] !== undefined) input[key] = flags[key];
+  const input: Record<string, unknown> = { append: flags.append === true };
+  for (const key of COMMON_KEYS) if (flags[key] !== undefined) input[key] = flags[key];
+  for (const { key, option } of SINK_SETTINGS) {
+    const value = flags[key];
+    // Commander sets a `--no-` switch's default (true) itself: only a switch turned off is a setting given.
+    if (value === undefined || (option.negatable && value === true)) continue;
+    // A file this process reads: absolute, so a job record names the same file wherever it is read from (resume).
+    input[key] = option.names === 'file' && typeof value === 'string' && value !== '' ? resolve(value) : value;
+  }
   // Absolute, so a job record names the same file wherever it is read from (verify, resume).
-  if (typeof input.out === 'string' && input.out !== '') input.out = resolve(input.out);
-  if (typeof input.snowflakePrivateKey === 'string' && input.snowflakePrivateKey !== '') input.snowflakePrivateKey = resolve(input.snowflakePrivateKey);
+  if (input.out !== undefined) input.out = outFromFlags(input.out);
   return parseOutputOptions(input);
+}
+
+/** Commander's reducer for a repeatable option: every value given, in order. */
+function collect(value: string, previous: unknown): string[] {
+  return Array.isArray(previous) ? [...(previous as string[]), value] : [value];
+}
+
+const NAMED_OUT = new RegExp(`^(${PATH_SINKS.join('|')})=(.*)$`, 's');
+
+/**
+ * `--out PATH` (one path sink) or `--out SINK=PATH`, repeated, one per path sink (`--out duckdb=a.duckdb --out
+ * parquet=pq`), as the `out` of the options schema: a string or an object keyed by sink; every path made absolute.
+ * A path that itself starts with a sink name and `=` is written `./duckdb=x`.
+ */
+export function outFromFlags(values: unknown): OutPaths {
+  const list = (Array.isArray(values) ? values : [values]).map(String);
+  const named = list.map((v) => NAMED_OUT.exec(v));
+  if (named.every((m) => m === null)) {
+    if (list.length > 1) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`out: ${list.length} paths without a sink name; name each, e.g. --out duckdb=a.duckdb --out parquet=pq`]);
+    return list[0] === '' ? '' : resolve(list[0]!);
+  }
+  if (named.some((m) => m === null)) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['out: mixes a plain path with SINK=PATH forms; with several path sinks name each (--out duckdb=a.duckdb --out parquet=pq)']);
+  const out: Record<string, string> = {};
+  for (const match of named) {
+    const [, sink, path] = match!;
+    if (!isPathSink(sink!)) continue;
+    if (out[sink!] !== undefined) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`out.${sink}: given twice`]);
+    if (path === '') throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`out.${sink}: empty path`]);
+    out[sink!] = resolve(path!);
+  }
+  return out;
 }

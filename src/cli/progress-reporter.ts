@@ -24,7 +24,7 @@ export function progressReporter(stream: NodeJS.WriteStream = process.stderr): {
         bar.start(p.expectedRows, 0, { rate: '0' });
         started = true;
       }
-      bar.update(p.rows, { rate: formatRate(p.elapsedSeconds > 0 ? p.rows / p.elapsedSeconds : 0) });
+      bar.update(p.rows, { rate: formatRate(p.elapsedSeconds > 0 ? p.generatedRows / p.elapsedSeconds : 0) });
     },
     stop: () => {
       if (started) bar.stop();

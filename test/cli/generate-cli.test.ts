@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runForge } from './run-forge.js';
+import { runForge } from '../support/run-forge.js';
 
 let dir: string;
 beforeAll(() => {
@@ -137,5 +137,8 @@ describe('forge preview and forge presets', () => {
     for (const text of ['67,200', '8,640,000', '86,400,000', '350,400,000', 'Service Area 100K', 'PACIFIC_NORTHWEST', 'America/Chicago']) {
       expect(run.stdout).toContain(text);
     }
+    // The demo presets schedule visible events; the others keep the natural rates.
+    expect(run.stdout).toMatch(/quick .*67,200\s+demo/);
+    expect(run.stdout).toMatch(/ml .*350,400,000\s+natural/);
   });
 });

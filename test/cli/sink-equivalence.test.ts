@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runForge } from './run-forge.js';
+import { runForge } from '../support/run-forge.js';
 
 /**
  * Determinism across sinks and settings: the same scenario written to DuckDB, Parquet, CSV and NDJSON, with
@@ -54,6 +54,31 @@ describe('the same scenario gives the same readings in every sink and with any w
     expect(fromNdjson).toEqual(fromDuckDb);
   });
 
+  it('with PV export and a winter near 0 C, every sink holds the same zeros: no -0 anywhere (issue 12, case 8)', async () => {
+    // Net usage of PV homes rounds to -0.000 and temperatures to -0.0 when the generator lets the sign of zero through:
+    // JSON and CSV then write 0, DuckDB and Parquet keep -0, and digests (and verify --pipeline) disagree.
+    const pv = ['--meters', '60', '--days', '3', '--start', '2026-02-28', '--area', 'ERCOT', '--seed', '11', '--pv-share', '1'];
+    const db = join(dir, 'pv.duckdb');
+    expect(runForge(['generate', ...pv, '--out', db], dir).code).toBe(0);
+    for (const format of ['parquet', 'csv', 'ndjson']) {
+      expect(runForge(['generate', ...pv, '--sink', format, '--out', join(dir, `pv-${format}`)], dir).code).toBe(0);
+    }
+    const fromDuckDb = await digest('src.ami_readings', db);
+    expect(fromDuckDb.rows).toBe(60 * 3 * 96);
+    expect(await digest(`read_parquet('${join(dir, 'pv-parquet')}/**/*.parquet')`)).toEqual(fromDuckDb);
+    expect(await digest(`read_csv('${join(dir, 'pv-csv')}/**/*.csv', header = true, types = {'reading_ts_utc': 'TIMESTAMPTZ'})`)).toEqual(fromDuckDb);
+    expect(await digest(`read_json('${join(dir, 'pv-ndjson')}/**/*.ndjson', columns = {${NDJSON_COLUMNS}})`)).toEqual(fromDuckDb);
+    // The scenario does export (negative usage) and has zeros, and none of them carries a sign bit.
+    const signs = await scalarRow(
+      'SELECT count(*) FILTER (WHERE usage_kwh < 0), count(*) FILTER (WHERE usage_kwh = 0), ' +
+        'count(*) FILTER (WHERE (usage_kwh = 0 AND signbit(usage_kwh)) OR (temperature_c = 0 AND signbit(temperature_c))) FROM src.ami_readings',
+      db,
+    );
+    expect(signs[0]).toBeGreaterThan(0);
+    expect(signs[1]).toBeGreaterThan(0);
+    expect(signs[2]).toBe(0);
+  });
+
   it('a different seed gives different readings', async () => {
     const db = join(dir, 'b.duckdb');
     expect(runForge(['generate', ...SCENARIO, '--seed', '8', '--out', db], dir).code).toBe(0);
@@ -63,6 +88,17 @@ describe('the same scenario gives the same readings in every sink and with any w
     expect(b.digest).not.toBe(a.digest);
   });
 });
+
+/** The first row of `sql` as numbers, with the DuckDB file `attach` attached read-only as `src`. */
+async function scalarRow(sql: string, attach: string): Promise<number[]> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  await connection.run(`ATTACH '${attach}' AS src (READ_ONLY)`);
+  const reader = await connection.runAndReadAll(sql);
+  connection.closeSync();
+  instance.closeSync();
+  return reader.getRows()[0]!.map(Number);
+}
 
 const NDJSON_COLUMNS = [
   "meter_id: 'VARCHAR'", "reading_ts: 'TIMESTAMP'", "reading_ts_utc: 'TIMESTAMPTZ'", "interval_minutes: 'INTEGER'", "usage_kwh: 'DOUBLE'",

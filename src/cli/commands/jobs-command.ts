@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { JobStore, type JobRecord } from '../../jobs/job-store.js';
-import { redactPgUrl } from '../../sinks/postgres/postgres-options.js';
+import { redactSecrets } from '../../util/redact-secrets.js';
 import { formatTable } from '../format-table.js';
 
 /** `forge jobs [show <id>]`: the job history kept in the state directory. */
@@ -11,7 +11,9 @@ export function registerJobsCommand(program: Command): void {
     .option('--state-dir <dir>', 'where job records are kept (default: $FORGE_STATE_DIR or ./forge-data/jobs)')
     .option('--json', 'print the records as JSON')
     .action(async (flags: Record<string, unknown>) => {
-      const records = await new JobStore(typeof flags.stateDir === 'string' ? flags.stateDir : undefined).list();
+      const { records, unreadable } = await new JobStore(typeof flags.stateDir === 'string' ? flags.stateDir : undefined).history();
+      // A stray or damaged file never hides the rest of the history: it is named (quoted, as names may hold anything).
+      for (const u of unreadable) process.stderr.write(`forge: skipped ${JSON.stringify(u.file)} in the state directory: ${u.reason}\n`);
       if (flags.json === true) {
         process.stdout.write(`${JSON.stringify(records.map(shown))}\n`);
         return;
@@ -31,7 +33,10 @@ export function registerJobsCommand(program: Command): void {
     });
 }
 
-/** A record as shown: the Postgres password redacted. */
+/**
+ * A record as shown: every URL's credentials and every secret redacted (redact-secrets.ts). The file itself keeps the
+ * URLs as given, so the job can be resumed; it is readable by its owner only.
+ */
 function shown(record: JobRecord): JobRecord {
-  return record.output.pgUrl ? { ...record, output: { ...record.output, pgUrl: redactPgUrl(record.output.pgUrl) } } : record;
+  return redactSecrets(record);
 }

@@ -19,7 +19,7 @@ export function registerPresetsCommand(program: Command): void {
       }
       const out = [
         'Presets (--preset)',
-        formatTable(['name', 'title', 'meters', 'days', 'interval', 'rows'], presets.map((p) => [p.name, p.title, n(p.meters), n(p.days), `${p.intervalMinutes} min`, n(p.rows)])),
+        formatTable(['name', 'title', 'meters', 'days', 'interval', 'rows', 'events (--events)'], presets.map((p) => [p.name, p.title, n(p.meters), n(p.days), `${p.intervalMinutes} min`, n(p.rows), p.events])),
         '',
         'Fleet presets (--fleet)',
         formatTable(['name', 'title', 'meters'], Object.values(FLEET_PRESETS).map((f) => [f.name, f.title, n(f.meters)])),

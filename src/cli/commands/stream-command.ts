@@ -3,9 +3,11 @@ import { prepareJob, resumedRecord, streamJobRecord, type StreamSettings } from 
 import { JobStore, updatedRecord, type JobRecord, type JobStats } from '../../jobs/job-store.js';
 import type { StreamStats } from '../../jobs/stream-job.js';
 import { ForgeError } from '../../util/forge-error.js';
+import { loadScenarioFleet } from '../../warehouse/fleet-file.js';
 import { addOutputFlags, outputFromFlags } from '../output-flags.js';
 import { formatRate } from '../progress-reporter.js';
 import { addScenarioFlags, scenarioFromFlags } from '../scenario-flags.js';
+import { INTERRUPTED_EXIT_CODE, stopOnSignals } from '../stop-on-signals.js';
 
 export function registerStreamCommand(program: Command): void {
   addOutputFlags(addScenarioFlags(program.command('stream').description('run a live meter fleet: readings delivered as a head end receives them')))
@@ -49,26 +51,24 @@ async function newJob(flags: Record<string, unknown>): Promise<PlannedJob> {
 }
 
 async function resumedJob(store: JobStore, jobId: string): Promise<PlannedJob> {
-  return { record: resumedRecord(await store.load(jobId), `forge stop ${jobId}`), resume: true };
+  return { record: resumedRecord(await store.load(jobId), `forge stop ${jobId}`, 'stream'), resume: true };
 }
 
 async function runJob(store: JobStore, job: PlannedJob, flags: Record<string, unknown>): Promise<void> {
   const { record: first } = job;
+  await loadScenarioFleet(first.scenario);
   const prepared = prepareJob(first, {
     onStatus: (event) => void process.stderr.write(`forge: sink ${event.sink} ${event.state}${event.error ? ` (${event.error}); retrying with backoff` : ''}\n`),
   });
   let record = first;
   await store.save(record);
-  const controller = new AbortController();
-  const stop = (): void => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  const stop = stopOnSignals();
   const printLive = process.stderr.isTTY ? (s: JobStats): void => void process.stderr.write(`\r${liveLine(s)}   `) : undefined;
   let saving = Promise.resolve();
   try {
     const summary = await prepared.run({
       resume: job.resume,
-      signal: controller.signal,
+      signal: stop.signal,
       onStats: (stats) => {
         printLive?.(stats);
         record = updatedRecord(record, stats);
@@ -82,13 +82,14 @@ async function runJob(store: JobStore, job: PlannedJob, flags: Record<string, un
     if (printLive) process.stderr.write('\n');
     const out = first.output.sink.includes('stdout') ? process.stderr : process.stdout;
     out.write(flags.json === true ? `${JSON.stringify({ jobId: first.jobId, status: summary.status, stats: summary.stats, sinks: summary.sinks })}\n` : summaryText(first.jobId, summary.status, summary.stats));
+    // A stream without --duration ends only this way, and still has not finished: --resume continues it.
+    if (summary.status === 'stopped') process.exitCode = INTERRUPTED_EXIT_CODE;
   } catch (error) {
     await saving;
     await store.save(updatedRecord(record, record.stats, 'failed', error instanceof Error ? error.message : String(error))).catch(() => undefined);
     throw error;
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
+    stop.release();
   }
 }
 

@@ -5,18 +5,19 @@ import { emittedMeters, scenarioEndUtcMs, scenarioStartUtcMs, type Scenario } fr
 import { shardText } from '../../scenario/shard.js';
 import { ForgeError } from '../../util/forge-error.js';
 import { jobVerifyPlan } from '../../verify/job-verify-plan.js';
-import { VERIFIABLE_SINKS, verifyTargets } from '../../verify/verify-targets.js';
+import { loadScenarioFleet } from '../../warehouse/fleet-file.js';
+import { flagOf } from '../../sinks/registry.js';
+import { VERIFIABLE_SETTINGS, VERIFIABLE_SINKS, VERIFIABLE_TEXT, verifyTargets } from '../../verify/verify-targets.js';
 import { verifySink, type VerifyReport, type VerifyTarget } from '../../verify/verify-sink.js';
 import { formatTable } from '../format-table.js';
 import { addScenarioFlags, scenarioFromFlags } from '../scenario-flags.js';
 
 /** Every scenario flag's key, from the shared definition (so a flag added there is refused with --job too). */
 const SCENARIO_FLAGS: readonly string[] = addScenarioFlags(new Command()).options.map((o) => o.attributeName());
-const WINDOW_AND_SINK_FLAGS = ['from', 'to', 'sink', 'out', 'pgUrl', 'pgTable'] as const;
+const WINDOW_AND_SINK_FLAGS: readonly string[] = ['from', 'to', 'sink', 'out', ...VERIFIABLE_SETTINGS.map((s) => s.key)];
 /** An instant with an explicit zone: a bare local time would depend on the machine's time zone. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
 
-const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 const n = (v: number): string => v.toLocaleString('en-US');
 
 interface Plan {
@@ -27,25 +28,29 @@ interface Plan {
 }
 
 export function registerVerifyCommand(program: Command): void {
-  addScenarioFlags(
+  const command = addScenarioFlags(
     program
       .command('verify')
-      .description('regenerate the expected readings and compare them with what a DuckDB or Postgres sink holds; exit 1 on any missing, duplicate or differing reading'),
-  )
+      .description('regenerate the expected readings and compare them with what a DuckDB or Postgres sink, or an exchange-format sink\'s files, hold; exit 1 on any missing, duplicate or differing reading'),
+  );
+  command
     .option('--job <id>', 'verify a recorded job: its scenario, the window it delivered completely and its duckdb/postgres sinks')
     .option('--state-dir <dir>', 'directory of job records, with --job (default: $FORGE_STATE_DIR or ./forge-data/jobs)')
     .option('--from <time>', 'first interval start checked, ISO 8601 with a zone, e.g. 2026-03-07T06:00:00Z (default: the scenario start)')
     .option('--to <time>', 'end of the window checked, exclusive, ISO 8601 with a zone (default: the scenario end)')
-    .option('--sink <names>', 'the sink to read back: duckdb (default), postgres, or duckdb,postgres')
-    .option('--out <path>', 'DuckDB file of the duckdb sink (default forge-data/forge.duckdb)')
-    .option('--pg-url <url>', 'Postgres connection URL (default: $FORGE_PG_URL, $DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres)')
-    .option('--pg-table <name>', 'table of the postgres sink, name or schema.name (default ami_readings)')
+    .option('--sink <names>', `the sinks to read back: ${VERIFIABLE_SINKS.join(', ')} (default duckdb), several separated by commas`)
+    .option('--out <path>', 'DuckDB file of the duckdb sink (default forge-data/forge.duckdb), or the directory of an exchange-format sink; several: --out SINK=PATH each');
+  // The settings of the sinks verify reads back, as generate and stream take them (their plugins').
+  for (const { key, option, sinks } of VERIFIABLE_SETTINGS) {
+    command.option(`${flagOf(key)} ${option.arg ?? ''}`.trim(), `${sinks.join(', ')}: ${option.help}${option.default !== undefined ? ` (default ${String(option.default)})` : ''}`);
+  }
+  command
     .option('--pipeline <file>', 'also (or only, with --job of a stage job) check the silver layer of a pipeline database (forge ingest --out)')
     .option('--json', 'print the reports as JSON')
     .action(async (flags: Record<string, unknown>) => {
       const found = typeof flags.job === 'string' ? await planFromJob(flags) : await planFromFlags(flags);
       const plan = typeof flags.pipeline === 'string' ? { ...found, targets: [...found.targets, { kind: 'pipeline' as const, path: flags.pipeline }] } : found;
-      if (plan.targets.length === 0) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', ['sink: nothing to verify: the job has no duckdb or postgres sink; add --pipeline <file> for a stage job']);
+      if (plan.targets.length === 0) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`sink: nothing to verify: the job has none of the ${VERIFIABLE_TEXT} sinks; add --pipeline <file> for a stage job`]);
       const reports: VerifyReport[] = [];
       for (const target of plan.targets) {
         reports.push(await verifySink({ scenario: plan.scenario, fromUtcMs: plan.fromUtcMs, toUtcMs: plan.toUtcMs, target }));
@@ -63,11 +68,13 @@ async function planFromJob(flags: Record<string, unknown>): Promise<Plan> {
   const conflicting = [...SCENARIO_FLAGS, ...WINDOW_AND_SINK_FLAGS].filter((k) => flags[k] !== undefined);
   if (conflicting.length > 0) {
     throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [
-      `job: --job takes the scenario, window and sinks from the job's record; drop ${conflicting.map(flagName).join(', ')}`,
+      `job: --job takes the scenario, window and sinks from the job's record; drop ${conflicting.map(flagOf).join(', ')}`,
     ]);
   }
   const store = typeof flags.stateDir === 'string' ? new JobStore(flags.stateDir) : new JobStore();
-  return jobVerifyPlan(await store.load(flags.job as string), { otherTargets: typeof flags.pipeline === 'string' });
+  const record = await store.load(flags.job as string);
+  await loadScenarioFleet(record.scenario);
+  return jobVerifyPlan(record, { otherTargets: typeof flags.pipeline === 'string' });
 }
 
 async function planFromFlags(flags: Record<string, unknown>): Promise<Plan> {
@@ -77,15 +84,10 @@ async function planFromFlags(flags: Record<string, unknown>): Promise<Plan> {
     // The default start moves with the calendar: data generated on another day was another range.
     process.stderr.write(`forge verify: no --start given, so the scenario is the ${scenario.days} days from ${scenario.start}; pass the --start the data was generated with, or use --job\n`);
   }
-  const output = parseOutputOptions({
-    ...(flags.sink !== undefined ? { sink: flags.sink } : {}),
-    ...(flags.out !== undefined ? { out: flags.out } : {}),
-    ...(flags.pgUrl !== undefined ? { pgUrl: flags.pgUrl } : {}),
-    ...(flags.pgTable !== undefined ? { pgTable: flags.pgTable } : {}),
-  });
+  const output = parseOutputOptions(Object.fromEntries(['sink', 'out', ...VERIFIABLE_SETTINGS.map((s) => s.key)].filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]])));
   const other = output.sink.filter((s) => !(VERIFIABLE_SINKS as readonly string[]).includes(s));
   if (other.length > 0) {
-    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`sink: verify reads back only the ${VERIFIABLE_SINKS.join(' and ')} sinks, not ${other.join(', ')}`]);
+    throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [`sink: verify reads back only the ${VERIFIABLE_TEXT} sinks, not ${other.join(', ')}`]);
   }
   return {
     scenario,
