@@ -99,13 +99,14 @@ describe.skipIf(!gate.run)(`kill -9 of jobs into NATS JetStream, resumed after t
     const work = join(dir, 'batch');
     await mkdir(work, { recursive: true });
     const stateDir = join(work, 'jobs');
-    const meters = 500;
+    // Large enough that the publisher (tens of thousands of messages a second) is still at work when the kill lands.
+    const meters = 2_000;
     const expected = meters * 96;
     const args = ['generate', '--meters', String(meters), '--days', '1', '--start', '2026-06-01', '--seed', '5', '--batch-size', '4000',
       '--sink', 'nats', '--nats-url', NATS_URL, '--state-dir', stateDir];
     const first = startForge(args, work, env);
-    // 0.3 to 3 s after the first message: in the first batch of 4,000 or several batches on.
-    const delay = Math.round(300 + random() * 2_700);
+    // 0.3 to 2 s after the first message: in the first batch of 4,000 or many batches on.
+    const delay = Math.round(300 + random() * 1_700);
     const subject = `${stream.subjectPrefix}.TEXAS_GULF_COAST`;
     // Publishing has begun: the stream holds some of the job's messages.
     const publishing = waitFor(async () => ((await jsm.streams.info(stream.streamName)).state.messages > 0 ? true : undefined));
