@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../src/jobs/job-store.js';
-import { parseOutputOptions } from '../../src/jobs/output-options.js';
+import { parseOutputOptions, PATH_SINKS } from '../../src/jobs/output-options.js';
 import { pathOf } from '../../src/jobs/output-paths.js';
 import { DEFAULT_DUCKDB_PATH } from '../../src/sinks/duckdb/duckdb-sink.js';
 import { rerunRequest } from '../../src/server/rerun-request.js';
@@ -81,7 +81,10 @@ describe('pathOf: the one reading of out', () => {
     expect(() => parseOutputOptions({ sink: ['duckdb', 'postgres'], out: { postgres: 'x' } })).toThrow(/out: unrecognized key|out.*postgres/i);
     expect(() => parseOutputOptions({ sink: ['duckdb'], out: { duckdb: '' } })).toThrow(/out/);
     expect(() => parseOutputOptions({ sink: ['duckdb'], out: 42 })).toThrow(/out/);
-    expect(() => parseOutputOptions({ sink: ['postgres'], out: 'x' })).toThrow(/--out names the path of a single sink that writes to one \(duckdb, parquet, csv or ndjson\); none of postgres does/);
+    // Every sink that writes to a path is named (duckdb, the file sinks, the exchange formats), from the registry.
+    const named = `${PATH_SINKS.slice(0, -1).join(', ')} or ${PATH_SINKS.at(-1)}`;
+    expect(() => parseOutputOptions({ sink: ['postgres'], out: 'x' })).toThrow(`--out names the path of a single sink that writes to one (${named}); none of postgres does`);
+    expect(PATH_SINKS).toEqual(expect.arrayContaining(['duckdb', 'parquet', 'csv', 'ndjson', 'greenbutton', 'nem12', 'cim', 'mdm-csv']));
   });
 
   it('rerun gives every path sink a fresh path beside its first, for old (string) and per-sink records', () => {
