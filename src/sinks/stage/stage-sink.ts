@@ -3,6 +3,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import { LABEL_SOURCE, type AnomalyLabel } from '../../generator/anomaly-labels.js';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
 import { FLAT_COLUMNS, recordOf, type FlatReading } from '../../generator/reading-records.js';
+import { RecordJson } from '../../generator/record-json.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
 import { shardLabel, type Shard } from '../../scenario/shard.js';
 import { openStageStore } from '../../stage/open-stage-store.js';
@@ -81,6 +82,8 @@ export class StageSink implements Sink {
   private fleet: Fleet | null = null;
   private shard: Shard | null = null;
   private area: ServiceAreaName | null = null;
+  /** Each reading's NDJSON line text (the nested record), built once the first batch comes. */
+  private json: RecordJson | null = null;
   /** What every run of this job and shard names its files by (stageWriterOwner), and this run's writer id. */
   private owner = '';
   private writer = '';
@@ -140,9 +143,9 @@ export class StageSink implements Sink {
       const area = this.area!;
       const lines: string[] = new Array<string>(batch.length);
       let bytes = 0;
+      const json = this.format === 'csv' ? null : (this.json ??= new RecordJson(fleet, area, 'nested'));
       for (let row = 0; row < batch.length; row++) {
-        const record = recordOf(batch, row, fleet, area, this.format === 'csv' ? 'flat' : 'nested');
-        const line = this.format === 'csv' ? csvLine(record as FlatReading) : `${JSON.stringify(record)}\n`;
+        const line = json ? `${json.of(batch, row)}\n` : csvLine(recordOf(batch, row, fleet, area, 'flat') as FlatReading);
         lines[row] = line;
         bytes += line.length;
       }
@@ -194,7 +197,6 @@ export class StageSink implements Sink {
     return checkpoint;
   }
 
-  /** Closes the open file when it is due by age (a stream flushes after every batch: files still roll by size and time). */
   /**
    * Lands a date's label windows as one NDJSON file under raw/labels (label-keys.ts: beside the readings, for the
    * pipeline to load into its anomaly_labels table), gzip as the readings are. A resumed run's file for a batch
@@ -235,6 +237,7 @@ export class StageSink implements Sink {
     this.outputs.push(key);
   }
 
+  /** Closes the open file when it is due by age (a stream flushes after every batch: files still roll by size and time). */
   async flush(): Promise<void> {
     this.state.assertOpen('flush');
     if (this.current && Date.now() - this.current.openedAt >= this.rollMs) await this.roll();
