@@ -8,10 +8,11 @@ import { FAULT_SEED, forge, jobRecords, killAfter, seededRandom, startForge, ver
 /**
  * The exchange-format sinks killed outright mid-job (SIGKILL at seeded points of the job's checkpoint), then
  * `forge generate --resume`: verify finds every reading exactly once in both formats' files, and no temporary is
- * left. Two blocks of meters a local date, seven dates: 14 batches to be killed among.
+ * left. Two blocks of meters a local date, 17 dates: 34 batches to be killed among. Large enough (a job record is
+ * saved about once a second) that the job is still writing when a kill lands after the record shows the checkpoint.
  */
-const SCENARIO = ['--meters', '200', '--days', '6', '--start', '2026-03-05', '--area', 'TEXAS_GULF_COAST', '--pv-share', '0.3', '--seed', '4', '--batch-size', '9600'];
-const UNITS = 14;
+const SCENARIO = ['--meters', '600', '--days', '16', '--start', '2026-03-05', '--area', 'TEXAS_GULF_COAST', '--pv-share', '0.3', '--seed', '4', '--batch-size', '28800'];
+const UNITS = 34;
 
 let dir: string;
 let killedMidJob = 0;
@@ -59,6 +60,7 @@ describe('mdm-csv and greenbutton after kill -9 and --resume', () => {
     }, 300_000);
   }
   it('killed at least one of them mid-job (not after it had finished)', () => {
+    console.info(`format kill-resume: ${killedMidJob} of 2 killed mid-job`);
     expect(killedMidJob).toBeGreaterThan(0);
   });
 });
