@@ -144,8 +144,8 @@ export function resumedRecord(previous: JobRecord, stopHint: string, kind?: JobR
 }
 
 /** Builds (never opens) the output's sinks: a bad sink setting is refused before a record or a worker exists. */
-export function checkSinks(output: OutputOptions): void {
-  createSinks(output);
+export async function checkSinks(output: OutputOptions): Promise<void> {
+  await createSinks(output);
 }
 
 export interface JobRunHooks {
@@ -176,14 +176,14 @@ export interface PreparedJob {
 const STATS_EVERY_MS = 1_000;
 
 /** Resolves everything a record's job needs (this throws on bad settings before anything is written). */
-export function prepareJob(record: JobRecord, hooks: JobRunHooks = {}): PreparedJob {
+export async function prepareJob(record: JobRecord, hooks: JobRunHooks = {}): Promise<PreparedJob> {
   const scenario = resolveScenario(record.scenario);
   const health = new SinkHealth();
   const onStatus = (event: SinkStatusEvent): void => {
     health.update(event);
     hooks.onStatus?.(event);
   };
-  const sinks = createSinks(record.output, { onStatus });
+  const sinks = await createSinks(record.output, { onStatus });
   if (record.kind === 'batch') return { run: (options = {}) => runBatch(record, scenario, sinks, options) };
   const stream = record.stream!;
   const fromUtcMs = Date.parse(stream.fromUtc);
@@ -217,7 +217,7 @@ export function prepareJob(record: JobRecord, hooks: JobRunHooks = {}): Prepared
 /** Runs a job from its record (prepareJob, then run): what the server's job worker does. */
 export async function runJobRecord(record: JobRecord, options: JobRunOptions & JobRunHooks = {}): Promise<JobRunResult> {
   await loadScenarioFleet(record.scenario);
-  return prepareJob(record, options).run(options);
+  return (await prepareJob(record, options)).run(options);
 }
 
 async function runBatch(record: JobRecord, _scenario: Scenario, sinks: Sink[], options: JobRunOptions): Promise<JobRunResult> {

@@ -18,13 +18,14 @@ export interface SinkHooks {
 
 /**
  * Builds (never opens) the output's sinks, each by its plugin (sinks/registry.ts) from the output's settings; bad
- * settings throw here. Paths come from pathOf only (out's entry for the sink, else its default): output-paths.ts.
+ * settings reject here. Paths come from pathOf only (out's entry for the sink, else its default): output-paths.ts.
+ * Each plugin loads its sink's implementation (and client library) only now, for the sinks the output names.
  */
-export function createSinks(options: OutputOptions, hooks: SinkHooks = {}, env: NodeJS.ProcessEnv = process.env): Sink[] {
-  return options.sink.map((name) => {
+export async function createSinks(options: OutputOptions, hooks: SinkHooks = {}, env: NodeJS.ProcessEnv = process.env): Promise<Sink[]> {
+  const sinks = options.sink.map((name) => {
     const plugin = sinkPlugin(name);
     // Each plugin reads only its own keys of the settings; the registry keeps one meaning per key.
-    const create = plugin.create as (values: OptionValues<SinkOptionShape>, context: Parameters<typeof plugin.create>[1]) => Sink;
+    const create = plugin.create as (values: OptionValues<SinkOptionShape>, context: Parameters<typeof plugin.create>[1]) => Promise<Sink>;
     return create(options as OptionValues<SinkOptionShape>, {
       path: pathOf(options, name),
       shape: options.shape,
@@ -33,6 +34,7 @@ export function createSinks(options: OutputOptions, hooks: SinkHooks = {}, env: 
       env,
     });
   });
+  return Promise.all(sinks);
 }
 
 /** The sink's onStatus option, reporting to the hooks under the sink's name. */

@@ -63,7 +63,7 @@ export class JobManager {
 
   /** Validates the request, records the job as running and starts its worker; resolves with the first record. */
   async start(body: unknown): Promise<JobRecord> {
-    const record = planJobRequest(await withServerFleetFileInBody(body, this.dataDir), this.dataDir);
+    const record = await planJobRequest(await withServerFleetFileInBody(body, this.dataDir), this.dataDir);
     await this.store.save(record);
     await this.launch(record, false);
     return shown(record);
@@ -77,7 +77,7 @@ export class JobManager {
   async resume(jobId: string): Promise<JobRecord> {
     if (this.running.has(jobId)) throw new ForgeError('FORGE_ERR_JOB_STATE', [jobId, `is running in this server; stop it first with POST /api/jobs/${jobId}/stop`]);
     const record = resumedRecord(this.ending.get(jobId) ?? (await this.store.load(jobId)), `POST /api/jobs/${jobId}/stop`);
-    checkSinks(record.output);
+    await checkSinks(record.output);
     // A record from another process (a CLI job in the same state directory) may name paths outside the data directory.
     confineRecordedOutput(record.output, this.dataDir);
     if (typeof record.scenario.fleetFile === 'string') confinedReadPath(record.scenario.fleetFile, 'scenario.fleetFile', this.dataDir);

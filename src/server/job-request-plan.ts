@@ -13,7 +13,7 @@ import { confineOutputPaths, withDataDirDefaults } from './output-policy.js';
  * Bad input throws FORGE_ERR_INVALID_CONFIG (or the sink's own code) naming the field, before a record or a worker
  * exists; nothing is written.
  */
-export function planJobRequest(body: unknown, dataDir: string): JobRecord {
+export async function planJobRequest(body: unknown, dataDir: string): Promise<JobRecord> {
   const parsed = jobRequestSchema.safeParse(body ?? {});
   if (!parsed.success) throw new ForgeError('FORGE_ERR_INVALID_CONFIG', [formatIssues(parsed.error.issues as never)]);
   const request = parsed.data;
@@ -32,7 +32,7 @@ export function planJobRequest(body: unknown, dataDir: string): JobRecord {
     record = streamJobRecord(base, output, request.stream ?? {}, { sink: 'output.sink', batchRows: 'stream.batchRows' });
   }
   // The worker builds its own sinks; built here too (never opened) so a bad sink setting is a 400, not a failed job.
-  checkSinks(output);
+  await checkSinks(output);
   return record;
 }
 

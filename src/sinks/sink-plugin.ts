@@ -33,8 +33,12 @@ export interface SinkPlugin<N extends string = string, O extends SinkOptionShape
     readonly settings: readonly (keyof O & string)[];
     readonly target: (values: OptionValues<O>, context: ReadBackContext) => ReadBackTarget;
   };
-  /** Builds the sink (never opens it): bad settings throw here, before a job record or a worker exists. */
-  readonly create: (values: OptionValues<O>, context: SinkBuildContext) => Sink;
+  /**
+   * Builds the sink (never opens it): bad settings reject here, before a job record or a worker exists. A plugin loads
+   * its implementation here (`await import(...)`), so a command that builds no sink never loads a sink's client
+   * library (what keeps `forge --help` and every command's start fast).
+   */
+  readonly create: (values: OptionValues<O>, context: SinkBuildContext) => Promise<Sink>;
 }
 
 /** One setting of a sink. */

@@ -13,7 +13,6 @@ import { isServiceAreaName, resolveServiceAreaName } from '../scenario/service-a
 import { errorText } from '../util/error-text.js';
 import { ForgeError } from '../util/forge-error.js';
 import { quoteLiteral } from './sql-quote.js';
-import { Warehouse } from './warehouse.js';
 
 /**
  * The fleet file: one Parquet row per meter, the utility's ids and topology complete, what it knows of each customer
@@ -29,6 +28,8 @@ const NAMES = ['meter_id', 'service_area', 'segment', 'transformer_id', 'feeder_
 /** Writes the fleet file (to a temporary name first, so a failed write leaves no half file). Returns its SHA-256. */
 export async function writeFleetFile(path: string, fleet: ImportedFleet): Promise<string> {
   const inv = fleet.inventory;
+  // DuckDB loads only for a fleet file: a job without one (and every command's start) never pays for it.
+  const { Warehouse } = await import('./warehouse.js');
   const warehouse = await Warehouse.open(':memory:');
   const partial = `${path}.partial`;
   try {
@@ -93,6 +94,8 @@ export async function loadFleetFile(path: string, expectedSha256?: string): Prom
   if (expectedSha256 !== undefined && sha256 !== expectedSha256) {
     throw new ForgeError('FORGE_ERR_FLEET_FILE', [path, `it changed since the scenario was made (SHA-256 ${sha256.slice(0, 12)}..., the scenario's ${expectedSha256.slice(0, 12)}...): the same readings need the same file`]);
   }
+  // DuckDB loads only for a fleet file: a job without one (and every command's start) never pays for it.
+  const { Warehouse } = await import('./warehouse.js');
   const warehouse = await Warehouse.open(':memory:');
   try {
     const ids: string[] = [];

@@ -86,14 +86,14 @@ describe('calibration profile: validation', () => {
 describe('calibration profile: in an API job body', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'forge-profile-api-'));
 
-  it('a job body carries the profile inline into the job record', () => {
-    const record = planJobRequest({ kind: 'batch', scenario: { meters: 2, days: 1, start: '2026-06-01', profile: profileOf() } }, dataDir);
+  it('a job body carries the profile inline into the job record', async () => {
+    const record = await planJobRequest({ kind: 'batch', scenario: { meters: 2, days: 1, start: '2026-06-01', profile: profileOf() } }, dataDir);
     expect(record.scenario.profile).toEqual(profileOf());
   });
 
-  it('a bad profile in a job body is refused naming scenario.profile and the field', () => {
+  it('a bad profile in a job body is refused naming scenario.profile and the field', async () => {
     const bad = profileOf(residentialCalibration({ noiseSigma: -0.1 }));
-    expect(() => planJobRequest({ kind: 'batch', scenario: { meters: 2, days: 1, start: '2026-06-01', profile: bad } }, dataDir)).toThrow(
+    await expect(planJobRequest({ kind: 'batch', scenario: { meters: 2, days: 1, start: '2026-06-01', profile: bad } }, dataDir)).rejects.toThrow(
       /profile\.segments\.RESIDENTIAL\.noiseSigma/,
     );
   });

@@ -10,9 +10,9 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 const batch = (body: Record<string, unknown> = {}): Record<string, unknown> => ({ kind: 'batch', scenario: { meters: 2, days: 1, start: '2026-06-01' }, ...body });
 
-function refusal(body: unknown): ForgeError {
+async function refusal(body: unknown): Promise<ForgeError> {
   try {
-    planJobRequest(body, dataDir);
+    await planJobRequest(body, dataDir);
   } catch (e) {
     return e as ForgeError;
   }
@@ -20,15 +20,15 @@ function refusal(body: unknown): ForgeError {
 }
 
 describe('planJobRequest (a POST /api/jobs body -> the job\'s first record)', () => {
-  it('plans a batch job with its output defaults inside the data directory, writing nothing', () => {
-    const record = planJobRequest(batch(), dataDir);
+  it('plans a batch job with its output defaults inside the data directory, writing nothing', async () => {
+    const record = await planJobRequest(batch(), dataDir);
     expect(record).toMatchObject({ kind: 'batch', status: 'running', scenario: { meters: 2, days: 1, start: '2026-06-01' }, stream: null });
     expect(record.output).toMatchObject({ sink: ['duckdb'], out: join(dataDir, 'forge.duckdb') });
     expect(readdirSync(dataDir)).toEqual([]);
   });
 
-  it('plans a stream job with its window, speed and emission rates', () => {
-    const record = planJobRequest({ kind: 'stream', scenario: { meters: 2 }, output: { out: 'live.duckdb' }, stream: { from: '2026-06-01T00:00:00Z', duration: '1h', speed: 'max', duplicateRate: '0.01' } }, dataDir);
+  it('plans a stream job with its window, speed and emission rates', async () => {
+    const record = await planJobRequest({ kind: 'stream', scenario: { meters: 2 }, output: { out: 'live.duckdb' }, stream: { from: '2026-06-01T00:00:00Z', duration: '1h', speed: 'max', duplicateRate: '0.01' } }, dataDir);
     expect(record.kind).toBe('stream');
     expect(record.stream).toMatchObject({ fromUtc: '2026-06-01T00:00:00.000Z', toUtc: '2026-06-01T01:00:00.000Z', speed: null });
     expect(record.emission).toMatchObject({ duplicateRate: 0.01 });
@@ -46,8 +46,8 @@ describe('planJobRequest (a POST /api/jobs body -> the job\'s first record)', ()
     ['a shard without an explicit start', { kind: 'batch', scenario: { meters: 4, shard: '0/2' } }, /scenario\.start: a sharded job needs an explicit start/],
     ['a sink that cannot take a stream', { kind: 'stream', scenario: { meters: 2 }, output: { sink: ['parquet'] } }, /output\.sink: parquet cannot take a stream/],
     ['a stream batch size out of range', { kind: 'stream', scenario: { meters: 2 }, stream: { batchRows: 0 } }, /stream\.batchRows/],
-  ])('refuses %s with FORGE_ERR_INVALID_CONFIG naming the field', (_what, body, message) => {
-    const error = refusal(body);
+  ])('refuses %s with FORGE_ERR_INVALID_CONFIG naming the field', async (_what, body, message) => {
+    const error = await refusal(body);
     expect(error).toBeInstanceOf(ForgeError);
     expect(error.code).toBe('FORGE_ERR_INVALID_CONFIG');
     expect(error.message).toMatch(message);

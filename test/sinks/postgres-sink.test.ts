@@ -54,7 +54,7 @@ describe('Postgres sink options (no server needed)', () => {
     expect(() => new PostgresSink({ url: 'mysql://x@127.0.0.1/db' })).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_CONFIG' }));
   });
 
-  it('validates --pg-url and --pg-table at the boundary, only with the postgres sink', () => {
+  it('validates --pg-url and --pg-table at the boundary, only with the postgres sink', async () => {
     expect(parseOutputOptions({ sink: 'postgres', pgUrl: 'postgres://u@h/db', pgTable: 's.t' })).toMatchObject({ sink: ['postgres'], pgTable: 's.t' });
     expect(() => parseOutputOptions({ sink: 'postgres', pgTable: 'Bad' })).toThrow(/pgTable: Invalid identifier "Bad"/);
     expect(() => parseOutputOptions({ sink: 'postgres', pgUrl: 'http://h/db' })).toThrow(/pgUrl: expected a postgres:\/\//);
@@ -62,7 +62,7 @@ describe('Postgres sink options (no server needed)', () => {
     expect(() => parseOutputOptions({ sink: 'duckdb', pgUrl: 'postgres://u@h/db' })).toThrow(/pgUrl: --pg-url applies to the postgres sink only/);
     // postgres writes to no path, so --out still names the one duckdb file in a dual write.
     expect(parseOutputOptions({ sink: 'duckdb,postgres', out: 'x.duckdb' }).sink).toEqual(['duckdb', 'postgres']);
-    const [sink] = createSinks(parseOutputOptions({ sink: 'postgres', pgUrl: 'postgres://u@h/db', pgTable: 't' }));
+    const [sink] = await createSinks(parseOutputOptions({ sink: 'postgres', pgUrl: 'postgres://u@h/db', pgTable: 't' }));
     expect(sink).toBeInstanceOf(PostgresSink);
   });
 

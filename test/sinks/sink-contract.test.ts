@@ -296,7 +296,7 @@ describe.skipIf(!redisGate.run)(`Redis${redisGate.note}`, () => {
         await client.close();
       };
       // Built as a job builds it: through the registry (the sink was added as a plugin: src/sinks/redis/redis-plugin.ts).
-      const [sink] = createSinks(parseOutputOptions({ sink: 'redis', redisUrl: REDIS_URL, redisStream: stream, redisMaxlen: 0 }));
+      const [sink] = await createSinks(parseOutputOptions({ sink: 'redis', redisUrl: REDIS_URL, redisStream: stream, redisMaxlen: 0 }));
       expect(sink).toBeInstanceOf(RedisStreamSink);
       return { sink: sink!, read, readableWhileOpen: true, cleanup };
     },

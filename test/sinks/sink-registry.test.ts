@@ -143,11 +143,11 @@ describe('the sink registry', () => {
     }
   });
 
-  it('builds every sink from its settings (never opening it), each named as its plugin', () => {
+  it('builds every sink from its settings (never opening it), each named as its plugin', async () => {
     const env = { SNOWFLAKE_ACCOUNT: 'acct', SNOWFLAKE_USER: 'LOADER', SNOWFLAKE_OAUTH_TOKEN: 'tok-secret-1234' };
     for (const plugin of SINK_PLUGINS) {
       const needs = Object.fromEntries((plugin.required ?? []).map((k) => [k, validValue(k, SINK_SETTINGS.find((s) => s.key === k)!.option)]));
-      const [sink] = createSinks(parseOutputOptions({ sink: [plugin.name], ...needs }), {}, env);
+      const [sink] = await createSinks(parseOutputOptions({ sink: [plugin.name], ...needs }), {}, env);
       expect(sink!.name.startsWith(plugin.name === 'snowflake' ? 'snowflake' : plugin.name), plugin.name).toBe(true);
     }
   });

@@ -9,6 +9,7 @@ import { isSegment } from '../../scenario/enums.js';
 import { resolveServiceAreaName, type ServiceAreaName } from '../../scenario/service-areas.js';
 import { copyPostgresReadings } from '../../sinks/postgres/postgres-readings.js';
 import { ForgeError } from '../../util/forge-error.js';
+import { commandSummary } from '../command-list.js';
 
 const TEMPERATURE_SOURCE = {
   readings: "fitted against the readings' temperature_c",
@@ -34,7 +35,7 @@ interface CalibrateFlags {
 export function registerCalibrateCommand(program: Command): void {
   program
     .command('calibrate')
-    .description('fit the load model to a sample of real interval readings and write a calibration profile (use it with --profile)')
+    .description(commandSummary('calibrate'))
     .option('--readings <file>', 'readings: a CSV, Parquet or NDJSON file, or a DuckDB database file with --table (one row per meter and interval: meter id, interval start as local time, kWh; 15, 30 or 60 minutes)')
     .option('--table <name>', 'the table of readings: in the DuckDB file given with --readings, or in Postgres with --pg-url')
     .option('--pg-url <url>', 'read the readings from a Postgres table (--table) instead of a file, e.g. postgres://user@host:5432/db')

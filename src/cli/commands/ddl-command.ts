@@ -5,12 +5,13 @@ import { snowflakeDdl } from '../../ddl/snowflake-ddl.js';
 import { DDL_TARGETS, type DdlTarget } from '../../ddl/sql-identifier.js';
 import { parseDuration } from '../../stream/stream-window.js';
 import { ForgeError } from '../../util/forge-error.js';
+import { commandSummary } from '../command-list.js';
 
 /** `forge ddl --target snowflake|postgres|duckdb`: prints the medallion model's SQL for the target. */
 export function registerDdlCommand(program: Command): void {
   program
     .command('ddl')
-    .description('print the SQL of the medallion model (readings, bronze, silver, gold) for Snowflake, Postgres or DuckDB')
+    .description(commandSummary('ddl'))
     .option('--target <target>', 'snowflake, postgres or duckdb', 'snowflake')
     .option('--database <name>', 'Snowflake database (default FORGE)')
     .option('--schema <name>', 'schema (default AMI)')

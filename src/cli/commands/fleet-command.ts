@@ -10,6 +10,7 @@ import { writeFleetFile } from '../../warehouse/fleet-file.js';
 import { readInventory } from '../../warehouse/inventory-source.js';
 import { formatTable } from '../format-table.js';
 import { readConfigFile } from '../scenario-flags.js';
+import { commandSummary } from '../command-list.js';
 
 interface ImportFlags {
   out?: string;
@@ -27,7 +28,7 @@ interface ImportFlags {
 const n = (v: number): string => v.toLocaleString('en-US');
 
 export function registerFleetCommand(program: Command): void {
-  const fleet = program.command('fleet').description("your own fleet: import a utility's meter inventory into a fleet file (--fleet-file)");
+  const fleet = program.command('fleet').description(commandSummary('fleet'));
   fleet
     .command('import [source]')
     .description('read a meter inventory (CSV, Parquet, NDJSON, a DuckDB table, or a Postgres table with --pg-url) and write a fleet file (Parquet) with an import report')

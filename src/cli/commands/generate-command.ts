@@ -12,6 +12,7 @@ import { formatRate, progressReporter } from '../progress-reporter.js';
 import { addOutputFlags, outputFromFlags } from '../output-flags.js';
 import { addScenarioFlags, scenarioFromFlags } from '../scenario-flags.js';
 import { INTERRUPTED_EXIT_CODE, stopOnSignals } from '../stop-on-signals.js';
+import { commandSummary } from '../command-list.js';
 
 /** How often a running batch job's record (with its checkpoint) is saved. */
 const SAVE_EVERY_MS = 1_000;
@@ -25,7 +26,7 @@ const JOB_FLAGS: readonly string[] = [
 const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
 export function registerGenerateCommand(program: Command): void {
-  addOutputFlags(addScenarioFlags(program.command('generate').description('generate a batch of readings into one or more sinks')))
+  addOutputFlags(addScenarioFlags(program.command('generate').description(commandSummary('generate'))))
     .option('--workers <n>', 'generation worker threads (default: cores - 1, leaving one to the sinks; 0 = the main thread, the default below 1M rows)')
     .option('--batch-size <rows>', 'rows per generated batch (output is identical whatever the size)')
     .option('--resume <job>', 'complete an interrupted, stopped or failed batch job: exactly its scenario, nothing twice in a sink that keeps a checkpoint')
@@ -40,7 +41,7 @@ export function registerGenerateCommand(program: Command): void {
       const run = batchRunOptions(first, resume);
       const { scenario } = run;
       const output = first.output;
-      const sinks = createSinks(output);
+      const sinks = await createSinks(output);
       // With the stdout sink the readings own stdout; the summary goes to stderr.
       const summaryStream = output.sink.includes('stdout') ? process.stderr : process.stdout;
       const progress = progressReporter();

@@ -15,6 +15,7 @@ import { errorText } from '../../util/error-text.js';
 import { ForgeError } from '../../util/forge-error.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 import { INTERRUPTED_EXIT_CODE, stopOnSignals } from '../stop-on-signals.js';
+import { commandSummary } from '../command-list.js';
 
 export const DEFAULT_PIPELINE_PATH = './forge-data/pipeline.duckdb';
 
@@ -50,7 +51,7 @@ export function stageStoreFromFlags(flags: { stage?: string; s3Endpoint?: string
 export function registerIngestCommand(program: Command): void {
   program
     .command('ingest')
-    .description('load a stage\'s new raw files into bronze (exactly once), then refresh silver and gold in a DuckDB pipeline database; --watch keeps doing it')
+    .description(commandSummary('ingest'))
     .option('--stage <location>', 'the stage: file:///dir, a directory, or s3://bucket/prefix')
     .option('--out <path>', 'the pipeline database (DuckDB file, created if absent)', DEFAULT_PIPELINE_PATH)
     .option('--watch', 'keep polling the stage (a pass every quarter of --lag) until Ctrl-C or SIGTERM')

@@ -2,12 +2,13 @@ import type { Command } from 'commander';
 import { JobStore, type JobRecord } from '../../jobs/job-store.js';
 import { redactSecrets } from '../../util/redact-secrets.js';
 import { formatTable } from '../format-table.js';
+import { commandSummary } from '../command-list.js';
 
 /** `forge jobs [show <id>]`: the job history kept in the state directory. */
 export function registerJobsCommand(program: Command): void {
   const jobs = program
     .command('jobs')
-    .description('list jobs (newest first) with their status and counts')
+    .description(commandSummary('jobs'))
     .option('--state-dir <dir>', 'where job records are kept (default: $FORGE_STATE_DIR or ./forge-data/jobs)')
     .option('--json', 'print the records as JSON')
     .action(async (flags: Record<string, unknown>) => {

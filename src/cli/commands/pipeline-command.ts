@@ -5,6 +5,7 @@ import { readStatusFile, statusFilePath } from '../../pipeline/status-file.js';
 import type { StageStore } from '../../stage/stage-store.js';
 import { isForgeError } from '../../util/forge-error.js';
 import { DEFAULT_PIPELINE_PATH, stageStoreFromFlags } from './ingest-command.js';
+import { commandSummary } from '../command-list.js';
 
 interface StatusFlags {
   out: string;
@@ -17,7 +18,7 @@ interface StatusFlags {
 const n = (v: number | null): string => (v === null ? '-' : v.toLocaleString('en-US'));
 
 export function registerPipelineCommand(program: Command): void {
-  const pipeline = program.command('pipeline').description('the stage -> bronze -> silver -> gold pipeline of forge ingest');
+  const pipeline = program.command('pipeline').description(commandSummary('pipeline'));
   pipeline
     .command('status')
     .description('files landed, loaded and quarantined, rows in bronze, silver and gold, the current lag and the last refresh')

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { FLEET_PRESETS, PRESETS } from '../../scenario/presets.js';
 import { SERVICE_AREAS } from '../../scenario/service-areas.js';
 import { formatTable } from '../format-table.js';
+import { commandSummary } from '../command-list.js';
 
 const n = (v: number): string => v.toLocaleString('en-US');
 const pct = (v: number): string => `${Math.round(v * 100)}`;
@@ -9,7 +10,7 @@ const pct = (v: number): string => `${Math.round(v * 100)}`;
 export function registerPresetsCommand(program: Command): void {
   program
     .command('presets')
-    .description('list job presets, fleet presets and service areas')
+    .description(commandSummary('presets'))
     .option('--json', 'print as JSON')
     .action((flags: { json?: boolean }) => {
       const presets = Object.values(PRESETS).map((p) => ({ ...p, rows: p.meters * p.days * (1440 / p.intervalMinutes) }));

@@ -5,6 +5,7 @@ import { SHAPES } from '../../generator/reading-records.js';
 import { ForgeError } from '../../util/forge-error.js';
 import { formatIssues } from '../../util/format-zod-error.js';
 import { addScenarioFlags, scenarioFromFlags } from '../scenario-flags.js';
+import { commandSummary } from '../command-list.js';
 
 const previewSchema = z.strictObject({
   n: z.preprocess((v) => (typeof v === 'string' ? Number(v) : v), z.int().min(1).max(10_000)),
@@ -12,7 +13,7 @@ const previewSchema = z.strictObject({
 });
 
 export function registerPreviewCommand(program: Command): void {
-  addScenarioFlags(program.command('preview').description('print sample readings of a scenario as JSON (one per line)'))
+  addScenarioFlags(program.command('preview').description(commandSummary('preview')))
     .option('-n, --n <count>', 'number of readings', '5')
     .option('--shape <shape>', 'flat or nested (AMI head-end message)', 'flat')
     .action(async (flags: Record<string, unknown>) => {

@@ -10,13 +10,14 @@ import { exploreOutput } from '../../validate/explore-queries.js';
 import { exploreReportHtml } from '../../validate/explore-report.js';
 import { reliabilityReport, type ReliabilityReport } from '../../validate/reliability-report.js';
 import type { ReliabilityIndices } from '../../validate/reliability-indices.js';
+import { commandSummary } from '../command-list.js';
 
 /**
  * `forge report html`: the Explore charts of a DuckDB output or pipeline database as one self-contained HTML file;
  * `forge report reliability`: IEEE 1366 indices of a DuckDB output, with and without major event days.
  */
 export function registerReportCommand(program: Command): void {
-  const report = program.command('report').description('reports computed from an output');
+  const report = program.command('report').description(commandSummary('report'));
   report
     .command('reliability')
     .description('SAIFI, SAIDI and CAIDI (IEEE 1366) from the outage flags of a DuckDB output, with and without major event days')

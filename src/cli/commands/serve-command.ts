@@ -3,6 +3,7 @@ import { buildServer } from '../../server/build-server.js';
 import { parseDuration } from '../../stream/stream-window.js';
 import { stageStoreFromFlags } from './ingest-command.js';
 import { ForgeError } from '../../util/forge-error.js';
+import { commandSummary } from '../command-list.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost', '[::1]']);
 
@@ -21,7 +22,7 @@ export function checkServeHost(host: string, token: string | undefined): void {
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('serve the HTTP API (jobs, presets, health, metrics; OpenAPI docs at /docs)')
+    .description(commandSummary('serve'))
     .option('--host <host>', 'address to listen on; other than loopback needs FORGE_API_TOKEN', '127.0.0.1')
     .option('--port <port>', 'port to listen on', '8080')
     .option('--state-dir <dir>', 'where job records are kept (default: $FORGE_STATE_DIR or ./forge-data/jobs)')

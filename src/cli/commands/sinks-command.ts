@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { sinkCatalog, type SinkDescription } from '../../sinks/sink-catalog.js';
+import { commandSummary } from '../command-list.js';
 
 /** `forge sinks`: every sink the registry has, what it writes, whether it streams, its settings. */
 export function registerSinksCommand(program: Command): void {
   program
     .command('sinks')
-    .description('list the sinks: what each writes, whether it takes streams, its flags')
+    .description(commandSummary('sinks'))
     .option('--json', 'print the catalogue as JSON (as GET /api/sinks)')
     .action((flags: { json?: boolean }) => {
       const catalog = sinkCatalog();

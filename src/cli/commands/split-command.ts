@@ -2,11 +2,12 @@ import type { Command } from 'commander';
 import { DEFAULT_DUCKDB_PATH } from '../../sinks/duckdb/duckdb-sink.js';
 import { ForgeError } from '../../util/forge-error.js';
 import { parseRatios, splitDataset, SPLIT_BY, type SplitBy } from '../../warehouse/dataset-split.js';
+import { commandSummary } from '../command-list.js';
 
 export function registerSplitCommand(program: Command): void {
   program
     .command('split')
-    .description('write train/validation/test Parquet sets from a job\'s output, by meter or by time, without leakage; labels follow their readings')
+    .description(commandSummary('split'))
     .option('--out <path>', 'the output to split: a DuckDB file (duckdb sink) or a Parquet directory (parquet sink)', DEFAULT_DUCKDB_PATH)
     .option('--by <how>', 'meter (each meter in one split) or time (consecutive, non-overlapping ranges, train first)', 'meter')
     .option('--ratios <train,validation,test>', 'shares of the three splits, summing to 1', '0.7,0.15,0.15')

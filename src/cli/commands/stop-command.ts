@@ -3,12 +3,13 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { JobStore } from '../../jobs/job-store.js';
 import { ForgeError } from '../../util/forge-error.js';
+import { commandSummary } from '../command-list.js';
 
 /** `forge stop <job>`: asks a running job's process to stop (SIGTERM: flush, close, record), then waits for it. */
 export function registerStopCommand(program: Command): void {
   program
     .command('stop <job>')
-    .description('stop a running job: it flushes and closes its sinks and records its final counts')
+    .description(commandSummary('stop'))
     .option('--state-dir <dir>', 'where job records are kept (default: $FORGE_STATE_DIR or ./forge-data/jobs)')
     .option('--timeout <seconds>', 'how long to wait for the job to finish', '60')
     .action(async (jobId: string, flags: Record<string, unknown>) => {

@@ -8,9 +8,10 @@ import { addOutputFlags, outputFromFlags } from '../output-flags.js';
 import { formatRate } from '../progress-reporter.js';
 import { addScenarioFlags, scenarioFromFlags } from '../scenario-flags.js';
 import { INTERRUPTED_EXIT_CODE, stopOnSignals } from '../stop-on-signals.js';
+import { commandSummary } from '../command-list.js';
 
 export function registerStreamCommand(program: Command): void {
-  addOutputFlags(addScenarioFlags(program.command('stream').description('run a live meter fleet: readings delivered as a head end receives them')))
+  addOutputFlags(addScenarioFlags(program.command('stream').description(commandSummary('stream'))))
     .option('--from <time>', 'first interval, ISO 8601 (e.g. 2026-11-29T14:00:00Z) or now (default: now, one interval back)')
     .option('--duration <d>', 'simulated time to stream, e.g. 90m, 6h, 2d (default: until stopped, at most 366 days)')
     .option('--speed <n|max>', 'simulated seconds per second: 1 = real time (default), 3600 = an hour a second, max = as fast as the sinks go')
@@ -57,7 +58,7 @@ async function resumedJob(store: JobStore, jobId: string): Promise<PlannedJob> {
 async function runJob(store: JobStore, job: PlannedJob, flags: Record<string, unknown>): Promise<void> {
   const { record: first } = job;
   await loadScenarioFleet(first.scenario);
-  const prepared = prepareJob(first, {
+  const prepared = await prepareJob(first, {
     onStatus: (event) => void process.stderr.write(`forge: sink ${event.sink} ${event.state}${event.error ? ` (${event.error}); retrying with backoff` : ''}\n`),
   });
   let record = first;

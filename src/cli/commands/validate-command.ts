@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { DEFAULT_DUCKDB_PATH } from '../../sinks/duckdb/duckdb-sink.js';
 import { validateOutput } from '../../validate/validation-checks.js';
+import { commandSummary } from '../command-list.js';
 
 export function registerValidateCommand(program: Command): void {
   program
     .command('validate')
-    .description('run quality checks on a DuckDB output; exit 1 if any check fails')
+    .description(commandSummary('validate'))
     .option('--out <path>', 'DuckDB file written by forge generate', DEFAULT_DUCKDB_PATH)
     .option('--json', 'print the report as JSON')
     .action(async (flags: { out: string; json?: boolean }) => {

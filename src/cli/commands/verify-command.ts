@@ -11,6 +11,7 @@ import { VERIFIABLE_SETTINGS, VERIFIABLE_SINKS, VERIFIABLE_TEXT, verifyTargets }
 import { verifySink, type VerifyReport, type VerifyTarget } from '../../verify/verify-sink.js';
 import { formatTable } from '../format-table.js';
 import { addScenarioFlags, scenarioFromFlags } from '../scenario-flags.js';
+import { commandSummary } from '../command-list.js';
 
 /** Every scenario flag's key, from the shared definition (so a flag added there is refused with --job too). */
 const SCENARIO_FLAGS: readonly string[] = addScenarioFlags(new Command()).options.map((o) => o.attributeName());
@@ -31,7 +32,7 @@ export function registerVerifyCommand(program: Command): void {
   const command = addScenarioFlags(
     program
       .command('verify')
-      .description('regenerate the expected readings and compare them with what a DuckDB or Postgres sink, or an exchange-format sink\'s files, hold; exit 1 on any missing, duplicate or differing reading'),
+      .description(commandSummary('verify')),
   );
   command
     .option('--job <id>', 'verify a recorded job: its scenario, the window it delivered completely and its duckdb/postgres sinks')

@@ -1,5 +1,5 @@
 import { defineSink } from '../sink-plugin.js';
-import { DEFAULT_DUCKDB_PATH, DuckDbSink } from './duckdb-sink.js';
+import { DEFAULT_DUCKDB_PATH } from './duckdb-path.js';
 
 /** The embedded warehouse, the default sink. */
 export const duckdbPlugin = defineSink({
@@ -10,5 +10,8 @@ export const duckdbPlugin = defineSink({
   streams: true,
   options: {},
   readBack: { settings: [], target: (_values, { path }) => ({ kind: 'duckdb', path: path ?? DEFAULT_DUCKDB_PATH }) },
-  create: (_values, { path, append }) => new DuckDbSink({ path: path ?? DEFAULT_DUCKDB_PATH, append }),
+  create: async (_values, { path, append }) => {
+    const { DuckDbSink } = await import('./duckdb-sink.js');
+    return new DuckDbSink({ path: path ?? DEFAULT_DUCKDB_PATH, append });
+  },
 });

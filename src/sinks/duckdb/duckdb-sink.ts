@@ -17,6 +17,7 @@ import { upsertMeters } from '../../warehouse/upsert-meters.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 import type { BatchInfo, JobOutcome, LabelInfo, Sink, SinkContext, SinkResult } from '../sink.js';
 import { SinkState } from '../sink-state.js';
+import { DEFAULT_DUCKDB_PATH } from './duckdb-path.js';
 
 export interface DuckDbSinkOptions {
   /** Database file; created with its directory when absent. Default ./forge-data/forge.duckdb. */
@@ -32,7 +33,7 @@ export interface DuckDbSinkOptions {
   readonly memoryLimit?: string;
 }
 
-export const DEFAULT_DUCKDB_PATH = './forge-data/forge.duckdb';
+export { DEFAULT_DUCKDB_PATH };
 
 /**
  * Writes readings into the warehouse star schema of a DuckDB file (ami_fact + ami_meters, the ami_readings view,

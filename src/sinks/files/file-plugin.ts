@@ -1,5 +1,5 @@
 import { defineSink } from '../sink-plugin.js';
-import { defaultFileDir, FileSink, type FileFormat } from './file-sink.js';
+import { defaultFileDir, type FileFormat } from './file-format.js';
 
 /** A file sink of one format: files per local date in a directory of its own. */
 const filePlugin = <const F extends FileFormat>(format: F, title: string, summary: string) =>
@@ -10,7 +10,10 @@ const filePlugin = <const F extends FileFormat>(format: F, title: string, summar
     path: { kind: 'directory', default: defaultFileDir(format) },
     streams: false,
     options: {},
-    create: (_values, { path, shape, append }) => new FileSink({ format, dir: path ?? defaultFileDir(format), shape, append }),
+    create: async (_values, { path, shape, append }) => {
+      const { FileSink } = await import('./file-sink.js');
+      return new FileSink({ format, dir: path ?? defaultFileDir(format), shape, append });
+    },
   });
 
 export const parquetPlugin = filePlugin('parquet', 'Parquet files', 'Parquet files (zstd), one per local date, flat or nested');

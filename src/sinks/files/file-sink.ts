@@ -24,11 +24,9 @@ import { SinkState } from '../sink-state.js';
 import { claimOutputDir, type OutputClaim } from '../output-claim.js';
 import { contiguousParts, createTemporary, PartitionFiles, publish } from '../partition-files.js';
 
-export const FILE_FORMATS = ['parquet', 'csv', 'ndjson'] as const;
-export type FileFormat = (typeof FILE_FORMATS)[number];
-export const isFileFormat = (v: unknown): v is FileFormat => FILE_FORMATS.includes(v as FileFormat);
-/** Where a file sink writes when given no directory. */
-export const defaultFileDir = (format: FileFormat): string => `./forge-data/${format}`;
+import { FILE_FORMATS, defaultFileDir, isFileFormat, type FileFormat } from './file-format.js';
+
+export { FILE_FORMATS, defaultFileDir, isFileFormat, type FileFormat };
 /**
  * Where the job's anomaly labels go: a directory beside the readings' (`<dir>_labels`), partitioned like them
  * (`date=YYYY-MM-DD/part-<batch>-<batch>-<job>.<ext>`, one file per local date that closed windows), so readers of

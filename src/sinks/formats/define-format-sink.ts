@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
-import { defineSink, type OptionValues, type SinkOptionShape } from '../sink-plugin.js';
+import { defineSink, type OptionValues, type ReadBackContextOfFiles, type SinkOptionShape } from '../sink-plugin.js';
 import type { ExchangeFormat } from './exchange-format.js';
-import { readFormatDir } from './format-files.js';
-import { defaultFormatDir, FormatSink } from './format-sink.js';
+import { defaultFormatDir } from './format-dir.js';
 
 /**
  * The plugin of an exchange-format sink (sink-plugin.ts): a directory of its own (`--out name=<dir>`, default
@@ -30,8 +29,16 @@ export const defineFormatSink = <const N extends string, const O extends SinkOpt
       target: (values, { path }) => {
         const format = spec.format(values);
         const dir = resolve(path ?? defaultFormatDir(spec.name));
-        return { kind: 'files', path: dir, description: `${spec.name} ${dir}`, keeps: format.keeps, readings: (dates, context) => readFormatDir(dir, format, context, dates) };
+        const readings = async function* (dates: readonly string[], context: ReadBackContextOfFiles) {
+          const { readFormatDir } = await import('./format-files.js');
+          yield* readFormatDir(dir, format, context, dates);
+        };
+        return { kind: 'files', path: dir, description: `${spec.name} ${dir}`, keeps: format.keeps, readings };
       },
     },
-    create: (values, { path, append }) => new FormatSink({ format: spec.format(values), dir: path ?? defaultFormatDir(spec.name), append }),
+    create: async (values, { path, append }) => {
+      const format = spec.format(values);
+      const { FormatSink } = await import('./format-sink.js');
+      return new FormatSink({ format, dir: path ?? defaultFormatDir(spec.name), append });
+    },
   });

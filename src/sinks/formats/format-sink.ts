@@ -13,9 +13,9 @@ import { contiguousParts, createTemporary, PartitionFiles, publish, publishDirec
 import type { BatchInfo, Sink, SinkContext, SinkResult } from '../sink.js';
 import { SinkState } from '../sink-state.js';
 import type { ExchangeFormat, FormatGroup } from './exchange-format.js';
+import { defaultFormatDir } from './format-dir.js';
 
-/** Where an exchange-format sink writes when given no directory. */
-export const defaultFormatDir = (name: string): string => `./forge-data/${name}`;
+export { defaultFormatDir };
 
 /** The extension of a customer-day part, which is a directory of per-meter files. */
 export const CUSTOMER_PART_EXTENSION = 'customers';

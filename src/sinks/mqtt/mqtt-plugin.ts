@@ -1,6 +1,5 @@
 import { checkedText, defineSink } from '../sink-plugin.js';
 import { defaultMqttUrl, mqttUrlProblem } from './mqtt-options.js';
-import { MqttSink } from './mqtt-sink.js';
 
 /** An MQTT broker, QoS 1, one topic per meter. */
 export const mqttPlugin = defineSink({
@@ -12,5 +11,5 @@ export const mqttPlugin = defineSink({
     mqttUrl: { schema: checkedText(mqttUrlProblem), arg: '<url>', help: 'MQTT broker (default: $FORGE_MQTT_URL or mqtt://127.0.0.1:1883)' },
   },
   uiFields: ['mqttUrl'],
-  create: (values, { onStatus, env }) => new MqttSink({ url: values.mqttUrl ?? defaultMqttUrl(env), ...(onStatus ? { onStatus } : {}) }),
+  create: async (values, { onStatus, env }) => new (await import('./mqtt-sink.js')).MqttSink({ url: values.mqttUrl ?? defaultMqttUrl(env), ...(onStatus ? { onStatus } : {}) }),
 });

@@ -1,6 +1,5 @@
 import { checkedText, defineSink } from '../sink-plugin.js';
 import { defaultNatsUrl, natsUrlProblem } from './nats-options.js';
-import { NatsSink } from './nats-sink.js';
 
 /** A NATS JetStream stream, de-duplicated by message id. */
 export const natsPlugin = defineSink({
@@ -12,5 +11,5 @@ export const natsPlugin = defineSink({
     natsUrl: { schema: checkedText(natsUrlProblem), arg: '<url>', help: 'NATS server with JetStream (default: $FORGE_NATS_URL or nats://127.0.0.1:4222)' },
   },
   uiFields: ['natsUrl'],
-  create: (values, { onStatus, env }) => new NatsSink({ url: values.natsUrl ?? defaultNatsUrl(env), ...(onStatus ? { onStatus } : {}) }),
+  create: async (values, { onStatus, env }) => new (await import('./nats-sink.js')).NatsSink({ url: values.natsUrl ?? defaultNatsUrl(env), ...(onStatus ? { onStatus } : {}) }),
 });

@@ -6,9 +6,7 @@ import { ForgeError } from '../../util/forge-error.js';
 import { recordCheckpoint } from './postgres-checkpoints.js';
 import { COLUMN_LIST, columnDefinitions, type PgTable } from './postgres-table.js';
 
-/** What a write does with keys the table already holds: see PostgresSinkOptions.onConflict. */
-export const ON_CONFLICT_MODES = ['error', 'skip', 'replace'] as const;
-export type OnConflict = (typeof ON_CONFLICT_MODES)[number];
+import type { OnConflict } from './postgres-options.js';
 
 /** Per connection (temporary tables are private to their session); emptied by every commit. */
 const STAGING = 'pg_temp."forge_staging"';

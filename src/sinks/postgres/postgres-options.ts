@@ -8,6 +8,10 @@ import { redactUrl } from '../../util/service-url.js';
  */
 
 export const DEFAULT_PG_TABLE = 'ami_readings';
+
+/** What a write does with keys the table already holds: see PostgresSinkOptions.onConflict. */
+export const ON_CONFLICT_MODES = ['error', 'skip', 'replace'] as const;
+export type OnConflict = (typeof ON_CONFLICT_MODES)[number];
 export const DEFAULT_PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /**

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { checkedText, defineSink } from '../sink-plugin.js';
 import { DEFAULT_PG_TABLE, defaultPgUrl, pgTableProblem, pgUrlProblem } from './postgres-options.js';
-import { ON_CONFLICT_MODES, PostgresSink } from './postgres-sink.js';
+import { ON_CONFLICT_MODES } from './postgres-options.js';
 
 /** A Postgres table through binary COPY, each batch one transaction with the job's checkpoint. */
 export const postgresPlugin = defineSink({
@@ -28,8 +28,8 @@ export const postgresPlugin = defineSink({
     settings: ['pgUrl', 'pgTable'],
     target: (values, { env }) => ({ kind: 'postgres', url: values.pgUrl ?? defaultPgUrl(env), table: values.pgTable ?? DEFAULT_PG_TABLE }),
   },
-  create: (values, { append, onStatus, env }) =>
-    PostgresSink.fromTableName(values.pgTable ?? DEFAULT_PG_TABLE, {
+  create: async (values, { append, onStatus, env }) =>
+    (await import('./postgres-sink.js')).PostgresSink.fromTableName(values.pgTable ?? DEFAULT_PG_TABLE, {
       url: values.pgUrl ?? defaultPgUrl(env),
       append,
       ...(values.onConflict ? { onConflict: values.onConflict } : {}),

@@ -1,6 +1,5 @@
 import { checkedText, defineSink, intSetting } from '../sink-plugin.js';
 import { DEFAULT_REDIS_MAXLEN, DEFAULT_REDIS_STREAM, defaultRedisUrl, redisStreamProblem, redisUrlProblem } from './redis-options.js';
-import { RedisStreamSink } from './redis-stream-sink.js';
 
 /** A Redis stream, one entry per reading, the job's progress in the same transactions (exactly once). */
 export const redisPlugin = defineSink({
@@ -15,8 +14,8 @@ export const redisPlugin = defineSink({
     redisGroup: { schema: checkedText(redisStreamProblem), arg: '<name>', help: 'a consumer group to create (from the stream\'s start) when absent' },
   },
   uiFields: ['redisUrl', 'redisStream'],
-  create: (values, { onStatus, env }) =>
-    new RedisStreamSink({
+  create: async (values, { onStatus, env }) =>
+    new (await import('./redis-stream-sink.js')).RedisStreamSink({
       url: values.redisUrl ?? defaultRedisUrl(env),
       ...(values.redisStream !== undefined ? { stream: values.redisStream } : {}),
       ...(values.redisMaxlen !== undefined ? { maxLen: values.redisMaxlen } : {}),

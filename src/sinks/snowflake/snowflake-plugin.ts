@@ -3,9 +3,7 @@ import { ForgeError } from '../../util/forge-error.js';
 import { defineSink, type OptionValues } from '../sink-plugin.js';
 import type { SnowflakeAuthOptions } from './snowflake-auth.js';
 import { snowflakeCredentials } from './snowflake-credentials.js';
-import { SnowflakeInsertSink, type SnowflakeInsertSinkOptions } from './snowflake-insert-sink.js';
-import { SnowflakeStageSink } from './snowflake-stage-sink.js';
-import { SnowpipeStreamingSink } from './snowpipe-streaming-sink.js';
+import type { SnowflakeInsertSinkOptions } from './snowflake-insert-sink.js';
 
 const IDENTIFIER = z.string().regex(/^[A-Za-z_][A-Za-z0-9_$]{0,254}$/, 'expected a Snowflake identifier: letters, digits, _ and $, starting with a letter or _');
 
@@ -60,8 +58,9 @@ export const snowflakePlugin = defineSink({
   summary: 'Snowpipe Streaming (REST) into the pipe of forge ddl, with its offset token as checkpoint (needs SNOWFLAKE_* credentials)',
   streams: true,
   options: { ...ACCOUNT, ...PIPE },
-  create: (values, { env }) => {
+  create: async (values, { env }) => {
     const { account, user, auth } = snowflakeCredentials(values, ['keypair', 'oauth', 'spcs'], env);
+    const { SnowpipeStreamingSink } = await import('./snowpipe-streaming-sink.js');
     return new SnowpipeStreamingSink({
       account,
       ...(user ? { user } : {}),
@@ -95,7 +94,10 @@ export const snowflakeInsertPlugin = defineSink({
   summary: 'SQL inserts with array binds through the official driver, each batch one transaction (needs SNOWFLAKE_* credentials)',
   streams: true,
   options: { ...ACCOUNT, ...TABLE },
-  create: (values, { env }) => new SnowflakeInsertSink(driverSettings(values, 'snowflake-insert', env)),
+  create: async (values, { env }) => {
+    const settings = driverSettings(values, 'snowflake-insert', env);
+    return new (await import('./snowflake-insert-sink.js')).SnowflakeInsertSink(settings);
+  },
 });
 
 /** Files PUT to an internal stage, then COPY INTO, through snowflake-sdk. */
@@ -105,6 +107,8 @@ export const snowflakeStagePlugin = defineSink({
   summary: 'PUT to an internal stage, then COPY INTO, through the official driver (needs SNOWFLAKE_* credentials)',
   streams: true,
   options: { ...ACCOUNT, ...TABLE, ...STAGE },
-  create: (values, { env }) =>
-    new SnowflakeStageSink({ ...driverSettings(values, 'snowflake-stage', env), ...(values.snowflakeStage ? { stage: values.snowflakeStage } : {}) }),
+  create: async (values, { env }) => {
+    const settings = { ...driverSettings(values, 'snowflake-stage', env), ...(values.snowflakeStage ? { stage: values.snowflakeStage } : {}) };
+    return new (await import('./snowflake-stage-sink.js')).SnowflakeStageSink(settings);
+  },
 });

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { STAGE_FORMATS } from '../../stage/stage-keys.js';
 import { parseStageLocation } from '../../stage/stage-location.js';
 import { checkedText, defineSink, intSetting, positiveSetting } from '../sink-plugin.js';
-import { StageSink } from './stage-sink.js';
 
 /** The problem with a stage location, or undefined. */
 function stageProblem(text: string): string | undefined {
@@ -37,8 +36,8 @@ export const stagePlugin = defineSink({
   },
   required: ['stage'],
   uiFields: ['stage'],
-  create: (values) =>
-    new StageSink({
+  create: async (values) =>
+    new (await import('./stage-sink.js')).StageSink({
       location: parseStageLocation(values.stage!),
       ...(values.stageFormat !== undefined ? { format: values.stageFormat } : {}),
       ...(values.stageGzip !== undefined ? { gzip: values.stageGzip } : {}),

@@ -1,5 +1,4 @@
 import { defineSink } from '../sink-plugin.js';
-import { StdoutSink } from './stdout-sink.js';
 
 /** Readings as NDJSON on standard output, for pipes (`forge stream --sink stdout | jq`). */
 export const stdoutPlugin = defineSink({
@@ -8,5 +7,8 @@ export const stdoutPlugin = defineSink({
   summary: 'NDJSON on standard output, flat or nested, for pipes (the summary goes to stderr)',
   streams: true,
   options: {},
-  create: (_values, { shape }) => new StdoutSink({ shape }),
+  create: async (_values, { shape }) => {
+    const { StdoutSink } = await import('./stdout-sink.js');
+    return new StdoutSink({ shape });
+  },
 });

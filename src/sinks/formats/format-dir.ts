@@ -1,0 +1,2 @@
+/** Where an exchange-format sink writes when given no directory. */
+export const defaultFormatDir = (name: string): string => `./forge-data/${name}`;
