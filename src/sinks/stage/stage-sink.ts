@@ -19,6 +19,7 @@ import { transformerRecords } from '../../fleet/transformer-records.js';
 import { emittedMeters } from '../../scenario/scenario.js';
 import { ForgeError, isForgeError } from '../../util/forge-error.js';
 import { jobTag, runTag } from '../../util/job-tag.js';
+import { ByteChunks } from '../../util/byte-chunks.js';
 import { checkInt } from '../../util/parse-int.js';
 import type { BatchInfo, LabelInfo, Sink, SinkContext, SinkResult } from '../sink.js';
 import { SinkState } from '../sink-state.js';
@@ -46,8 +47,10 @@ export interface StageSinkOptions {
 interface OpenFile {
   readonly firstEmittedMs: number;
   readonly openedAt: number;
-  readonly parts: string[];
+  /** The file's content so far, as UTF-8 bytes. */
+  readonly text: ByteChunks;
   rows: number;
+  /** Characters of content (the roll-over measure; UTF-8 bytes for the ASCII lines readings are). */
   bytes: number;
   /** The job's batch sequences the file holds: whole batches, so its key says what a resume may skip. */
   readonly firstBatch: number;
@@ -89,6 +92,8 @@ export class StageSink implements Sink {
   private writer = '';
   private sequence = 0;
   private current: OpenFile | null = null;
+  /** The file being landed (settled when none is). */
+  private landing: Promise<void> = Promise.resolve();
   private rows = 0;
   private bytes = 0;
   private readonly outputs: string[] = [];
@@ -154,12 +159,10 @@ export class StageSink implements Sink {
       let row = 0;
       while (row < batch.length) {
         const emitted = batch.emittedUtcMs ? batch.emittedUtcMs[row]! : batch.tsUtcMs[row]!;
-        const file = (this.current ??= {
-          firstEmittedMs: emitted, openedAt: Date.now(), parts: this.format === 'csv' ? [`${FLAT_COLUMNS.join(',')}\n`] : [], rows: 0, bytes: 0, firstBatch: info.sequence, lastBatch: info.sequence,
-        });
+        const file = (this.current ??= this.newFile(emitted, info.sequence));
         file.lastBatch = info.sequence;
         while (row < batch.length && (file.rows === 0 || (file.rows < this.rollRows && file.bytes < this.rollBytes))) {
-          file.parts.push(lines[row]!);
+          file.text.append(lines[row]!);
           file.rows++;
           file.bytes += lines[row]!.length;
           this.rows++;
@@ -180,6 +183,8 @@ export class StageSink implements Sink {
    * before, so the job's is the highest.
    */
   async checkpoint(jobId: string): Promise<number | null> {
+    // A file still landing is counted once it is there (or not, when it failed).
+    await this.landing.catch(() => undefined);
     const owner = this.ownerOf(jobId);
     const runs = new Map<string, { sequence: number; last: number; partial: boolean }[]>();
     for (const file of await this.store.list(`${RAW_PREFIX}/`)) {
@@ -246,29 +251,51 @@ export class StageSink implements Sink {
   async close(): Promise<SinkResult> {
     this.state.assertOpen('close');
     await this.roll();
+    await this.landing;
     this.state.closing();
     this.store.close();
     return { sink: this.name, rows: this.rows, outputs: this.outputs.length <= 3 ? this.outputs.map((k) => `${this.shown}/${k}`) : [`${this.outputs.length} files in ${this.shown}`], bytes: this.bytes };
   }
 
   async abort(_reason: unknown): Promise<void> {
-    // The open file is dropped: it was never visible, and a resumed job lands its rows again.
+    // The open file is dropped: it was never visible, and a resumed job lands its rows again. A file already landing
+    // is let finish (whole, or removed on failure) before the store closes.
     this.current = null;
+    await this.landing.catch(() => undefined);
     if (this.state.closing()) this.store.close();
   }
 
-  /** Lands the open file; `partial` when it ends inside its last batch. */
+  private newFile(firstEmittedMs: number, batch: number): OpenFile {
+    const text = new ByteChunks();
+    if (this.format === 'csv') text.append(`${FLAT_COLUMNS.join(',')}\n`);
+    return { firstEmittedMs, openedAt: Date.now(), text, rows: 0, bytes: 0, firstBatch: batch, lastBatch: batch };
+  }
+
+  /**
+   * Closes the open file and starts landing it (compressing, then putting it), `partial` when it ends inside its last
+   * batch. The next file fills meanwhile: compression runs on libuv's threads while the stream goes on. One file lands
+   * at a time, in order: this returns once the file before this one has landed (or throws its failure), so memory
+   * holds at most the open file and one landing, and `checkpoint` (files numbered without a gap) stays exact.
+   * `close` waits for the last one.
+   */
   private async roll(partial = false): Promise<void> {
     const file = this.current;
     if (!file || file.rows === 0) return;
     this.current = null;
-    const content = Buffer.from(file.parts.join(''), 'utf8');
-    // Parquet compresses inside the file (zstd); the text formats are gzipped whole unless told not to.
-    const body = this.format === 'parquet' ? await ndjsonToParquet(content) : this.gzip ? await gzip(content) : content;
     const key = stageKey(file.firstEmittedMs, this.writer, this.sequence++, stageExtension(this.format, this.gzip), { first: file.firstBatch, last: file.lastBatch, partial });
-    await this.store.put(key, body);
-    this.bytes += body.length;
-    this.outputs.push(key);
+    const previous = this.landing;
+    this.landing = (async () => {
+      const content = file.text.toBuffer();
+      // Parquet compresses inside the file (zstd); the text formats are gzipped whole unless told not to.
+      const body = this.format === 'parquet' ? await ndjsonToParquet(content) : this.gzip ? await gzip(content) : content;
+      await previous;
+      await this.store.put(key, body);
+      this.bytes += body.length;
+      this.outputs.push(key);
+    })();
+    // Its failure is reported by the next roll, `close` or `checkpoint`, not as an unhandled rejection.
+    this.landing.catch(() => undefined);
+    await previous;
   }
 
   private ownerOf(jobId: string): string {
