@@ -24,6 +24,17 @@ export class ByteChunks {
     this.bytes += written;
   }
 
+  /** Appends bytes as they are (UTF-8 already). */
+  appendBytes(bytes: Uint8Array): void {
+    if (this.used + bytes.length > this.chunk.length) {
+      this.seal();
+      this.chunk = Buffer.allocUnsafe(Math.max(this.chunkSize, bytes.length));
+    }
+    this.chunk.set(bytes, this.used);
+    this.used += bytes.length;
+    this.bytes += bytes.length;
+  }
+
   /** Everything appended, as one buffer; the chunks are not to be appended to afterwards. */
   toBuffer(): Buffer {
     this.seal();
