@@ -3,6 +3,7 @@ import type { StageFile } from '../stage/stage-store.js';
 import { errorText } from '../util/error-text.js';
 import { quoteLiteral } from '../warehouse/sql-quote.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { sideFileHistory } from './side-file-history.js';
 
 /** The pipeline's copy of the jobs' label windows, as every sink with tables keeps them (label-columns.ts). */
 export const PIPELINE_LABELS_DDL = labelTableDdl('duckdb', LABEL_TABLE);
@@ -16,12 +17,7 @@ const TYPES = `{job_id: 'VARCHAR', meter_id: 'VARCHAR', event_type: 'VARCHAR', s
  * job's) takes the file's values. A file DuckDB cannot read is quarantined with the error, as readings files are.
  */
 export async function loadLabelFile(warehouse: Warehouse, file: StageFile, path: string): Promise<{ key: string; rows: number; rejected: number } | { key: string; error: string }> {
-  const history = (status: string, rows: number, error: string | null): Promise<void> =>
-    warehouse.run(
-      `INSERT INTO stage_load_history (file_name, size, status, rows, error, landed_at, first_emitted_at, loaded_at, rejected, etag, modified_ms)
-       VALUES ($1, $2, $3, $4, $5, make_timestamptz($6::BIGINT * 1000), NULL, now(), 0, $7, $6)`,
-      [file.key, file.size, status, rows, error, Math.round(file.modifiedMs), file.etag ?? null],
-    );
+  const history = sideFileHistory(warehouse, file);
   try {
     await warehouse.run(
       `CREATE OR REPLACE TEMP TABLE stage_labels AS SELECT ${LABEL_TABLE_COLUMNS.join(', ')}

@@ -3,6 +3,7 @@ import type { StageFile } from '../stage/stage-store.js';
 import { errorText } from '../util/error-text.js';
 import { quoteLiteral } from '../warehouse/sql-quote.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
+import { sideFileHistory } from './side-file-history.js';
 
 /** The pipeline's transformer ratings, as the DuckDB warehouse and `forge ddl` keep them (transformer-columns.ts). */
 export const PIPELINE_TRANSFORMERS_DDL = transformerTableDdl('duckdb', TRANSFORMER_TABLE);
@@ -17,12 +18,7 @@ const TYPES = `{transformer_id: 'VARCHAR', kva: 'DOUBLE', phases: 'INTEGER', cir
  * DuckDB cannot read, or with a line without an id or a positive kVA, is quarantined with the error.
  */
 export async function loadTransformerFile(warehouse: Warehouse, file: StageFile, path: string): Promise<{ key: string; rows: number; rejected: number } | { key: string; error: string }> {
-  const history = (status: string, rows: number, error: string | null): Promise<void> =>
-    warehouse.run(
-      `INSERT INTO stage_load_history (file_name, size, status, rows, error, landed_at, first_emitted_at, loaded_at, rejected, etag, modified_ms)
-       VALUES ($1, $2, $3, $4, $5, make_timestamptz($6::BIGINT * 1000), NULL, now(), 0, $7, $6)`,
-      [file.key, file.size, status, rows, error, Math.round(file.modifiedMs), file.etag ?? null],
-    );
+  const history = sideFileHistory(warehouse, file);
   try {
     await warehouse.run(
       `CREATE OR REPLACE TEMP TABLE stage_transformers AS SELECT ${TRANSFORMER_TABLE_COLUMNS.join(', ')}
