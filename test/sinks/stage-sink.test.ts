@@ -134,6 +134,8 @@ describe('stage sink checkpoint and resume', () => {
         await killed.open(job.context);
         const cut = Math.floor(job.batches.length / 2) + 1;
         for (const { batch, info } of job.batches.slice(0, cut)) await killed.write(batch, info);
+        // Killed once the file it rolled last has landed (checkpoint waits for a landing under way).
+        await killed.checkpoint(JOB);
         const store = new LocalStageStore(dir);
         const landed = (await readingFiles(store)).map((f) => parseStageKey(f.key)!);
         expect(landed.length).toBeGreaterThan(0);
@@ -171,11 +173,12 @@ describe('stage sink checkpoint and resume', () => {
       const sink = new StageSink({ location: parseStageLocation(dir), rollRows: 400 });
       await sink.open(job.context);
       for (const { batch, info } of job.batches.slice(0, 2)) await sink.write(batch, info);
+      // A rolled file lands while the next one fills; checkpoint waits for it, then reads the stage.
+      expect(await sink.checkpoint('job-split')).toBe(0);
       const store = new LocalStageStore(dir);
       const ranges = (await readingFiles(store)).map((f) => parseStageKey(f.key)!).sort((a, b) => a.sequence - b.sequence).map((k) => k.batches);
       // Landed: 400 rows of batch 0 (ends inside it), the rest of it (rolled before batch 1, which did not fit), 400 of batch 1.
       expect(ranges).toEqual([{ first: 0, last: 0, partial: true }, { first: 0, last: 0, partial: false }, { first: 1, last: 1, partial: true }]);
-      expect(await sink.checkpoint('job-split')).toBe(0);
       await sink.close();
       expect(await sink.checkpoint('job-split')).toBe(1);
     });
