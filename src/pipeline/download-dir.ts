@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,7 +27,10 @@ interface Owner {
 export async function createDownloadDir(root = tmpdir()): Promise<string> {
   const dir = await mkdtemp(join(root, DOWNLOAD_DIR_PREFIX));
   const owner: Owner = { pid: process.pid, host: hostname(), startedMs: Date.now() };
-  await writeFile(join(dir, MARKER), `${JSON.stringify(owner)}\n`);
+  // Written aside and renamed: the marker is there whole or not at all (a kill in between leaves no half marker,
+  // which would read as unmarked and be kept for STALE_UNMARKED_MS).
+  await writeFile(join(dir, `${MARKER}.tmp`), `${JSON.stringify(owner)}\n`);
+  await rename(join(dir, `${MARKER}.tmp`), join(dir, MARKER));
   return dir;
 }
 

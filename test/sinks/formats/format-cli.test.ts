@@ -44,8 +44,9 @@ describe('forge generate --sink mdm-csv,greenbutton, then forge verify', () => {
         const run = runForge(['generate', ...SCENARIO, '--shard', shard, '--sink', 'mdm-csv', '--out', 'mdm'], cwd);
         expect(run.code, run.stderr).toBe(0);
       }
-      const names = (await readdir(join(cwd, 'mdm', 'date=2026-03-08'))).sort();
-      expect(names.map((n) => /_shard-(\d)-of-2\.csv$/.exec(n)?.[1])).toEqual(['0', '1']);
+      const names = await readdir(join(cwd, 'mdm', 'date=2026-03-08'));
+      // (Names start with each job's id, so they sort by job, not by shard.)
+      expect(names.map((n) => /_shard-(\d)-of-2\.csv$/.exec(n)?.[1]).sort()).toEqual(['0', '1']);
       const verify = runForge(['verify', ...SCENARIO, '--sink', 'mdm-csv', '--out', 'mdm'], cwd);
       expect(verify.code, verify.stdout + verify.stderr).toBe(0);
       expect(verify.stdout).toContain('missing 0  duplicates 0  differing 0  unexpected 0');
