@@ -32,7 +32,7 @@ export interface PipelineRun {
 export const DEFAULT_TARGET_LAG_MS = 10_000;
 
 /**
- * One pass: loads the stage's new files into bronze (each file its own transaction), then refreshes silver and gold
+ * One pass: loads the stage's new files into bronze (a batch of files a transaction), then refreshes silver and gold
  * in one transaction, with the refresh's statistics row: a crash leaves silver, gold and the watermark as they were.
  */
 export async function runPipelineOnce(warehouse: Warehouse, store: StageStore, options: { signal?: AbortSignal } = {}): Promise<PipelineRun> {

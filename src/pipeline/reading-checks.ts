@@ -186,17 +186,17 @@ function messageOfFlat(): string {
 }
 
 /**
- * One query over `source` (a table or parenthesised query with columns `line` and `raw` JSON: one line of a stage
- * file each) giving `line`, `message` (the nested message: `raw` itself, or built from a flat line) and `reason`
+ * One query over `source` (a table or parenthesised query with columns `file_no`, `line` and `raw` JSON: one line of
+ * a stage file each) giving `file_no`, `line`, `message` (the nested message: `raw` itself, or built from a flat line) and `reason`
  * (NULL for a good line). One JSON parse per line (json_transform into every leaf of both shapes); the checks are
  * vectorised expressions, so a file is checked in one pass whatever its size.
  */
 export function checkedLinesSql(source: string): string {
   const leafOf = (f: Field): string =>
     f.group === 'header' ? `j.header.${f.column}` : `CASE WHEN flat THEN j.${f.column} ELSE j.${f.group}.${f.column} END`;
-  const layer1 = `SELECT line, raw, j, (j.${'meter_id'} IS NOT NULL OR j.reading_ts_utc IS NOT NULL) AND j.meter.meter_id IS NULL AND j.reading.reading_ts_utc IS NULL AS flat
-    FROM (SELECT line, raw, json_transform(raw, ${lit(LEAVES)}) AS j FROM ${source})`;
-  const layer2 = `SELECT line, raw, flat, ${FIELDS.map((f) => `${leafOf(f)} AS ${v(f.column)}`).join(', ')} FROM (${layer1})`;
+  const layer1 = `SELECT file_no, line, raw, j, (j.${'meter_id'} IS NOT NULL OR j.reading_ts_utc IS NOT NULL) AND j.meter.meter_id IS NULL AND j.reading.reading_ts_utc IS NULL AS flat
+    FROM (SELECT file_no, line, raw, json_transform(raw, ${lit(LEAVES)}) AS j FROM ${source})`;
+  const layer2 = `SELECT file_no, line, raw, flat, ${FIELDS.map((f) => `${leafOf(f)} AS ${v(f.column)}`).join(', ')} FROM (${layer1})`;
   // A JSON string's text: the leaf's own text without its quotes, unless it holds an escape (then the JSON reader's).
   const typed = FIELDS.map((f) => {
     const c = f.column;
@@ -217,7 +217,7 @@ export function checkedLinesSql(source: string): string {
         || CASE WHEN interval_ok THEN ' over ' || ${n('interval_minutes')}::BIGINT::VARCHAR || ' minutes' ELSE ' over an hour' END AS usage_basis
     FROM (SELECT *, coalesce(${k('interval_minutes')} IN ('UBIGINT', 'BIGINT') AND ${n('interval_minutes')} IN (${INTERVALS.join(', ')}), false) AS interval_ok FROM (${layer3}))`;
   const reasons = FIELDS.filter((f) => f.kind !== 'text').map(fieldReason);
-  return `SELECT line,
+  return `SELECT file_no, line,
       CASE WHEN flat THEN ${messageOfFlat()} ELSE raw END AS message,
       CASE WHEN NOT starts_with(ltrim(CAST(raw AS VARCHAR)), '{') THEN 'line: not a JSON object' ELSE NULLIF(concat_ws('; ', ${reasons.join(', ')}), '') END AS reason
     FROM (${layer4})`;

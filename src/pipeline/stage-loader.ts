@@ -5,21 +5,23 @@ import { parseStageKey } from '../stage/stage-keys.js';
 import { parseTransformerKey } from '../stage/transformer-keys.js';
 import type { StageFile, StageStore } from '../stage/stage-store.js';
 import { errorText } from '../util/error-text.js';
-import { quoteLiteral } from '../warehouse/sql-quote.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { createDownloadDir } from './download-dir.js';
 import { loadLabelFile } from './label-loader.js';
 import { loadTransformerFile } from './transformer-loader.js';
 import { ensurePipelineSchema } from './pipeline-schema.js';
-import { checkedLinesSql } from './reading-checks.js';
+import { loadReadingFiles, type DownloadedFile, type LoadedFile, type QuarantinedFile } from './reading-file-load.js';
 
-export interface LoadedFile {
-  readonly key: string;
-  /** Lines loaded into bronze. */
-  readonly rows: number;
-  /** Lines that failed the reading checks: in `stage_rejects`, not in bronze. */
-  readonly rejected: number;
-}
+export type { LoadedFile, QuarantinedFile } from './reading-file-load.js';
+
+/**
+ * A batch of reading files loaded together holds at most this many files and this many bytes as stored (about
+ * 400,000 readings of gzip NDJSON: several of DuckDB's row groups, so the check runs on every core, while a pass holds
+ * the lines twice, as read and as checked, about 0.8 KB a reading).
+ */
+const MAX_BATCH_FILES = 256;
+const MAX_BATCH_BYTES = 16 * 1024 * 1024;
+
 /** A file that changed in the stage after it was loaded (same key, another size or ETag): not loaded again. */
 export interface ChangedFile {
   readonly key: string;
@@ -30,12 +32,6 @@ export interface ChangedFile {
   readonly modifiedAt: string;
 }
 
-/** A rejected line keeps this much of its text in `stage_rejects` (enough to see what was wrong). */
-export const REJECTED_RAW_CHARS = 4_096;
-export interface QuarantinedFile {
-  readonly key: string;
-  readonly error: string;
-}
 export interface SkippedFile {
   readonly key: string;
   readonly reason: string;
@@ -73,54 +69,11 @@ export function skipReason(key: string): string | null {
   return null;
 }
 
-/** A Parquet stage file's rows (the message's five groups as STRUCT columns) as the JSON messages they were. */
-function parquetLines(path: string): string {
-  return `SELECT row_number() OVER () AS line,
-      to_json(struct_pack(header := header, meter := meter, reading := reading, quality := quality, metadata := metadata)) AS raw
-    FROM read_parquet(${quoteLiteral(path)})`;
-}
-
-/**
- * A flat CSV stage file's rows as head-end messages (the shape bronze keeps), built by DuckDB. Each text field
- * becomes the JSON value the NDJSON line would hold (a number, true or false, a string), and a field that is not
- * what its column needs stays a JSON string, so the checks reject it with its text ("yes" for is_outage) instead of
- * reading it as missing or, worse, as something else (DuckDB casts 't' and '1' to true). The message id is rebuilt
- * from the key; CSV carries no emission time. Line 1 is the header, so a row's line is its number plus one.
- */
-function csvLines(path: string): string {
-  const empty = (c: string): string => `${c} IS NULL OR ${c} = ''`;
-  const text = (c: string): string => `to_json(${c})`;
-  const num = (c: string): string => `CASE WHEN ${empty(c)} THEN NULL::JSON WHEN TRY_CAST(${c} AS DOUBLE) IS NOT NULL THEN to_json(TRY_CAST(${c} AS DOUBLE)) ELSE to_json(${c}) END`;
-  const int = (c: string): string => `CASE WHEN ${empty(c)} THEN NULL::JSON WHEN regexp_full_match(${c}, '-?[0-9]{1,18}') THEN to_json(CAST(${c} AS BIGINT)) ELSE to_json(${c}) END`;
-  const bool = (c: string): string => `CASE WHEN ${empty(c)} THEN NULL::JSON WHEN ${c} = 'true' THEN 'true'::JSON WHEN ${c} = 'false' THEN 'false'::JSON ELSE to_json(${c}) END`;
-  return `SELECT row_number() OVER () + 1 AS line, to_json(struct_pack(
-      header := struct_pack(message_id := meter_id || ':' || CAST(epoch(TRY_CAST(reading_ts_utc AS TIMESTAMPTZ)) AS BIGINT),
-        source_system := 'AMI_HEAD_END', message_type := 'METER_READING', schema_version := '1.0'),
-      meter := struct_pack(meter_id := ${text('meter_id')}, transformer_id := ${text('transformer_id')}, circuit_id := ${text('circuit_id')},
-        substation_id := ${text('substation_id')}, service_area := ${text('service_area')}, customer_segment := ${text('customer_segment')},
-        latitude := ${num('latitude')}, longitude := ${num('longitude')}),
-      reading := struct_pack(reading_ts := ${text('reading_ts')}, reading_ts_utc := ${text('reading_ts_utc')}, interval_minutes := ${int('interval_minutes')},
-        usage_kwh := ${num('usage_kwh')}, voltage := ${num('voltage')}, power_factor := ${num('power_factor')}, temperature_c := ${num('temperature_c')}),
-      quality := struct_pack(is_outage := ${bool('is_outage')}, data_quality := ${text('data_quality')}, event_type := to_json(NULLIF(event_type, ''))),
-      metadata := struct_pack(emission_pattern := ${text('emission_pattern')}, generator := 'flux-data-forge')
-    )) AS raw
-    FROM read_csv(${quoteLiteral(path)}, header = true, all_varchar = true, compression = '${path.endsWith('.gz') ? 'gzip' : 'none'}')`;
-}
-
-/** An NDJSON stage file's lines as JSON (blank lines are skipped, so a line number counts the non-blank lines). */
-function ndjsonLines(path: string): string {
-  return `SELECT row_number() OVER () AS line, json AS raw
-    FROM read_ndjson_objects(${quoteLiteral(path)}, format = 'newline_delimited', compression = '${path.endsWith('.gz') ? 'gzip' : 'uncompressed'}')`;
-}
-
-/** A file's content is unusable: the file is quarantined. */
-class BadFile extends Error {}
-
 /**
  * Loads a stage's new files into `bronze_ami`, exactly once (Snowpipe-like): a file already in `stage_load_history`
- * is never read again, and each file's bronze rows are committed in one transaction with its history row and its
- * rejects, so a crash leaves a file wholly loaded (and recorded) or not at all, and a restarted loader picks up where
- * this one stopped.
+ * is never read again, and a file's bronze rows are committed in one transaction with its history row and its
+ * rejects (files are loaded in batches, a transaction each: loadReadingFiles), so a crash leaves a file wholly loaded
+ * (and recorded) or not at all, and a restarted loader picks up where this one stopped.
  * Every line is checked against the reading schema (reading-checks.ts) in one SQL pass: good lines go to bronze, bad
  * ones to `stage_rejects` with the file, line and reason; a file's good lines load whatever its bad ones. A file
  * DuckDB cannot read at all (bad gzip, malformed JSON, not Parquet) is quarantined: a history row with the error, no
@@ -163,6 +116,24 @@ export async function loadStage(warehouse: Warehouse, store: StageStore, options
   }
   if (fresh.length > 0) {
     const dir = await createDownloadDir();
+    // Reading files are downloaded and loaded in batches (loadReadingFiles: one read, one check, one transaction);
+    // a side file first loads the batch gathered before it, so files load in the listing's order.
+    let batch: DownloadedFile[] = [];
+    let batchBytes = 0;
+    const flush = async (): Promise<void> => {
+      const files = batch;
+      batch = [];
+      batchBytes = 0;
+      for (const [i, result] of (await loadReadingFiles(warehouse, files)).entries()) {
+        await rm(files[i]!.path, { force: true });
+        if ('error' in result) quarantined.push(result);
+        else {
+          loaded.push(result);
+          rows += result.rows;
+          rejected += result.rejected;
+        }
+      }
+    };
     try {
       for (const [i, file] of fresh.entries()) {
         if (options.signal?.aborted) break;
@@ -170,30 +141,27 @@ export async function loadStage(warehouse: Warehouse, store: StageStore, options
         const transformers = parseTransformerKey(file.key);
         const side = label ?? transformers;
         const path = join(dir, side ? `side-${i}.ndjson${side.gzip ? '.gz' : ''}` : `file-${i}.${parseStageKey(file.key)!.extension}`);
+        if (side) await flush();
         try {
           await writeFile(path, await store.get(file.key));
         } catch (e) {
           deferred.push({ key: file.key, error: errorText(e) });
           continue;
         }
-        const result = label
-          ? await loadLabelFile(warehouse, file, path)
-          : transformers
-            ? await loadTransformerFile(warehouse, file, path)
-            : await loadFile(warehouse, file, path);
+        if (!side) {
+          batch.push({ file, path });
+          batchBytes += file.size;
+          if (batch.length >= MAX_BATCH_FILES || batchBytes >= MAX_BATCH_BYTES) await flush();
+          continue;
+        }
+        const result = label ? await loadLabelFile(warehouse, file, path) : await loadTransformerFile(warehouse, file, path);
         await rm(path, { force: true });
         if ('error' in result) quarantined.push(result);
-        else if (side) loaded.push(result);
-        else {
-          loaded.push(result);
-          rows += result.rows;
-          rejected += result.rejected;
-        }
+        else loaded.push(result);
       }
+      if (!options.signal?.aborted) await flush();
     } finally {
       await rm(dir, { recursive: true, force: true });
-      await warehouse.run(`DROP TABLE IF EXISTS stage_file`);
-      await warehouse.run(`DROP TABLE IF EXISTS stage_checked`);
     }
   }
   return { listed: listing.length, alreadyInHistory, loaded, quarantined, skipped, deferred, changed, rows, rejected };
@@ -225,49 +193,4 @@ async function recordChange(warehouse: Warehouse, file: StageFile, was: { size: 
     [file.key, was.size, was.etag, file.size, etag, modified],
   );
   return true;
-}
-
-async function loadFile(warehouse: Warehouse, file: StageFile, path: string): Promise<LoadedFile | QuarantinedFile> {
-  const firstEmittedMs = parseStageKey(file.key)!.firstEmittedMs;
-  const history = (status: string, rows: number, rejected: number, error: string | null): Promise<void> =>
-    warehouse.run(
-      `INSERT INTO stage_load_history (file_name, size, status, rows, error, landed_at, first_emitted_at, loaded_at, rejected, etag, modified_ms)
-       VALUES ($1, $2, $3, $4, $5, make_timestamptz($6::BIGINT * 1000), make_timestamptz($7::BIGINT * 1000), now(), $8, $9, $6)`,
-      [file.key, file.size, status, rows, error, Math.round(file.modifiedMs), Math.round(firstEmittedMs), rejected, file.etag ?? null],
-    );
-  try {
-    // Reading the file happens outside the transaction: an error here is the file's content (gzip, JSON, Parquet).
-    try {
-      const lines = /\.csv(\.gz)?$/.test(path) ? csvLines(path) : path.endsWith('.parquet') ? parquetLines(path) : ndjsonLines(path);
-      await warehouse.run(`CREATE OR REPLACE TEMP TABLE stage_file AS ${lines}`);
-      await warehouse.run(`CREATE OR REPLACE TEMP TABLE stage_checked AS ${checkedLinesSql('stage_file')}`);
-    } catch (e) {
-      throw new BadFile(errorText(e).split(path).join(file.key).split('\n')[0]);
-    }
-  } catch (e) {
-    if (!(e instanceof BadFile)) throw e;
-    await history('QUARANTINED', 0, 0, e.message);
-    return { key: file.key, error: e.message };
-  }
-  await warehouse.run('BEGIN TRANSACTION');
-  try {
-    await warehouse.run(
-      `INSERT INTO bronze_ami (raw, file_name, row_number, loaded_at) SELECT message, $1, line, now() FROM stage_checked WHERE reason IS NULL ORDER BY line`,
-      [file.key],
-    );
-    await warehouse.run(
-      `INSERT OR REPLACE INTO stage_rejects (file_name, line, reason, raw, rejected_at)
-       SELECT $1, c.line, c.reason, left(CAST(f.raw AS VARCHAR), ${REJECTED_RAW_CHARS}), now() FROM stage_checked c JOIN stage_file f USING (line) WHERE c.reason IS NOT NULL`,
-      [file.key],
-    );
-    const counts = await warehouse.rows(`SELECT count(*) FILTER (WHERE reason IS NULL) AS good, count(*) FILTER (WHERE reason IS NOT NULL) AS bad FROM stage_checked`);
-    const rows = Number(counts[0]!.good);
-    const rejected = Number(counts[0]!.bad);
-    await history('LOADED', rows, rejected, null);
-    await warehouse.run('COMMIT');
-    return { key: file.key, rows, rejected };
-  } catch (e) {
-    await warehouse.run('ROLLBACK').catch(() => undefined);
-    throw e;
-  }
 }

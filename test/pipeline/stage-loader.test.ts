@@ -55,6 +55,10 @@ describe('stage loader (bronze)', () => {
       // Line numbers follow the file: line 1 of the first file is its first reading.
       const raw = await w.rows(`SELECT raw FROM bronze_ami WHERE file_name = $1 AND row_number = 1`, [keys[0]!]);
       expect(JSON.parse(String(raw[0]!.raw))).toEqual(byHour(readings)[0]![0]!.record);
+      // Files loaded together take bronze ids as one by one would: file by file in the listing's order, line by line.
+      const order = await w.rows(`SELECT file_name, row_number FROM bronze_ami ORDER BY bronze_id`);
+      const expected = byHour(readings).flatMap((hour, i) => hour.map((_, line) => `${keys[i]}#${line + 1}`));
+      expect(order.map((r) => `${String(r.file_name)}#${String(r.row_number)}`)).toEqual(expected);
     });
     const second = await withWarehouse((w) => loadStage(w, stage));
     expect(second.loaded).toEqual([]);
