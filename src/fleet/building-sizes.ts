@@ -40,6 +40,21 @@ export const SIZE_MIX_MEAN_MWH = BUILDING_SIZE_CLASSES.reduce((s, c) => s + c.sh
  */
 export const WITHIN_CLASS_CV = 0.45;
 
+/**
+ * Largest mean demand of one commercial meter, kW (21.9 GWh a year), approached softly from 60% of it on (softCap):
+ * the largest class averages 1.9 MW and a building type's level and the spread within the class carry a few above
+ * 4 MW, whose peaks (three to four times the mean) no building service on an AMI meter carries (a 4,000 A, 480 V
+ * service is 3.3 MW; reading-checks.ts bounds commercial readings at 10 MW). The largest class's mean falls by about
+ * a tenth, the mix's by about 1%.
+ */
+export const MAX_BUILDING_KW = 2_500;
+
+/** `kw` unchanged up to 60% of `cap`, then approaching `cap` smoothly (no pile of buildings at exactly the cap). */
+export function softCap(kw: number, cap: number): number {
+  const knee = 0.6 * cap;
+  return kw <= knee ? kw : knee + (cap - knee) * Math.tanh((kw - knee) / (cap - knee));
+}
+
 /** Index into BUILDING_SIZE_CLASSES of the class a uniform `u` in [0, 1) falls in (cumulative shares). */
 export function sizeClassOf(u: number): number {
   let acc = 0;

@@ -3,7 +3,7 @@ import { SEGMENTS, type Segment } from '../scenario/enums.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { ServiceArea } from '../scenario/service-areas.js';
 import { lognormal, normal, uniform } from '../util/random.js';
-import { buildingSizeMultiplier, sizeClassOf } from './building-sizes.js';
+import { buildingSizeMultiplier, MAX_BUILDING_KW, sizeClassOf, softCap } from './building-sizes.js';
 import { PROFILES, profilePicker } from './load-profiles.js';
 import { STREAM } from './streams.js';
 import { stratifiedNormal, stratifiedSequence } from './stratified-draw.js';
@@ -101,7 +101,7 @@ export function drawTraits(traits: MeterTraits, i: number, number: number, segme
   if (seg === 'COMMERCIAL') {
     const sizeClass = sizeClassOf(stratifiedSequence(seed, STREAM.BUILDING_SIZE, profile, buildings[profile]!++));
     traits.sizeClass[i] = sizeClass;
-    meanKw = spec.meanKw * buildingSizeMultiplier(sizeClass, z(17));
+    meanKw = softCap(spec.meanKw * buildingSizeMultiplier(sizeClass, z(17)), MAX_BUILDING_KW);
   } else {
     meanKw = lognormal(seg === 'RESIDENTIAL' ? area.residentialKwhPer15 * 4 : spec.meanKw, LEVEL_CV[seg], z(2));
   }
