@@ -45,7 +45,7 @@ export const WITHIN_CLASS_CV = 0.45;
  * the largest class averages 1.9 MW and a building type's level and the spread within the class carry a few above
  * 4 MW, whose peaks (three to four times the mean) no building service on an AMI meter carries (a 4,000 A, 480 V
  * service is 3.3 MW; reading-checks.ts bounds commercial readings at 10 MW). The largest class's mean falls by about
- * a tenth, the mix's by about 1%.
+ * 14%, the mix's by about 1% (docs/REALISM.md, "Building sizes").
  */
 export const MAX_BUILDING_KW = 2_500;
 
