@@ -294,7 +294,10 @@ async function main() {
     out.push(
       table(
         ['type', 'statistic', 'generated', 'band', 'source', 'result'],
-        buildings.checks.map((c) => [c.profile, c.statistic, fmt(c.value), c.band === null ? '' : `${fmt(c.band[0])}-${fmt(c.band[1])}`, c.source, c.passed === null ? 'info' : c.passed ? 'PASS' : 'FAIL']),
+        buildings.checks.map((c) => {
+          const f = c.statistic.startsWith('share of') ? (v) => `${(v * 100).toFixed(2)}%` : fmt;
+          return [c.profile, c.statistic, f(c.value), c.band === null ? '' : `${f(c.band[0])}-${f(c.band[1])}`, c.source, c.passed === null ? 'info' : c.passed ? 'PASS' : 'FAIL'];
+        }),
         [0, 1, 3, 4, 5],
       ),
     );

@@ -2,7 +2,7 @@ import { hash32, intBetween, normal, seedFromText, uniform } from '../util/rando
 import { SEGMENTS } from '../scenario/enums.js';
 import { serviceAreaOf, type Scenario } from '../scenario/scenario.js';
 import { topUpDemoHomes } from './demo-homes.js';
-import { allocateTraits, drawTraits, type MeterTraits } from './meter-traits.js';
+import { allocateTraits, drawTraits, newBuildingCounts, type MeterTraits } from './meter-traits.js';
 import { NO_PROFILE, type FleetInventory } from './fleet-inventory.js';
 import type { FleetTopology } from './fleet-topology.js';
 import { rememberedInventory } from './imported-fleets.js';
@@ -49,6 +49,7 @@ export function buildFleet(scenario: Scenario): Fleet {
   const latitude = new Float64Array(n);
   const longitude = new Float64Array(n);
   const traits = allocateTraits(n);
+  const buildings = newBuildingCounts();
 
   const transformerIds: string[] = [];
   const transformerOffsets: number[] = [];
@@ -146,7 +147,7 @@ export function buildFleet(scenario: Scenario): Fleet {
     const [lat, lon] = place(xfmrLat, xfmrLon, seg === 0 ? 0.05 : 0.02, STREAM.LOCATION_METER, number);
     latitude[i] = Math.round(lat * 1e6) / 1e6;
     longitude[i] = Math.round(lon * 1e6) / 1e6;
-    drawTraits(traits, i, number, seg, scenario, area);
+    drawTraits(traits, i, number, seg, scenario, area, buildings);
   }
 
   if (scenario.events === 'demo') topUpDemoHomes({ size: n, segment, meterNumber, traits }, seed);
@@ -183,9 +184,10 @@ function fleetFromInventory(inv: FleetInventory, scenario: Scenario): Fleet {
   const seed = scenario.seed;
   const n = inv.size;
   const traits = allocateTraits(n);
+  const buildings = newBuildingCounts();
   for (let i = 0; i < n; i++) {
     const seg = inv.segment[i]!;
-    drawTraits(traits, i, inv.meterNumber[i]!, seg, scenario, area);
+    drawTraits(traits, i, inv.meterNumber[i]!, seg, scenario, area, buildings);
     const given = inv.profile[i]!;
     const drawn = traits.profile[i]!;
     if (given !== NO_PROFILE && given !== drawn && PROFILES[given]!.segment === SEGMENTS[seg]) {

@@ -3,9 +3,10 @@ import { SEGMENTS, type Segment } from '../scenario/enums.js';
 import type { Scenario } from '../scenario/scenario.js';
 import type { ServiceArea } from '../scenario/service-areas.js';
 import { lognormal, normal, uniform } from '../util/random.js';
+import { buildingSizeMultiplier, MAX_BUILDING_KW, sizeClassOf, softCap } from './building-sizes.js';
 import { PROFILES, profilePicker } from './load-profiles.js';
 import { STREAM } from './streams.js';
-import { stratifiedNormal } from './stratified-draw.js';
+import { stratifiedNormal, stratifiedSequence } from './stratified-draw.js';
 
 /**
  * Per-meter static traits, drawn once from (seed, meter number) so every meter is a distinct, persistent customer:
@@ -33,7 +34,12 @@ export interface MeterTraits {
   readonly pvKw: Float64Array;
   /** EV charger power, kW (0 = no EV). */
   readonly evKw: Float64Array;
+  /** A commercial building's CBECS size class, index into BUILDING_SIZE_CLASSES; NO_SIZE_CLASS for other meters. */
+  readonly sizeClass: Uint8Array;
 }
+
+/** sizeClass of a meter without one: homes, plants, and buildings whose level a calibration profile sets. */
+export const NO_SIZE_CLASS = 255;
 
 export function allocateTraits(n: number): MeterTraits {
   return {
@@ -48,11 +54,15 @@ export function allocateTraits(n: number): MeterTraits {
     spikeRate: new Float64Array(n),
     pvKw: new Float64Array(n),
     evKw: new Float64Array(n),
+    sizeClass: new Uint8Array(n).fill(NO_SIZE_CLASS),
   };
 }
 
-/** Spread of levels within a segment: residential 0.55 (measured EDRP households), C&I wider. */
-const LEVEL_CV: Readonly<Record<Segment, number>> = { RESIDENTIAL: 0.55, COMMERCIAL: 0.9, INDUSTRIAL: 0.8 };
+/**
+ * Spread of levels within a segment: residential 0.55 (measured EDRP households), industrial 0.8. Commercial
+ * buildings take CBECS's size mix instead (building-sizes.ts, coefficient of variation about 3.4).
+ */
+const LEVEL_CV: Readonly<Record<'RESIDENTIAL' | 'INDUSTRIAL', number>> = { RESIDENTIAL: 0.55, INDUSTRIAL: 0.8 };
 /** Weather sensitivity relative to the customer's level for commercial and industrial buildings. */
 const CI_COOLING_PER_DEGREE = { COMMERCIAL: 0.035, INDUSTRIAL: 0.01 } as const;
 const CI_HEATING_PER_DEGREE = { COMMERCIAL: 0.012, INDUSTRIAL: 0.004 } as const;
@@ -62,7 +72,18 @@ const PV_YIELD_KWH_PER_KW = 1500;
 
 const pickers = Object.fromEntries(SEGMENTS.map((s) => [s, profilePicker(s)])) as Record<Segment, (u: number) => number>;
 
-export function drawTraits(traits: MeterTraits, i: number, number: number, segment: number, scenario: Scenario, area: ServiceArea): void {
+/** A fleet's count of commercial buildings drawn so far, by profile code: drawTraits numbers each type's buildings. */
+export function newBuildingCounts(): Uint32Array {
+  return new Uint32Array(PROFILES.length);
+}
+
+/**
+ * Draws meter `i`'s traits from (seed, meter number). A commercial building's size class is the next draw of its
+ * type's stratified sequence (`buildings[profile]` counts the type's buildings drawn before it and is incremented),
+ * so a fleet's buildings of each type follow CBECS's size shares almost exactly: meters must be drawn in the fleet's
+ * order (meter numbers, or an imported inventory's rows), every commercial meter of the fleet with one `buildings`.
+ */
+export function drawTraits(traits: MeterTraits, i: number, number: number, segment: number, scenario: Scenario, area: ServiceArea, buildings: Uint32Array): void {
   const seed = scenario.seed;
   const u = (k: number): number => uniform(seed, STREAM.TRAITS, number, k);
   const z = (k: number): number => normal(seed, STREAM.TRAITS, number, k);
@@ -76,8 +97,14 @@ export function drawTraits(traits: MeterTraits, i: number, number: number, segme
     if (seg === 'RESIDENTIAL') drawPvAndEv(traits, i, traits.meanKw[i]!, scenario, u, z);
     return;
   }
-  const level = seg === 'RESIDENTIAL' ? area.residentialKwhPer15 * 4 : spec.meanKw;
-  const meanKw = lognormal(level, LEVEL_CV[seg], z(2));
+  let meanKw: number;
+  if (seg === 'COMMERCIAL') {
+    const sizeClass = sizeClassOf(stratifiedSequence(seed, STREAM.BUILDING_SIZE, profile, buildings[profile]!++));
+    traits.sizeClass[i] = sizeClass;
+    meanKw = softCap(spec.meanKw * buildingSizeMultiplier(sizeClass, z(17)), MAX_BUILDING_KW);
+  } else {
+    meanKw = lognormal(seg === 'RESIDENTIAL' ? area.residentialKwhPer15 * 4 : spec.meanKw, LEVEL_CV[seg], z(2));
+  }
   traits.meanKw[i] = meanKw;
   traits.baseShare[i] = Math.min(0.8, Math.max(0.08, spec.baseShare * lognormal(1, 0.35, z(3))));
   traits.shiftHours[i] = Math.max(-2, Math.min(2, 0.75 * z(4)));

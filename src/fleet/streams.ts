@@ -13,6 +13,8 @@ export const STREAM = {
   TRAITS: 8,
   TRANSFORMER_RATING: 9,
   IMPORTED_METER: 10,
+  /** Commercial buildings' CBECS size class (stratifiedSequence over the buildings of each type). */
+  BUILDING_SIZE: 12,
   USAGE_NOISE: 101,
   READING_EVENTS: 102,
   WEATHER: 103,

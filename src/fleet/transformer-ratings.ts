@@ -6,10 +6,26 @@ import { STREAM } from './streams.js';
  * Transformer kVA ratings: the standard sizes utilities install (IEEE C57.12.20 single-phase pole and pad units for
  * homes, C57.12.34 three-phase pad units for commercial and industrial services), and a rating for every transformer
  * drawn the way a planner picks one: the smallest standard size that carries the expected coincident peak of the
- * meters behind it, allowing the short peak overload distribution transformers are designed for.
+ * meters behind it, allowing the short peak overload distribution transformers are designed for. A commercial or
+ * industrial load beyond the largest pad unit (2,500 kVA) is rated as a bank of such units (a whole multiple of it).
  */
 export const SINGLE_PHASE_KVA = [10, 15, 25, 37.5, 50, 75, 100, 167] as const;
 export const THREE_PHASE_KVA = [75, 112.5, 150, 225, 300, 500, 750, 1000, 1500, 2000, 2500] as const;
+
+/** The largest three-phase pad unit, kVA. */
+export const LARGEST_PAD_KVA: number = THREE_PHASE_KVA[THREE_PHASE_KVA.length - 1]!;
+
+/**
+ * How many LARGEST_PAD_KVA units serve a load of `kva` beyond one unit: a building that large (CBECS's over 500,000
+ * sq ft class averages 16 GWh a year, a peak of several MW) takes several services or a bank of pad units, and its
+ * rating is their total. One unit fewer or more as for single units (`u` the transformer's rating draw).
+ */
+function padUnits(kva: number, u: number): number {
+  const units = Math.ceil(kva / LARGEST_PAD_KVA);
+  if (u < UNDERSIZED) return Math.max(1, units - 1);
+  if (u > 1 - OVERSIZED) return units + 1;
+  return units;
+}
 
 /** Real power per kVA at a typical service power factor: the gold nameplate in kW is kVA x this. */
 export const NAMEPLATE_POWER_FACTOR = 0.9;
@@ -84,10 +100,14 @@ export function transformerRatings(fleet: RatingInput, transformers: number, see
     const needed = threePhase[t]
       ? (ciPeak[t]! + residentialPeakKw(homes[t]!, sumMean[t]!)) / NAMEPLATE_POWER_FACTOR
       : residentialPeakKw(homes[t]!, sumMean[t]!) / NAMEPLATE_POWER_FACTOR / RESIDENTIAL_PEAK_LOADING;
+    const u = uniform(seed, STREAM.TRANSFORMER_RATING, keys[t]!, 0);
+    if (threePhase[t] && needed > LARGEST_PAD_KVA) {
+      kva[t] = LARGEST_PAD_KVA * padUnits(needed, u);
+      continue;
+    }
     let at = sizes.indexOf(standardSize(sizes, needed));
     // A transformer with no meter of the fleet behind it (a segment filter left its homes out) is the common 25 kVA.
     if (!threePhase[t] && homes[t] === 0) at = sizes.indexOf(25);
-    const u = uniform(seed, STREAM.TRANSFORMER_RATING, keys[t]!, 0);
     if (u < UNDERSIZED) at = Math.max(0, at - 1);
     else if (u > 1 - OVERSIZED) at = Math.min(sizes.length - 1, at + 1);
     kva[t] = sizes[at]!;

@@ -59,6 +59,12 @@ const POWER_FACTOR_TABLES = POWER_FACTOR_BASE.map((base, seg) =>
 );
 /** Service capacity as a multiple of mean demand (C&I), and the residential bounds (a 200 A service). */
 const CAPACITY_MULTIPLE = [8, 4, 2.5];
+/**
+ * Largest commercial service, kW: a building's demand saturates below it and an anomaly spike (at most 1.5 times the
+ * capacity) stays under the 10 MW bound of a commercial reading (pipeline/reading-checks.ts, USAGE_BOUNDS_KW); only
+ * the largest CBECS buildings (means near MAX_BUILDING_KW) reach it.
+ */
+const COMMERCIAL_SERVICE_KW = 6_500;
 const RESIDENTIAL_CAPACITY_KW: readonly [number, number] = [8, 25];
 /** Spread of a household's own hour-by-hour routine around its profile. */
 const ROUTINE_SIGMA = 0.65;
@@ -219,7 +225,7 @@ export class ReadingGenerator {
       this.spikeKw[i] = behaviour * spikeSize;
       this.capacityKw[i] = seg === 0
         ? Math.min(RESIDENTIAL_CAPACITY_KW[1], Math.max(RESIDENTIAL_CAPACITY_KW[0], CAPACITY_MULTIPLE[0]! * mean))
-        : CAPACITY_MULTIPLE[seg]! * mean;
+        : seg === 1 ? Math.min(COMMERCIAL_SERVICE_KW, CAPACITY_MULTIPLE[1]! * mean) : CAPACITY_MULTIPLE[seg]! * mean;
     }
   }
 
@@ -398,7 +404,8 @@ export class ReadingGenerator {
         } else if (forced === 0 && t >= gapStart && t < gapEnd) {
           quality = Q_ESTIMATED;
           event = E_ESTIMATED;
-          consumption = expectedKw + evDraw;
+          // The estimate is the expected demand, within the service like a measured one.
+          consumption = Math.min(expectedKw, capacity) + evDraw;
         } else if (forced === 0 && recorded < 1) {
           quality = Q_ANOMALY;
           event = E_TAMPER;

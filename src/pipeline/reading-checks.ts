@@ -31,7 +31,9 @@ export const READING_DATE_RANGE = { first: '1900-01-01', last: '2199-12-31' } as
  *   3.3 MW; campuses and data halls on one meter reach a few MW).
  * - INDUSTRIAL: 100 MW either way (larger loads and generators connect at transmission voltage, not through an AMI
  *   distribution meter).
- * The generator's largest readings (3,000 meters x 14 summer days with a storm) are 37.5 kW, 0.8 MW and 2.9 MW.
+ * The generator's largest readings (3,000 meters x 14 summer days with a storm) were 37.5 kW, 0.8 MW and 2.9 MW before
+ * commercial buildings took CBECS sizes; the largest of those (over 500,000 sq ft) now reach 9.75 MW with an anomaly
+ * spike, under the commercial bound by construction (generator/reading-generator.ts, COMMERCIAL_SERVICE_KW).
  */
 export const USAGE_BOUNDS_KW: Readonly<Record<Segment, { readonly importKw: number; readonly exportKw: number }>> = {
   RESIDENTIAL: { importKw: 100, exportKw: 50 },

@@ -1,8 +1,10 @@
+import { SIZE_MIX_GEOMETRIC_RATIO } from '../fleet/building-sizes.js';
 import type { BuildingStatistics, BuildingTypeStatistics } from './building-statistics.js';
 
 /**
  * The bands commercial and industrial statistics must fall in, with where each comes from (docs/REALISM.md has the
- * sources in full). Levels are EIA CBECS means per building; the shape bands are targets from the buildings'
+ * sources in full). Levels are EIA CBECS means per building, checked through statistics the size mix's heavy tail
+ * (a few buildings of 16 GWh a year among hundreds of 50 MWh) does not break; the shape bands are targets from the buildings'
  * operating schedules (opening hours, shifts), not from a measured C&I panel: the project has none to compare with.
  */
 type ShapeKey = 'weekdayWeekendRatio' | 'dayNightRatio' | 'plateauFlatness' | 'loadFactor' | 'coolingPerDegree';
@@ -13,6 +15,12 @@ export const CBECS_ANNUAL_MWH: Readonly<Record<string, number>> = { OFFICE: 256,
 export const CBECS_ALL_BUILDINGS_MWH = 237;
 export const ANNUAL_RELATIVE_BAND = 0.25;
 export const ALL_BUILDINGS_RELATIVE_BAND = 0.2;
+/**
+ * Size-class shares: within this share of CBECS's, or three binomial standard errors for the number of buildings if
+ * that is wider (the spread within classes blurs neighbouring classes by a few percent; a handful of the largest
+ * buildings is a count, not a share).
+ */
+export const SIZE_SHARE_RELATIVE_BAND = 0.15;
 
 const SHAPE_BANDS: Readonly<Record<string, Partial<Record<ShapeKey, readonly [number, number]>>>> = {
   // Weekday offices (ASHRAE 90.1 User's Manual schedule: 48.6 occupied hours a week, nearly all on weekdays).
@@ -34,8 +42,9 @@ const SHAPE_BANDS: Readonly<Record<string, Partial<Record<ShapeKey, readonly [nu
   THREE_SHIFTS: { weekdayWeekendRatio: [0.95, 1.25], dayNightRatio: [0.9, 1.2], plateauFlatness: [0.9, 1], loadFactor: [0.7, 0.92] },
 };
 
-const LABELS: Readonly<Record<ShapeKey | 'annualMwh', string>> = {
-  annualMwh: 'annual MWh per building',
+const LABELS: Readonly<Record<ShapeKey | 'annualMwh' | 'geometricMeanMwh', string>> = {
+  annualMwh: 'annual MWh per building (mean)',
+  geometricMeanMwh: 'annual MWh per building (geometric mean)',
   weekdayWeekendRatio: 'weekday / weekend daily kWh',
   dayNightRatio: 'weekday 10-16 h / 01-05 h demand',
   plateauFlatness: 'weekday 10-16 h plateau, min / max',
@@ -64,9 +73,17 @@ export function compareBuildingStatistics(stats: BuildingStatistics): BuildingCh
   };
   for (const t of stats.types) {
     const cbecs = CBECS_ANNUAL_MWH[t.profile];
-    add(t.profile, LABELS.annualMwh, t.annualMwh, cbecs === undefined ? null : [cbecs * (1 - ANNUAL_RELATIVE_BAND), cbecs * (1 + ANNUAL_RELATIVE_BAND)], cbecs === undefined ? 'no published figure used' : `CBECS ${cbecs} MWh ±${ANNUAL_RELATIVE_BAND * 100}%`);
-    for (const key of Object.keys(LABELS) as (ShapeKey | 'annualMwh')[]) {
-      if (key === 'annualMwh') continue;
+    if (cbecs === undefined) {
+      add(t.profile, LABELS.annualMwh, t.annualMwh, null, 'no published figure used');
+    } else {
+      // A type's mean moves by a fifth or more with one building of over 500,000 sq ft among a few hundred, so the
+      // mean is reported and the geometric mean checked: CBECS's mean times the size mix's geometric mean over mean.
+      add(t.profile, LABELS.annualMwh, t.annualMwh, null, `CBECS mean ${cbecs} MWh; reported only (a few very large buildings move it)`);
+      const geometric = cbecs * SIZE_MIX_GEOMETRIC_RATIO;
+      add(t.profile, LABELS.geometricMeanMwh, t.geometricMeanMwh, [geometric * (1 - ANNUAL_RELATIVE_BAND), geometric * (1 + ANNUAL_RELATIVE_BAND)], `CBECS ${cbecs} MWh x size mix ${SIZE_MIX_GEOMETRIC_RATIO.toFixed(3)} ±${ANNUAL_RELATIVE_BAND * 100}%`);
+    }
+    for (const key of Object.keys(LABELS) as (ShapeKey | 'annualMwh' | 'geometricMeanMwh')[]) {
+      if (key === 'annualMwh' || key === 'geometricMeanMwh') continue;
       const band = SHAPE_BANDS[t.profile]?.[key] ?? null;
       add(t.profile, LABELS[key], (t as BuildingTypeStatistics)[key], band, band === null ? 'reported only' : 'operating-schedule target');
     }
@@ -74,8 +91,13 @@ export function compareBuildingStatistics(stats: BuildingStatistics): BuildingCh
   if (stats.commercial.meters > 0) {
     const c = stats.commercial;
     add('COMMERCIAL', 'mean annual MWh per building', c.meanMwh, [CBECS_ALL_BUILDINGS_MWH * (1 - ALL_BUILDINGS_RELATIVE_BAND), CBECS_ALL_BUILDINGS_MWH * (1 + ALL_BUILDINGS_RELATIVE_BAND)], `CBECS all buildings ${CBECS_ALL_BUILDINGS_MWH} MWh ±${ALL_BUILDINGS_RELATIVE_BAND * 100}%`);
+    add('COMMERCIAL', 'median annual MWh', c.medianMwh, null, 'reported only');
     add('COMMERCIAL', '5th percentile annual MWh', c.p5Mwh, null, 'CBECS 1,001-5,000 sq ft mean: 51 MWh');
     add('COMMERCIAL', 'largest annual MWh', c.maxMwh, null, 'CBECS over 500,000 sq ft mean: 16,362 MWh');
+    for (const share of c.sizeShares) {
+      const tolerance = Math.max(SIZE_SHARE_RELATIVE_BAND * share.cbecs, 3 * Math.sqrt((share.cbecs * (1 - share.cbecs)) / c.meters));
+      add('COMMERCIAL', `share of buildings in size class ${share.atLeast} or larger (level over ${Math.round(share.thresholdMwh)} MWh, type-scaled)`, share.generated, [Math.max(0, share.cbecs - tolerance), share.cbecs + tolerance], `CBECS 2012 C14/B23 share ${(share.cbecs * 100).toFixed(2)}%`);
+    }
   }
   return rows;
 }

@@ -3,6 +3,7 @@ import { buildFleet } from '../fleet/fleet.js';
 import { PROFILES } from '../fleet/load-profiles.js';
 import { DATA_QUALITIES, SEGMENTS } from '../scenario/enums.js';
 import { scenarioEndUtcMs, scenarioStartUtcMs, type Scenario } from '../scenario/scenario.js';
+import { sizeClassShares, type SizeClassShare } from './size-class-shares.js';
 
 const HOUR_MS = 3_600_000;
 const ANOMALY = DATA_QUALITIES.indexOf('ANOMALY');
@@ -69,6 +70,11 @@ export interface BuildingTypeStatistics {
   readonly meters: number;
   /** Mean annual consumption per building, MWh (the period's mean demand x 8,760 h). */
   readonly annualMwh: number;
+  /**
+   * Geometric mean of the buildings' annual MWh (buildings with none left out): the type's level without the
+   * very large buildings' weight (CBECS sizes spread levels with a coefficient of variation of about 3.4).
+   */
+  readonly geometricMeanMwh: number;
   /** Mean daily kWh on weekdays over that on Saturdays and Sundays. */
   readonly weekdayWeekendRatio: number;
   /** Weekdays: mean demand 10:00-16:00 over mean demand 01:00-05:00 (the opening-hours plateau over the night base). */
@@ -77,14 +83,27 @@ export interface BuildingTypeStatistics {
   readonly plateauFlatness: number;
   /** Median over meters of mean demand / highest hourly demand (hours with a labelled anomaly left out). */
   readonly loadFactor: number;
-  /** Weekdays above 20 C: rise of daily demand per degree of daily mean temperature, as a share of the mean demand. */
+  /**
+   * Weekdays above 20 C: rise of daily demand per degree of daily mean temperature, as a share of the mean demand
+   * (each building's demand over its own mean, averaged over the type's buildings, as for the other shapes).
+   */
   readonly coolingPerDegree: number;
 }
 
 export interface BuildingStatistics {
   readonly types: readonly BuildingTypeStatistics[];
-  /** Commercial buildings together: mean and 5th percentile of annual MWh, and the largest. */
-  readonly commercial: { readonly meters: number; readonly meanMwh: number; readonly p5Mwh: number; readonly maxMwh: number };
+  /**
+   * Commercial buildings together: mean, median and 5th percentile of annual MWh, the largest, and the shares of
+   * buildings in each CBECS size class or larger judged by their level (sizeClassShares).
+   */
+  readonly commercial: {
+    readonly meters: number;
+    readonly meanMwh: number;
+    readonly medianMwh: number;
+    readonly p5Mwh: number;
+    readonly maxMwh: number;
+    readonly sizeShares: readonly SizeClassShare[];
+  };
 }
 
 const mean = (values: readonly number[]): number => values.reduce((s, v) => s + v, 0) / values.length;
@@ -155,6 +174,10 @@ export function buildingStatistics(panel: BuildingPanel): BuildingStatistics {
       for (let h = d.first; h < d.first + 24; h++) kwh += s[h]!;
       return kwh;
     };
+    // Shapes are means over the type's buildings of each building's usage over its own mean (every building
+    // weighs the same): summed in kWh, the one or two buildings of 10 GWh or more among a few hundred of 50 MWh
+    // (CBECS's size mix) would set a type's shape, and their own draws its cooling response.
+    const weights: number[] = [];
     for (const i of indices) {
       const s = panel.series[i]!;
       const flagged = panel.anomalous[i]!;
@@ -166,45 +189,51 @@ export function buildingStatistics(panel: BuildingPanel): BuildingStatistics {
       }
       annual.push(((total / hours) * 8760) / 1000);
       if (max > 0) loadFactors.push(total / hours / max);
+      const w = total > 0 ? hours / total : 0;
+      weights.push(w);
       for (const d of weekdays) {
-        weekdayKwh += dailyOf(s, d);
-        for (let h = d.first; h < d.first + 24; h++) profile[hourOf(h)]! += s[h]!;
+        weekdayKwh += w * dailyOf(s, d);
+        for (let h = d.first; h < d.first + 24; h++) profile[hourOf(h)]! += w * s[h]!;
       }
-      for (const d of weekends) weekendKwh += dailyOf(s, d);
+      for (const d of weekends) weekendKwh += w * dailyOf(s, d);
     }
+    const weighted = weights.filter((w) => w > 0).length;
     for (const d of hot) {
-      let kwh = 0;
-      for (const s of members) kwh += dailyOf(s, d);
+      let share = 0;
+      members.forEach((s, m) => (share += weights[m]! * dailyOf(s, d)));
       hotX.push(d.temperature);
-      hotY.push(kwh / members.length / 24);
+      hotY.push(share / weighted / 24);
     }
     for (let h = 10; h < 16; h++) day += profile[h]! / 6;
     for (let h = 1; h < 5; h++) night += profile[h]! / 4;
     const plateau = Array.from(profile.subarray(10, 16));
-    const meanKw = mean(annual) / 8.76;
     types.push({
       profile: PROFILES[code]!.name,
       meters: members.length,
       annualMwh: mean(annual),
+      geometricMeanMwh: Math.exp(mean(annual.filter((a) => a > 0).map(Math.log))),
       weekdayWeekendRatio: weekends.length > 0 ? weekdayKwh / weekdays.length / (weekendKwh / weekends.length) : Number.NaN,
       dayNightRatio: day / night,
       plateauFlatness: Math.min(...plateau) / Math.max(...plateau),
       loadFactor: median(loadFactors),
-      coolingPerDegree: hot.length >= 2 ? slope(hotX, hotY) / meanKw : Number.NaN,
+      coolingPerDegree: hot.length >= 2 && weighted > 0 ? slope(hotX, hotY) : Number.NaN,
     });
   }
-  const commercial = panel.series
-    .map((s, i) => ({ s, segment: PROFILES[panel.profile[i]!]!.segment }))
-    .filter((x) => x.segment === 'COMMERCIAL')
-    .map(({ s }) => ((s.reduce((a, v) => a + v, 0) / hours) * 8760) / 1000)
-    .sort((a, b) => a - b);
+  const buildings = panel.series
+    .map((s, i) => ({ s, profile: panel.profile[i]! }))
+    .filter((x) => PROFILES[x.profile]!.segment === 'COMMERCIAL')
+    .map(({ s, profile }) => ({ profile, annualMwh: ((s.reduce((a, v) => a + v, 0) / hours) * 8760) / 1000 }));
+  const commercial = buildings.map((b) => b.annualMwh).sort((a, b) => a - b);
+  const some = commercial.length > 0;
   return {
     types,
     commercial: {
       meters: commercial.length,
-      meanMwh: commercial.length > 0 ? mean(commercial) : Number.NaN,
-      p5Mwh: commercial.length > 0 ? commercial[Math.floor(0.05 * (commercial.length - 1))]! : Number.NaN,
-      maxMwh: commercial.length > 0 ? commercial[commercial.length - 1]! : Number.NaN,
+      meanMwh: some ? mean(commercial) : Number.NaN,
+      medianMwh: some ? median(commercial) : Number.NaN,
+      p5Mwh: some ? commercial[Math.floor(0.05 * (commercial.length - 1))]! : Number.NaN,
+      maxMwh: some ? commercial[commercial.length - 1]! : Number.NaN,
+      sizeShares: sizeClassShares(buildings),
     },
   };
 }

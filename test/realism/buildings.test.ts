@@ -60,6 +60,24 @@ describe('buildingStatistics', () => {
     expect(stats.commercial.meters).toBe(1);
   });
 
+  it('every building weighs the same in a type\'s shape; the geometric mean of levels is reported beside the mean', () => {
+    // A flat 1 kW office and one 100 times larger that rests at weekends (half its weekday level).
+    const small = panel('OFFICE', 14, () => 1);
+    const large = panel('OFFICE', 14, (dow) => (dow === 0 || dow === 6 ? 50 : 100));
+    const both: BuildingPanel = { ...small, profile: Uint8Array.of(small.profile[0]!, large.profile[0]!), series: [small.series[0]!, large.series[0]!], anomalous: [small.anomalous[0]!, large.anomalous[0]!] };
+    const office = buildingStatistics(both).types[0]!;
+    const largeMean = (5 * 100 + 2 * 50) / 7;
+    // Weighted by size the ratio would be almost the large office's 2.
+    expect(office.weekdayWeekendRatio).toBeCloseTo((1 + 100 / largeMean) / (1 + 50 / largeMean), 6);
+    const annual = [8.76, (largeMean * 8760) / 1000];
+    expect(office.annualMwh).toBeCloseTo((annual[0]! + annual[1]!) / 2, 3);
+    expect(office.geometricMeanMwh).toBeCloseTo(Math.sqrt(annual[0]! * annual[1]!), 3);
+    const stats = buildingStatistics(both).commercial;
+    expect(stats.meters).toBe(2);
+    expect(stats.medianMwh).toBeCloseTo((annual[0]! + annual[1]!) / 2, 3);
+    expect(stats.sizeShares.length).toBe(7);
+  });
+
   it('the peak leaves out hours with a labelled anomaly', () => {
     const p = panel('THREE_SHIFTS', 7, () => 100);
     p.series[0]![30] = 600;
