@@ -5,15 +5,15 @@ import type { ReadingBatch } from './reading-batch.js';
 import { NESTED_SCHEMA_VERSION, type Shape } from './reading-records.js';
 
 /** A value as JSON.stringify writes it inside an object: finite numbers as the shortest round trip, the rest as null. */
-const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
-const str = (s: string): string => JSON.stringify(s);
+export const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
+export const str = (s: string): string => JSON.stringify(s);
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
 /**
  * "YYYY-MM-DD HH:MM:SS" of a millisecond value read as UTC fields, like isoDateTime (time-zone.ts) for the years
  * 0000-9999, without a Date: the civil date from the day number (H. Hinnant's days_from_civil inverse).
  */
-function dateTimeText(ms: number): string {
+export function dateTimeText(ms: number): string {
   const days = Math.floor(ms / 86_400_000);
   let secs = Math.floor((ms - days * 86_400_000) / 1000);
   const z = days + 719_468;
@@ -106,7 +106,8 @@ export class RecordJson {
     return [id, this.meterText[m]!];
   }
 
-  private nestedMeter(m: number): string {
+  /** The meter group of the nested message, as JSON (kept per meter). */
+  nestedMeter(m: number): string {
     let text = this.meterText[m];
     if (text === undefined) {
       const f = this.fleet;

@@ -35,11 +35,56 @@ export class ByteChunks {
     this.bytes += bytes.length;
   }
 
+  /**
+   * Makes room for `n` more bytes in the current chunk, for `putBytes` and `putAscii` to follow without a check of
+   * their own: what they put after a `reserve` must come to at most `n` bytes (a caller that knows its exact length).
+   */
+  reserve(n: number): void {
+    if (this.used + n > this.chunk.length) {
+      this.seal();
+      this.chunk = Buffer.allocUnsafe(Math.max(this.chunkSize, n));
+    }
+  }
+
+  /** Puts bytes within the room `reserve` made. */
+  putBytes(bytes: Uint8Array): void {
+    this.chunk.set(bytes, this.used);
+    this.used += bytes.length;
+    this.bytes += bytes.length;
+  }
+
+  /** Puts ASCII text (one byte a character) within the room `reserve` made. */
+  putAscii(text: string): void {
+    const written = this.chunk.write(text, this.used, 'latin1');
+    this.used += written;
+    this.bytes += written;
+  }
+
   /** Everything appended, as one buffer; the chunks are not to be appended to afterwards. */
   toBuffer(): Buffer {
+    this.finish();
+    return this.sealed.length === 1 ? this.sealed[0]! : Buffer.concat(this.sealed, this.bytes);
+  }
+
+  /**
+   * Appends bytes `from` to `to` (offsets in what `source` holds) of `source`, whose appends are done, a chunk at a
+   * time: no buffer of the whole source is made.
+   */
+  appendRange(source: ByteChunks, from: number, to: number): void {
+    source.finish();
+    let start = 0;
+    for (const chunk of source.sealed) {
+      const end = start + chunk.length;
+      if (end > from && start < to) this.appendBytes(chunk.subarray(Math.max(from, start) - start, Math.min(to, end) - start));
+      if (end >= to) break;
+      start = end;
+    }
+  }
+
+  /** Seals the open chunk for good: appends that follow would write into sealed bytes. */
+  private finish(): void {
     this.seal();
     this.chunk = Buffer.alloc(0);
-    return this.sealed.length === 1 ? this.sealed[0]! : Buffer.concat(this.sealed, this.bytes);
   }
 
   private seal(): void {

@@ -19,4 +19,35 @@ describe('ByteChunks', () => {
       { seed: 20261206, numRuns: 300 },
     );
   });
+
+  it('copies any range of another ByteChunks (reserved puts included) chunk by chunk, equal to that range of its bytes', () => {
+    const part = fc.oneof(
+      fc.record({ kind: fc.constant('text' as const), text: fc.string({ unit: 'binary', maxLength: 40 }) }),
+      fc.record({ kind: fc.constant('ascii' as const), text: fc.string({ unit: fc.integer({ min: 0, max: 127 }).map((c) => String.fromCharCode(c)), maxLength: 40 }) }),
+    );
+    fc.assert(
+      fc.property(fc.array(part, { maxLength: 60 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 64 }), fc.array(fc.nat(), { minLength: 2, maxLength: 8 }), (parts, sourceChunk, targetChunk, cuts) => {
+        const source = new ByteChunks(sourceChunk);
+        for (const p of parts) {
+          if (p.kind === 'text') source.append(p.text);
+          else {
+            source.reserve(p.text.length);
+            source.putAscii(p.text);
+          }
+        }
+        const expected = Buffer.from(parts.map((p) => p.text).join(''), 'utf8');
+        // Consecutive ranges that cover the whole source, as the stage sink copies a batch into its files.
+        const bounds = [0, ...cuts.map((c) => c % (expected.length + 1)).sort((a, b) => a - b), expected.length];
+        const target = new ByteChunks(targetChunk);
+        for (let i = 1; i < bounds.length; i++) {
+          const piece = new ByteChunks(targetChunk);
+          piece.appendRange(source, bounds[i - 1]!, bounds[i]!);
+          expect(piece.toBuffer().equals(expected.subarray(bounds[i - 1]!, bounds[i]!))).toBe(true);
+          target.appendRange(source, bounds[i - 1]!, bounds[i]!);
+        }
+        expect(target.toBuffer().equals(expected)).toBe(true);
+      }),
+      { seed: 20261207, numRuns: 300 },
+    );
+  });
 });

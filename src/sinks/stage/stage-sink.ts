@@ -3,7 +3,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import { LABEL_SOURCE, type AnomalyLabel } from '../../generator/anomaly-labels.js';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
 import { FLAT_COLUMNS, recordOf, type FlatReading } from '../../generator/reading-records.js';
-import { RecordJson } from '../../generator/record-json.js';
+import { RecordBytes } from '../../generator/record-bytes.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
 import { shardLabel, type Shard } from '../../scenario/shard.js';
 import { openStageStore } from '../../stage/open-stage-store.js';
@@ -86,7 +86,7 @@ export class StageSink implements Sink {
   private shard: Shard | null = null;
   private area: ServiceAreaName | null = null;
   /** Each reading's NDJSON line text (the nested record), built once the first batch comes. */
-  private json: RecordJson | null = null;
+  private json: RecordBytes | null = null;
   /** What every run of this job and shard names its files by (stageWriterOwner), and this run's writer id. */
   private owner = '';
   private writer = '';
@@ -147,16 +147,16 @@ export class StageSink implements Sink {
       const fleet = this.fleet!;
       const area = this.area!;
       // The batch's lines as UTF-8 at once (a line's text is garbage as soon as it is copied: a batch of 200,000 held
-      // as strings took over 1 GB), with where each ends.
-      const json = this.format === 'csv' ? null : (this.json ??= new RecordJson(fleet, area, 'nested'));
+      // as strings took over 1 GB), with where each ends. JSON lines are written as bytes (RecordBytes), never a string.
+      const json = this.format === 'csv' ? null : (this.json ??= new RecordBytes(fleet, area));
       const text = new ByteChunks();
       const ends = new Float64Array(batch.length);
       for (let row = 0; row < batch.length; row++) {
-        text.append(json ? `${json.of(batch, row)}\n` : csvLine(recordOf(batch, row, fleet, area, 'flat') as FlatReading));
+        if (json) json.append(batch, row, text);
+        else text.append(csvLine(recordOf(batch, row, fleet, area, 'flat') as FlatReading));
         ends[row] = text.bytes;
       }
       const bytes = text.bytes;
-      const lines = text.toBuffer();
       // Roll between batches when this one would not fit, so files end where batches end.
       if (this.current && (this.current.rows + batch.length > this.rollRows || this.current.bytes + bytes > this.rollBytes)) await this.roll(false);
       let row = 0;
@@ -171,7 +171,7 @@ export class StageSink implements Sink {
           this.rows++;
           row++;
         }
-        file.text.appendBytes(lines.subarray(first === 0 ? 0 : ends[first - 1]!, ends[row - 1]!));
+        file.text.appendRange(text, first === 0 ? 0 : ends[first - 1]!, ends[row - 1]!);
         // A batch larger than a file: this file ends inside it.
         if (row < batch.length) await this.roll(true);
       }
