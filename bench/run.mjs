@@ -38,6 +38,7 @@ for (const c of cases) {
 // Streams and the pipeline run after the batch cases (the CLI end to end, one process per case).
 await import('./stream.mjs');
 await import('./messages.mjs');
+await import('./stage.mjs');
 await import('./pipeline.mjs');
 await import('./api-load.mjs');
 await import('./reliability.mjs');
