@@ -23,7 +23,7 @@ try {
     }
   } else {
     const out = kind === 'duckdb' ? join(dir, 'bench.duckdb') : join(dir, kind);
-    const sinks = createSinks(parseOutputOptions({ sink: kind, out }));
+    const sinks = await createSinks(parseOutputOptions({ sink: kind, out }));
     const summary = await runBatchJob({ scenario, sinks, ...(workers === undefined ? {} : { workers }) });
     rows = summary.rows;
   }

@@ -11,12 +11,11 @@ import { errorText } from '../../util/error-text.js';
 import { ForgeError } from '../../util/forge-error.js';
 import { jobTag } from '../../util/job-tag.js';
 import { checkInt } from '../../util/parse-int.js';
-import { ColumnarAppender } from '../../warehouse/columnar-appender.js';
 import { dictionaryEncodeMeters } from '../../warehouse/dictionary-encode-meters.js';
 import { LABEL_ROWS_SELECT, LABEL_ROWS_TYPES, labelRowsValues } from '../../warehouse/label-rows.js';
 import { readingsSelect } from '../../warehouse/readings-select.js';
 import { quoteLiteral } from '../../warehouse/sql-quote.js';
-import { STAGE_COLUMNS, factTableDdl, meterTableDdl } from '../../warehouse/star-schema.js';
+import { meterTableDdl } from '../../warehouse/star-schema.js';
 import { upsertMeters } from '../../warehouse/upsert-meters.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 import type { BatchInfo, LabelInfo, Sink, SinkContext, SinkResult } from '../sink.js';
@@ -24,6 +23,10 @@ import { SinkState } from '../sink-state.js';
 import { claimOutputDir, type OutputClaim } from '../output-claim.js';
 import { contiguousParts, createTemporary, PartitionFiles, publish } from '../partition-files.js';
 
+import { CopyStage } from './copy-stage.js';
+import { CsvMeterText } from './csv-meter-text.js';
+import { CsvRowEncoder } from './csv-row-encoder.js';
+import { CsvStage } from './csv-stage.js';
 import { FILE_FORMATS, defaultFileDir, isFileFormat, type FileFormat } from './file-format.js';
 
 export { FILE_FORMATS, defaultFileDir, isFileFormat, type FileFormat };
@@ -70,8 +73,8 @@ const METERS = 'stage_meters';
 
 interface Stage {
   readonly localDate: string;
-  readonly table: string;
-  readonly appender: ColumnarAppender;
+  /** Parquet and NDJSON: rows staged in DuckDB until the COPY. CSV: the part file being written. */
+  readonly writer: { readonly kind: 'copy'; readonly stage: CopyStage } | { readonly kind: 'csv'; readonly stage: CsvStage };
   rows: number;
   /** The job's batch sequences staged here (whole batches, in order): the part's name says them. */
   readonly first: number;
@@ -79,15 +82,21 @@ interface Stage {
 }
 
 /**
- * Parquet, CSV or NDJSON files, one part file per local date (see PartitionFiles for names), written by DuckDB.
+ * Parquet, CSV or NDJSON files, one part file per local date (see PartitionFiles for names).
  *
- * Batches are staged in an in-memory DuckDB (a fact table per open date plus the meter dimension, filled by the same
- * ColumnarAppender as the warehouse). When a date's last batch arrives, DuckDB COPYs that date's rows joined to the
- * meters into the file (multi-threaded, native writers), and the staging table is dropped: memory holds the date
- * being staged and at most one date being copied, and `maxRowsPerFile` caps each.
+ * Parquet and NDJSON are written by DuckDB: batches are staged in an in-memory DuckDB (a fact table per open date plus
+ * the meter dimension, filled by the same ColumnarAppender as the warehouse). When a date's last batch arrives, DuckDB
+ * COPYs that date's rows joined to the meters into the file (multi-threaded, native writers), and the staging table
+ * is dropped: memory holds the date being staged and at most one date being copied, and `maxRowsPerFile` caps each.
  *
- * With `overlap` the COPY of date d runs on a second session while `write` keeps staging date d + 1; the next date's
- * export waits for it, and `flush`/`close` wait for all. A COPY error surfaces from the next write, flush or close.
+ * CSV is written as batches arrive, each batch encoded to the bytes DuckDB's CSV writer writes for those rows
+ * (CsvRowEncoder; the meter fields are DuckDB's own text) into the part's temporary file: DuckDB's CSV writer ran at
+ * a third of the rate a CSV file is made here (see docs/PERFORMANCE.md). Rows keep batch order (the COPY's join
+ * had left them in an order that varied from run to run).
+ *
+ * With `overlap` the export of date d (its COPY, or for CSV its last writes) and the part's publication run while
+ * `write` keeps staging date d + 1; the next date's export waits for it, and `flush`/`close` wait for all. An export
+ * error surfaces from the next write, flush or close.
  */
 export class FileSink implements Sink {
   readonly name: FileFormat;
@@ -108,6 +117,9 @@ export class FileSink implements Sink {
   private warehouse: Warehouse | null = null;
   private copySession: DuckDBConnection | null = null;
   private meterKeys: Int32Array = new Int32Array(0);
+  /** CSV: each batch's rows to text, and the byte chunks its stages share. */
+  private csvEncoder: CsvRowEncoder | null = null;
+  private readonly csvChunks: Uint8Array[] = [];
   /** The job's interval and emission pattern, written as literals (not staged per row). */
   private constants: { intervalMinutes: number; emissionPattern: EmissionPattern } | null = null;
   private inFlight: Promise<void> | null = null;
@@ -190,19 +202,24 @@ export class FileSink implements Sink {
   }
 
   private async prepareStaging(context: SinkContext): Promise<void> {
+    const constants = { intervalMinutes: context.scenario.intervalMinutes, emissionPattern: context.scenario.emissionPattern };
     const warehouse = await Warehouse.open(':memory:');
     try {
-      await warehouse.run(meterTableDdl(METERS_TEXT));
-      this.meterKeys = await upsertMeters(warehouse.connection, context.fleet, context.scenario.area, METERS_TEXT);
-      await dictionaryEncodeMeters(warehouse.connection, METERS_TEXT, METERS);
-      await warehouse.run(`DROP TABLE ${METERS_TEXT}`);
-      this.copySession = this.overlap ? await warehouse.connect() : warehouse.connection;
+      if (this.format === 'csv') {
+        this.csvEncoder = new CsvRowEncoder(await CsvMeterText.build(warehouse.connection, context.fleet, context.scenario.area), constants);
+      } else {
+        await warehouse.run(meterTableDdl(METERS_TEXT));
+        this.meterKeys = await upsertMeters(warehouse.connection, context.fleet, context.scenario.area, METERS_TEXT);
+        await dictionaryEncodeMeters(warehouse.connection, METERS_TEXT, METERS);
+        await warehouse.run(`DROP TABLE ${METERS_TEXT}`);
+        this.copySession = this.overlap ? await warehouse.connect() : warehouse.connection;
+      }
     } catch (e) {
       warehouse.close();
       throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, errorText(e)], { cause: e });
     }
     this.warehouse = warehouse;
-    this.constants = { intervalMinutes: context.scenario.intervalMinutes, emissionPattern: context.scenario.emissionPattern };
+    this.constants = constants;
   }
 
   async write(batch: ReadingBatch, info: BatchInfo): Promise<void> {
@@ -212,8 +229,9 @@ export class FileSink implements Sink {
       throw new ForgeError('FORGE_ERR_SINK_STATE', [this.name, `batch local date "${info.localDate}" is not YYYY-MM-DD`]);
     }
     this.checkConstants(batch);
-    const stage = this.stages.get(info.localDate) ?? (await this.openStage(info.localDate, info.sequence));
-    stage.appender.append(batch, this.meterKeys);
+    const stage = this.stages.get(info.localDate) ?? (await this.openStage(info.localDate, info.sequence).catch(this.writeError));
+    if (stage.writer.kind === 'csv') await stage.writer.stage.append(batch).catch(this.writeError);
+    else stage.writer.stage.append(batch, this.meterKeys);
     stage.rows += batch.length;
     stage.last = info.sequence;
     this.rows += batch.length;
@@ -275,8 +293,10 @@ export class FileSink implements Sink {
 
   async abort(_reason: unknown): Promise<void> {
     if (!this.state.closing()) return;
-    for (const stage of this.stages.values()) stage.appender.discard();
+    const open = [...this.stages.values()];
     this.stages.clear();
+    for (const { writer } of open) if (writer.kind === 'copy') writer.stage.discard();
+    await Promise.all(open.map(({ writer }) => (writer.kind === 'csv' ? writer.stage.discard() : undefined)));
     if (this.inFlight) {
       this.copySession?.interrupt();
       await this.inFlight.catch(() => undefined);
@@ -287,10 +307,18 @@ export class FileSink implements Sink {
   }
 
   private async openStage(localDate: string, first: number): Promise<Stage> {
-    const table = `stage_fact_${this.stageCount++}`;
-    const connection = this.warehouse!.connection;
-    await connection.run(factTableDdl(table, { columns: STAGE_COLUMNS }));
-    const stage: Stage = { localDate, table, appender: await ColumnarAppender.create(connection, table, STAGE_COLUMNS), rows: 0, first, last: first };
+    let writer: Stage['writer'];
+    if (this.csvEncoder) {
+      // Written from its first batch on, so named before its last batch is known: the temporary of a part holding
+      // its first batch alone, which a resume recognises as this job's (PartitionFiles.own) like any other.
+      const { temporary } = this.files!.target(localDate, first, first);
+      await mkdir(this.files!.partitionDir(localDate), { recursive: true });
+      this.temporaries.add(temporary);
+      writer = { kind: 'csv', stage: await CsvStage.open(temporary, this.csvEncoder, this.csvChunks) };
+    } else {
+      writer = { kind: 'copy', stage: await CopyStage.open(this.warehouse!.connection, `stage_fact_${this.stageCount++}`) };
+    }
+    const stage: Stage = { localDate, writer, rows: 0, first, last: first };
     this.stages.set(localDate, stage);
     return stage;
   }
@@ -298,33 +326,39 @@ export class FileSink implements Sink {
   /** Hands a stage to the COPY session; returns once the COPY is running (overlap) or done. */
   private async export(stage: Stage): Promise<void> {
     this.stages.delete(stage.localDate);
-    stage.appender.close();
+    if (stage.writer.kind === 'copy') stage.writer.stage.close();
     await this.settle();
     const target = this.files!.target(stage.localDate, stage.first, stage.last);
-    const copy = this.copy(stage, target).catch((e: unknown) => {
+    const copy = this.complete(stage, target).catch((e: unknown) => {
       this.failure ??= e;
     });
     this.inFlight = copy;
     if (!this.overlap) await this.settle();
   }
 
-  private async copy(stage: Stage, target: { path: string; temporary: string }): Promise<void> {
-    const session = this.copySession!;
-    const select = readingsSelect({
-      fact: stage.table,
-      meters: METERS,
-      shape: this.shape,
-      timestamps: this.format === 'parquet' ? 'typed' : 'text',
-      enumsAsText: false,
-      constants: this.constants!,
-    });
-    await mkdir(this.files!.partitionDir(stage.localDate), { recursive: true });
-    this.temporaries.add(target.temporary);
-    await createTemporary(target.temporary);
-    await session.run(`COPY (${select}) TO ${quoteLiteral(target.temporary)} (${this.copyOptions()})`);
-    await session.run(`DROP TABLE ${stage.table}`);
-    await publish(target.temporary, target.path);
-    this.temporaries.delete(target.temporary);
+  /** Writes the stage's file (COPY, or the CSV's last chunks) and publishes it as the part `target.path`. */
+  private async complete(stage: Stage, target: { path: string; temporary: string }): Promise<void> {
+    let written: string;
+    if (stage.writer.kind === 'csv') {
+      await stage.writer.stage.finish();
+      written = stage.writer.stage.path;
+    } else {
+      const select = (fact: string): string => readingsSelect({
+        fact,
+        meters: METERS,
+        shape: this.shape,
+        timestamps: this.format === 'parquet' ? 'typed' : 'text',
+        enumsAsText: false,
+        constants: this.constants!,
+      });
+      await mkdir(this.files!.partitionDir(stage.localDate), { recursive: true });
+      this.temporaries.add(target.temporary);
+      await createTemporary(target.temporary);
+      await stage.writer.stage.copy(this.copySession!, select, target.temporary, this.copyOptions());
+      written = target.temporary;
+    }
+    await publish(written, target.path);
+    this.temporaries.delete(written);
     this.bytes += (await stat(target.path)).size;
     this.outputs.push(target.path);
   }
@@ -344,6 +378,12 @@ export class FileSink implements Sink {
         return 'FORMAT json, USE_TMP_FILE false';
     }
   }
+
+  /** A file system error of a CSV part being written, as the sink's write error (as a COPY's is, from settle). */
+  private readonly writeError = (e: unknown): never => {
+    if (e instanceof ForgeError) throw e;
+    throw new ForgeError('FORGE_ERR_SINK_WRITE', [this.name, errorText(e)], { cause: e });
+  };
 
   /** Waits for the COPY in flight, then rethrows the first COPY failure. */
   private async settle(): Promise<void> {

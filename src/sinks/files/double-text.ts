@@ -1,0 +1,88 @@
+/**
+ * A DOUBLE as DuckDB writes it as text (`CAST(x AS VARCHAR)`, which its CSV writer uses): the shortest decimal that
+ * reads back as the same double, laid out like Python's `repr` — fixed notation with at least one fractional digit
+ * (`13.0`, `0.091`) for decimal exponents -4 to 15, else `d[.ddd]e±XX` (`1e-05`, `1.5e+16`); `nan`, `inf`, `-inf`,
+ * `-0.0`; a NaN whose sign bit is set is `-nan` (the caller reads that bit from the column: a JavaScript NaN value
+ * does not show it). A property test holds it to DuckDB's own text over random and edge values.
+ *
+ * ECMAScript's Number-to-string gives the same shortest digits (both pick the closest of the shortest candidates);
+ * only the layout differs, so the general path re-lays JavaScript's digits. The fast path covers the generator's
+ * values, which are rounded to at most three decimals: for such a value v = r / 1000 (r an integer below 10^15), the
+ * decimal r / 1000 has at most 15 significant digits, so no other decimal that short reads back as v, and it is the
+ * shortest one.
+ */
+export function writeDoubleText(out: Uint8Array, pos: number, v: number, signedNaN = false): number {
+  const a = v < 0 ? -v : v;
+  if (a >= 0.001 && a < 1e12) {
+    const r = Math.round(a * 1000);
+    if (r / 1000 === a) {
+      if (v < 0) out[pos++] = 45;
+      return writeMillis(out, pos, r);
+    }
+  }
+  return writeAscii(out, pos, doubleText(v, signedNaN));
+}
+
+/** `r / 1000` in fixed notation, trailing fractional zeros dropped but one kept. r >= 1. */
+function writeMillis(out: Uint8Array, pos: number, r: number): number {
+  const whole = Math.floor(r / 1000);
+  let frac = r - whole * 1000;
+  pos = writeUint(out, pos, whole);
+  out[pos++] = 46;
+  if (frac === 0) {
+    out[pos++] = 48;
+    return pos;
+  }
+  const d1 = Math.floor(frac / 100);
+  frac -= d1 * 100;
+  const d2 = Math.floor(frac / 10);
+  const d3 = frac - d2 * 10;
+  out[pos++] = 48 + d1;
+  if (d2 !== 0 || d3 !== 0) out[pos++] = 48 + d2;
+  if (d3 !== 0) out[pos++] = 48 + d3;
+  return pos;
+}
+
+/** A non-negative integer below 2^53 in decimal. */
+export function writeUint(out: Uint8Array, pos: number, n: number): number {
+  if (n < 10) {
+    out[pos] = 48 + n;
+    return pos + 1;
+  }
+  let digits = 1;
+  for (let p = 10; p <= n; p *= 10) digits++;
+  const end = pos + digits;
+  for (let i = end - 1; i >= pos; i--) {
+    const q = Math.floor(n / 10);
+    out[i] = 48 + (n - q * 10);
+    n = q;
+  }
+  return end;
+}
+
+function writeAscii(out: Uint8Array, pos: number, text: string): number {
+  for (let i = 0; i < text.length; i++) out[pos++] = text.charCodeAt(i);
+  return pos;
+}
+
+/** The text of `writeDoubleText`, as a string (the general path; also what tests compare). */
+export function doubleText(v: number, signedNaN = false): string {
+  if (Number.isNaN(v)) return signedNaN ? '-nan' : 'nan';
+  if (v === Infinity) return 'inf';
+  if (v === -Infinity) return '-inf';
+  if (v === 0) return Object.is(v, -0) ? '-0.0' : '0.0';
+  const sign = v < 0 ? '-' : '';
+  // toExponential() without digits: the shortest digits that read back as v, as d.ddde±x.
+  const [mantissa, exp] = Math.abs(v).toExponential().split('e') as [string, string];
+  const digits = mantissa.replace('.', '');
+  const e = Number(exp);
+  if (e < -4 || e >= 16) {
+    const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    const x = Math.abs(e);
+    return `${sign}${m}e${e < 0 ? '-' : '+'}${x < 10 ? '0' : ''}${x}`;
+  }
+  if (e < 0) return `${sign}0.${'0'.repeat(-e - 1)}${digits}`;
+  const whole = digits.length > e + 1 ? digits.slice(0, e + 1) : digits.padEnd(e + 1, '0');
+  const frac = digits.length > e + 1 ? digits.slice(e + 1) : '0';
+  return `${sign}${whole}.${frac}`;
+}
