@@ -1,6 +1,7 @@
 import type { Fleet } from '../fleet/fleet.js';
 import { DATA_QUALITIES, EMISSION_PATTERNS, EVENT_TYPES, SEGMENTS } from '../scenario/enums.js';
 import type { ServiceAreaName } from '../scenario/service-areas.js';
+import { civilFromDays } from '../util/civil-date.js';
 import type { ReadingBatch } from './reading-batch.js';
 import { NESTED_SCHEMA_VERSION, type Shape } from './reading-records.js';
 
@@ -11,20 +12,12 @@ const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
 /**
  * "YYYY-MM-DD HH:MM:SS" of a millisecond value read as UTC fields, like isoDateTime (time-zone.ts) for the years
- * 0000-9999, without a Date: the civil date from the day number (H. Hinnant's days_from_civil inverse).
+ * 0000-9999, without a Date.
  */
 export function dateTimeText(ms: number): string {
   const days = Math.floor(ms / 86_400_000);
   let secs = Math.floor((ms - days * 86_400_000) / 1000);
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const { year, month, day } = civilFromDays(days);
   const hour = Math.floor(secs / 3600);
   secs -= hour * 3600;
   const minute = Math.floor(secs / 60);

@@ -2,6 +2,7 @@ import type { ReadingBatch } from '../../generator/reading-batch.js';
 import { FLAT_COLUMNS } from '../../generator/reading-records.js';
 import { DATA_QUALITIES, EVENT_TYPES } from '../../scenario/enums.js';
 import { DAY_MS } from '../../util/time-zone.js';
+import { civilFromDays } from '../../util/civil-date.js';
 import type { CsvMeterText } from './csv-meter-text.js';
 import { writeDoubleText, writeUint } from './double-text.js';
 
@@ -173,17 +174,9 @@ export class CsvRowEncoder {
     return pos;
   }
 
-  /** The civil date of a day since the epoch (H. Hinnant's days_from_civil inverse), as text. */
+  /** The civil date of a day since the epoch, as text. */
   private setDay(column: 0 | 1, day: number): void {
-    const z = day + 719468;
-    const era = Math.floor(z / 146097);
-    const doe = z - era * 146097;
-    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-    const mp = Math.floor((5 * doy + 2) / 153);
-    const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-    const month = mp < 10 ? mp + 3 : mp - 9;
-    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    const { year, month, day: d } = civilFromDays(day);
     if (year < 0) throw new RangeError(`CsvRowEncoder: year ${year} is before year 0`);
     const text = this.dayText[column]!;
     let pos = 0;
