@@ -26,8 +26,12 @@ const MEAN_KW_BANDS: Readonly<Record<Segment, readonly [number, number]>> = {
   COMMERCIAL: [3, 300],
   INDUSTRIAL: [20, 5_000],
 };
-/** Highest plausible demand of a single meter by segment, kW. */
-const MAX_KW: Readonly<Record<Segment, number>> = { RESIDENTIAL: 40, COMMERCIAL: 3_000, INDUSTRIAL: 50_000 };
+/**
+ * Highest plausible demand of a single meter by segment, kW. Commercial: the largest CBECS buildings (over 500,000 sq
+ * ft, 16 GWh a year) draw a few MW on one service, and an anomaly spike 1.5 times that (the generator stays under
+ * 9.75 MW); 10 MW is also the stage loader's bound for a commercial reading (USAGE_BOUNDS_KW in reading-checks.ts).
+ */
+const MAX_KW: Readonly<Record<Segment, number>> = { RESIDENTIAL: 40, COMMERCIAL: 10_000, INDUSTRIAL: 50_000 };
 const VOLTAGE_RANGE_A_MIN_SHARE = 0.95;
 const MAX_OUTAGE_SHARE = 0.02;
 /** With a forced storm (`--storm`) most feeders are out for hours: a short scenario can spend a tenth of its time out. */
