@@ -12,10 +12,13 @@ const WATERMARK = 'silver_bronze_watermark';
 
 /**
  * Brings bronze rows above the watermark (the last `bronze_id` silver has read) into `silver_ami`, typed and
- * de-duplicated on (meter_id, reading_ts_utc): the first copy in bronze order wins, a key already in silver is kept
- * (`ON CONFLICT DO NOTHING`), so a duplicate or a re-delivered file adds nothing and a late reading simply lands in
- * its place. New rows carry `refresh_id`, which tells gold what to recompute. Runs inside the caller's transaction,
- * so the watermark moves with the rows.
+ * de-duplicated on (meter_id, reading_ts_utc): the first copy in bronze order wins, a key already in silver is kept,
+ * so a duplicate or a re-delivered file adds nothing and a late reading simply lands in its place. New rows carry
+ * `refresh_id`, which tells gold what to recompute. Runs inside the caller's transaction, so the watermark moves with
+ * the rows.
+ * A key already in silver is found by an anti-join with silver's rows between the new rows' first and last time
+ * stamps (DuckDB skips the row groups outside them), not by a primary key (pipeline-schema.ts); a database made with
+ * the key (before) inserts with `ON CONFLICT DO NOTHING` as it did.
  */
 export async function refreshSilver(warehouse: Warehouse, refreshId: number): Promise<SilverRefresh> {
   const from = await warehouse.number(`SELECT coalesce(max(value), 0) FROM pipeline_state WHERE name = $1`, [WATERMARK]);
@@ -23,17 +26,39 @@ export async function refreshSilver(warehouse: Warehouse, refreshId: number): Pr
   if (to <= from) return { bronzeRows: 0, silverRows: 0 };
   const columns = READING_PROJECTION.map(([column]) => column).join(', ');
   await warehouse.run(
-    `INSERT INTO silver_ami (${columns}, loaded_at, file_name, refresh_id)
-     SELECT ${columns}, loaded_at, file_name, $3 FROM (
+    `CREATE OR REPLACE TEMP TABLE silver_new AS
+     SELECT ${columns}, loaded_at, file_name FROM (
        SELECT ${projectionSelect()}, loaded_at, file_name, bronze_id
        FROM ${withMessage('(SELECT * FROM bronze_ami WHERE bronze_id > $1 AND bronze_id <= $2)')}
      )
-     QUALIFY row_number() OVER (PARTITION BY meter_id, reading_ts_utc ORDER BY bronze_id) = 1
-     ON CONFLICT DO NOTHING`,
-    [from, to, refreshId],
+     QUALIFY row_number() OVER (PARTITION BY meter_id, reading_ts_utc ORDER BY bronze_id) = 1`,
+    [from, to],
   );
+  try {
+    if (await hasPrimaryKey(warehouse)) {
+      await warehouse.run(`INSERT INTO silver_ami (${columns}, loaded_at, file_name, refresh_id) SELECT *, $1 FROM silver_new ON CONFLICT DO NOTHING`, [refreshId]);
+    } else {
+      const span = (await warehouse.rows(`SELECT CAST(min(reading_ts_utc) AS VARCHAR) AS lo, CAST(max(reading_ts_utc) AS VARCHAR) AS hi FROM silver_new`))[0]!;
+      if (span.lo !== null) {
+        await warehouse.run(
+          `INSERT INTO silver_ami (${columns}, loaded_at, file_name, refresh_id)
+           SELECT n.*, $1 FROM silver_new n ANTI JOIN (
+             SELECT meter_id, reading_ts_utc FROM silver_ami WHERE reading_ts_utc BETWEEN CAST($2 AS TIMESTAMPTZ) AND CAST($3 AS TIMESTAMPTZ)
+           ) s ON s.meter_id = n.meter_id AND s.reading_ts_utc = n.reading_ts_utc`,
+          [refreshId, String(span.lo), String(span.hi)],
+        );
+      }
+    }
+  } finally {
+    await warehouse.run(`DROP TABLE IF EXISTS silver_new`);
+  }
   const bronzeRows = await warehouse.number(`SELECT count(*) FROM bronze_ami WHERE bronze_id > $1 AND bronze_id <= $2`, [from, to]);
   const silverRows = await warehouse.number(`SELECT count(*) FROM silver_ami WHERE refresh_id = $1`, [refreshId]);
   await warehouse.run(`INSERT OR REPLACE INTO pipeline_state (name, value) VALUES ($1, $2)`, [WATERMARK, to]);
   return { bronzeRows, silverRows };
+}
+
+/** Whether silver_ami was made with its primary key (a database from before silver kept its keys by the refresh). */
+async function hasPrimaryKey(warehouse: Warehouse): Promise<boolean> {
+  return (await warehouse.number(`SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'silver_ami' AND constraint_type = 'PRIMARY KEY'`)) > 0;
 }
