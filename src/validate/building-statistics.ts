@@ -3,7 +3,7 @@ import { buildFleet } from '../fleet/fleet.js';
 import { PROFILES } from '../fleet/load-profiles.js';
 import { DATA_QUALITIES, SEGMENTS } from '../scenario/enums.js';
 import { scenarioEndUtcMs, scenarioStartUtcMs, type Scenario } from '../scenario/scenario.js';
-import { sizeClassShares, type SizeClassShare } from './size-class-shares.js';
+import { geometricMean, sizeClassShares, type SizeClassShare } from './size-class-shares.js';
 
 const HOUR_MS = 3_600_000;
 const ANOMALY = DATA_QUALITIES.indexOf('ANOMALY');
@@ -211,7 +211,7 @@ export function buildingStatistics(panel: BuildingPanel): BuildingStatistics {
       profile: PROFILES[code]!.name,
       meters: members.length,
       annualMwh: mean(annual),
-      geometricMeanMwh: Math.exp(mean(annual.filter((a) => a > 0).map(Math.log))),
+      geometricMeanMwh: geometricMean(annual),
       weekdayWeekendRatio: weekends.length > 0 ? weekdayKwh / weekdays.length / (weekendKwh / weekends.length) : Number.NaN,
       dayNightRatio: day / night,
       plateauFlatness: Math.min(...plateau) / Math.max(...plateau),

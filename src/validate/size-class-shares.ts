@@ -16,7 +16,11 @@ export interface SizeClassShare {
   readonly cbecs: number;
 }
 
-const geometricMean = (values: readonly number[]): number => Math.exp(values.reduce((s, v) => s + Math.log(v), 0) / values.length);
+/** Geometric mean of the positive values (levels of zero or less left out); NaN when there are none. */
+export function geometricMean(values: readonly number[]): number {
+  const positive = values.filter((v) => v > 0);
+  return Math.exp(positive.reduce((s, v) => s + Math.log(v), 0) / positive.length);
+}
 
 /**
  * The shares of buildings in size class 2 or larger, 3 or larger, ..., 8, judged by level alone: each building's
