@@ -18,9 +18,9 @@ export type GoldTable = (typeof GOLD_TABLES)[number];
  * to `stage_rejects`); `bronze_id` (a
  * sequence) orders rows for silver's watermark. The load history is keyed by file name, like Snowpipe's: a file with
  * a row there (LOADED or QUARANTINED) is never loaded again. Silver is unique on (meter_id, reading_ts_utc) by its
- * refresh (silver-refresh.ts), not by a primary key: DuckDB's key index made inserting 960,000 readings 7 to 14
- * times slower (5-8.6 s of CPU against 0.6 s) and held them in memory; databases made before keep their key and
- * work as they did. Gold tables have no primary key on purpose: a refresh
+ * refresh (silver-refresh.ts), not by a primary key: DuckDB's key index was the costliest part of a pass after the
+ * checks and held every key in memory (docs/PERFORMANCE.md); databases made before keep their key and work as they
+ * did. Gold tables have no primary key on purpose: a refresh
  * deletes and re-inserts the keys it touches in one transaction, which DuckDB's eager unique checks would refuse.
  * Gold column names follow the medallion model of `forge ddl` (src/ddl/medallion-model.ts): `kwh`, `customers`,
  * plus `service_area` on the daily tables (one pipeline database may hold several areas).
