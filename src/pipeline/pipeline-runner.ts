@@ -35,14 +35,20 @@ export const DEFAULT_TARGET_LAG_MS = 10_000;
  * One pass: loads the stage's new files into bronze (a batch of files a transaction), then refreshes silver and gold
  * in one transaction, with the refresh's statistics row: a crash leaves silver, gold and the watermark as they were.
  */
-export async function runPipelineOnce(warehouse: Warehouse, store: StageStore, options: { signal?: AbortSignal } = {}): Promise<PipelineRun> {
+export interface PassOptions {
+  readonly signal?: AbortSignal;
+  /** Bronze ids typed into silver at a time (silver-refresh.ts, SILVER_CHUNK_ROWS by default). */
+  readonly silverChunkRows?: number;
+}
+
+export async function runPipelineOnce(warehouse: Warehouse, store: StageStore, options: PassOptions = {}): Promise<PipelineRun> {
   const started = Date.now();
   await ensurePipelineSchema(warehouse);
   const load = await loadStage(warehouse, store, options);
   await warehouse.run('BEGIN TRANSACTION');
   try {
     const refreshId = (await warehouse.number(`SELECT coalesce(max(refresh_id), 0) FROM pipeline_refresh_history`)) + 1;
-    const silver = await refreshSilver(warehouse, refreshId);
+    const silver = await refreshSilver(warehouse, refreshId, options.silverChunkRows);
     const gold = silver.silverRows > 0 ? await refreshGold(warehouse, refreshId) : { hours: 0, days: 0, unratedTransformers: 0 };
     const finished = Date.now();
     const oldest = await warehouse.number(

@@ -11,6 +11,13 @@ export interface SilverRefresh {
 const WATERMARK = 'silver_bronze_watermark';
 
 /**
+ * Bronze ids typed and de-duplicated at a time: the window that keeps each key's first copy holds its chunk, so a
+ * pass of any size stays within the pipeline database's memory limit (pipeline-database.ts); one pass over 960,000
+ * readings had needed about 1.5 GB.
+ */
+export const SILVER_CHUNK_ROWS = 250_000;
+
+/**
  * Brings bronze rows above the watermark (the last `bronze_id` silver has read) into `silver_ami`, typed and
  * de-duplicated on (meter_id, reading_ts_utc): the first copy in bronze order wins, a key already in silver is kept,
  * so a duplicate or a re-delivered file adds nothing and a late reading simply lands in its place. New rows carry
@@ -19,11 +26,26 @@ const WATERMARK = 'silver_bronze_watermark';
  * A key already in silver is found by an anti-join with silver's rows between the new rows' first and last time
  * stamps (DuckDB skips the row groups outside them), not by a primary key (pipeline-schema.ts); a database made with
  * the key (before) inserts with `ON CONFLICT DO NOTHING` as it did.
+ * Bronze is read `chunkRows` ids at a time, in id order, so a key's first copy is in silver before a later chunk
+ * meets it again.
  */
-export async function refreshSilver(warehouse: Warehouse, refreshId: number): Promise<SilverRefresh> {
+export async function refreshSilver(warehouse: Warehouse, refreshId: number, chunkRows = SILVER_CHUNK_ROWS): Promise<SilverRefresh> {
   const from = await warehouse.number(`SELECT coalesce(max(value), 0) FROM pipeline_state WHERE name = $1`, [WATERMARK]);
   const to = await warehouse.number(`SELECT coalesce(max(bronze_id), 0) FROM bronze_ami`);
   if (to <= from) return { bronzeRows: 0, silverRows: 0 };
+  const keyed = await hasPrimaryKey(warehouse);
+  for (let lo = from; lo < to; lo += chunkRows) await refreshChunk(warehouse, refreshId, lo, Math.min(to, lo + chunkRows), keyed);
+  const bronzeRows = await warehouse.number(`SELECT count(*) FROM bronze_ami WHERE bronze_id > $1 AND bronze_id <= $2`, [from, to]);
+  const silverRows = await warehouse.number(`SELECT count(*) FROM silver_ami WHERE refresh_id = $1`, [refreshId]);
+  await warehouse.run(`INSERT OR REPLACE INTO pipeline_state (name, value) VALUES ($1, $2)`, [WATERMARK, to]);
+  return { bronzeRows, silverRows };
+}
+
+/**
+ * Bronze ids (lo, hi] into silver: typed, de-duplicated within the chunk (first copy in bronze order), then inserted
+ * unless silver (with the chunks before, in this transaction) already holds the key.
+ */
+async function refreshChunk(warehouse: Warehouse, refreshId: number, lo: number, hi: number, keyed: boolean): Promise<void> {
   const columns = READING_PROJECTION.map(([column]) => column).join(', ');
   await warehouse.run(
     `CREATE OR REPLACE TEMP TABLE silver_new AS
@@ -32,30 +54,25 @@ export async function refreshSilver(warehouse: Warehouse, refreshId: number): Pr
        FROM ${withMessage('(SELECT * FROM bronze_ami WHERE bronze_id > $1 AND bronze_id <= $2)')}
      )
      QUALIFY row_number() OVER (PARTITION BY meter_id, reading_ts_utc ORDER BY bronze_id) = 1`,
-    [from, to],
+    [lo, hi],
   );
   try {
-    if (await hasPrimaryKey(warehouse)) {
+    if (keyed) {
       await warehouse.run(`INSERT INTO silver_ami (${columns}, loaded_at, file_name, refresh_id) SELECT *, $1 FROM silver_new ON CONFLICT DO NOTHING`, [refreshId]);
-    } else {
-      const span = (await warehouse.rows(`SELECT CAST(min(reading_ts_utc) AS VARCHAR) AS lo, CAST(max(reading_ts_utc) AS VARCHAR) AS hi FROM silver_new`))[0]!;
-      if (span.lo !== null) {
-        await warehouse.run(
-          `INSERT INTO silver_ami (${columns}, loaded_at, file_name, refresh_id)
-           SELECT n.*, $1 FROM silver_new n ANTI JOIN (
-             SELECT meter_id, reading_ts_utc FROM silver_ami WHERE reading_ts_utc BETWEEN CAST($2 AS TIMESTAMPTZ) AND CAST($3 AS TIMESTAMPTZ)
-           ) s ON s.meter_id = n.meter_id AND s.reading_ts_utc = n.reading_ts_utc`,
-          [refreshId, String(span.lo), String(span.hi)],
-        );
-      }
+      return;
     }
+    const span = (await warehouse.rows(`SELECT CAST(min(reading_ts_utc) AS VARCHAR) AS lo, CAST(max(reading_ts_utc) AS VARCHAR) AS hi FROM silver_new`))[0]!;
+    if (span.lo === null) return;
+    await warehouse.run(
+      `INSERT INTO silver_ami (${columns}, loaded_at, file_name, refresh_id)
+       SELECT n.*, $1 FROM silver_new n ANTI JOIN (
+         SELECT meter_id, reading_ts_utc FROM silver_ami WHERE reading_ts_utc BETWEEN CAST($2 AS TIMESTAMPTZ) AND CAST($3 AS TIMESTAMPTZ)
+       ) s ON s.meter_id = n.meter_id AND s.reading_ts_utc = n.reading_ts_utc`,
+      [refreshId, String(span.lo), String(span.hi)],
+    );
   } finally {
     await warehouse.run(`DROP TABLE IF EXISTS silver_new`);
   }
-  const bronzeRows = await warehouse.number(`SELECT count(*) FROM bronze_ami WHERE bronze_id > $1 AND bronze_id <= $2`, [from, to]);
-  const silverRows = await warehouse.number(`SELECT count(*) FROM silver_ami WHERE refresh_id = $1`, [refreshId]);
-  await warehouse.run(`INSERT OR REPLACE INTO pipeline_state (name, value) VALUES ($1, $2)`, [WATERMARK, to]);
-  return { bronzeRows, silverRows };
 }
 
 /** Whether silver_ami was made with its primary key (a database from before silver kept its keys by the refresh). */

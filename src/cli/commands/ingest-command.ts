@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { DEFAULT_TARGET_LAG_MS, runPipelineOnce, watchPeriodMs, watchPipeline, type PipelineRun } from '../../pipeline/pipeline-runner.js';
 import { sweepStaleDownloadDirs } from '../../pipeline/download-dir.js';
 import { changeText, pipelineStatus } from '../../pipeline/pipeline-status.js';
+import { PIPELINE_SETTINGS } from '../../pipeline/pipeline-settings.js';
 import type { LoadSummary } from '../../pipeline/stage-loader.js';
 import { writeStatusFile } from '../../pipeline/status-file.js';
 import { openStageStore } from '../../stage/open-stage-store.js';
@@ -130,7 +131,7 @@ async function watch(warehouse: Warehouse, store: StageStore, out: string, targe
 /** Opens (creating) the pipeline database; one process at a time: another holding it is FORGE_ERR_SINK_CONNECT. */
 async function openPipeline(path: string): Promise<Warehouse> {
   try {
-    return await Warehouse.open(path);
+    return await Warehouse.open(path, { ...PIPELINE_SETTINGS });
   } catch (e) {
     const reason = errorText(e);
     if (/lock/i.test(reason)) throw new ForgeError('FORGE_ERR_SINK_CONNECT', ['pipeline', path, `${reason} (another forge ingest runs on this database?)`], { cause: e });
