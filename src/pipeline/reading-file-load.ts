@@ -101,11 +101,19 @@ export async function loadReadingFiles(warehouse: Warehouse, files: readonly Dow
   }
   await warehouse.run('BEGIN TRANSACTION');
   try {
-    const keys = files.map(({ file }, i) => `(${i}, ${quoteLiteral(file.key)})`).join(', ');
-    await warehouse.run(`CREATE OR REPLACE TEMP TABLE stage_batch AS SELECT * FROM (VALUES ${keys}) AS b(file_no, file_name)`);
+    // Bronze ids: after the largest so far, each file's lines after the lines of the files before it, so ids follow
+    // (file, line) as a file-by-file load gives them, without sorting the lines (ids may skip: a rejected line's).
+    const lastLines = new Map((await warehouse.rows(`SELECT file_no, max(line) AS last FROM stage_checked GROUP BY file_no`)).map((r) => [Number(r.file_no), Number(r.last)]));
+    let offset = await warehouse.number(`SELECT coalesce(max(bronze_id), 0) FROM bronze_ami`);
+    const batch = files.map(({ file }, i) => {
+      const row = `(${i}, ${quoteLiteral(file.key)}, ${offset})`;
+      offset += lastLines.get(i) ?? 0;
+      return row;
+    });
+    await warehouse.run(`CREATE OR REPLACE TEMP TABLE stage_batch AS SELECT * FROM (VALUES ${batch.join(', ')}) AS b(file_no, file_name, id_offset)`);
     await warehouse.run(
-      `INSERT INTO bronze_ami (raw, file_name, row_number, loaded_at)
-       SELECT c.message, b.file_name, c.line, now() FROM stage_checked c JOIN stage_batch b USING (file_no) WHERE c.reason IS NULL ORDER BY c.file_no, c.line`,
+      `INSERT INTO bronze_ami (bronze_id, raw, file_name, row_number, loaded_at)
+       SELECT b.id_offset + c.line, c.message, b.file_name, c.line, now() FROM stage_checked c JOIN stage_batch b USING (file_no) WHERE c.reason IS NULL`,
     );
     await warehouse.run(
       `INSERT OR REPLACE INTO stage_rejects (file_name, line, reason, raw, rejected_at)

@@ -49,29 +49,34 @@ async function refreshChunk(warehouse: Warehouse, refreshId: number, lo: number,
   const columns = READING_PROJECTION.map(([column]) => column).join(', ');
   await warehouse.run(
     `CREATE OR REPLACE TEMP TABLE silver_new AS
-     SELECT ${columns}, loaded_at, file_name FROM (
-       SELECT ${projectionSelect()}, loaded_at, file_name, bronze_id
-       FROM ${withMessage('(SELECT * FROM bronze_ami WHERE bronze_id > $1 AND bronze_id <= $2)')}
-     )
-     QUALIFY row_number() OVER (PARTITION BY meter_id, reading_ts_utc ORDER BY bronze_id) = 1`,
+     SELECT ${projectionSelect()}, loaded_at, file_name, bronze_id
+     FROM ${withMessage('(SELECT * FROM bronze_ami WHERE bronze_id > $1 AND bronze_id <= $2)')}`,
     [lo, hi],
   );
   try {
+    // Later copies of a key within the chunk, found on the key and id alone (a window over every column held the
+    // whole chunk's rows in memory at once).
+    await warehouse.run(
+      `CREATE OR REPLACE TEMP TABLE silver_later AS
+       SELECT bronze_id FROM silver_new QUALIFY row_number() OVER (PARTITION BY meter_id, reading_ts_utc ORDER BY bronze_id) > 1`,
+    );
+    const firsts = `(SELECT ${columns}, loaded_at, file_name FROM silver_new n ANTI JOIN silver_later USING (bronze_id))`;
     if (keyed) {
-      await warehouse.run(`INSERT INTO silver_ami (${columns}, loaded_at, file_name, refresh_id) SELECT *, $1 FROM silver_new ON CONFLICT DO NOTHING`, [refreshId]);
+      await warehouse.run(`INSERT INTO silver_ami (${columns}, loaded_at, file_name, refresh_id) SELECT *, $1 FROM ${firsts} ON CONFLICT DO NOTHING`, [refreshId]);
       return;
     }
     const span = (await warehouse.rows(`SELECT CAST(min(reading_ts_utc) AS VARCHAR) AS lo, CAST(max(reading_ts_utc) AS VARCHAR) AS hi FROM silver_new`))[0]!;
     if (span.lo === null) return;
     await warehouse.run(
       `INSERT INTO silver_ami (${columns}, loaded_at, file_name, refresh_id)
-       SELECT n.*, $1 FROM silver_new n ANTI JOIN (
+       SELECT n.*, $1 FROM ${firsts} n ANTI JOIN (
          SELECT meter_id, reading_ts_utc FROM silver_ami WHERE reading_ts_utc BETWEEN CAST($2 AS TIMESTAMPTZ) AND CAST($3 AS TIMESTAMPTZ)
        ) s ON s.meter_id = n.meter_id AND s.reading_ts_utc = n.reading_ts_utc`,
       [refreshId, String(span.lo), String(span.hi)],
     );
   } finally {
     await warehouse.run(`DROP TABLE IF EXISTS silver_new`);
+    await warehouse.run(`DROP TABLE IF EXISTS silver_later`);
   }
 }
 
