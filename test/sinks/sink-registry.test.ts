@@ -40,6 +40,7 @@ function validValue(key: string, option: SinkOption): unknown {
     stage: '/tmp/stage',
     stageFormat: 'csv',
     stageGzip: false,
+    stageGzipLevel: 1,
     stageRollSeconds: 2,
     stageRollRows: 1000,
     stageRollMb: 8,

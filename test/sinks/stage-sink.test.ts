@@ -95,6 +95,34 @@ describe('stage sink into a local directory', () => {
     });
   });
 
+  it('gzips at the level asked: the same lines at every level, smaller files at higher levels; a level outside 1-9 is refused', async () => {
+    const landed = async (gzipLevel: number | undefined): Promise<{ text: string; bytes: number }> =>
+      withTempDir(async (dir) => {
+        const job = testJob();
+        const sink = new StageSink({ location: parseStageLocation(dir), ...(gzipLevel === undefined ? {} : { gzipLevel }) });
+        await sink.open(job.context);
+        for (const { batch, info } of job.batches) await sink.write(batch, info);
+        await sink.close();
+        const store = new LocalStageStore(dir);
+        const files = await readingFiles(store);
+        const bodies = await Promise.all(files.map((f) => store.get(f.key)));
+        // Each file is the level's own deflate of its lines: compressing the lines again at that level gives the same bytes.
+        for (const body of bodies) expect(gzipSync(gunzipSync(body), { level: gzipLevel ?? 6 }).equals(body)).toBe(true);
+        return { text: bodies.map((b) => gunzipSync(b).toString('utf8')).join(''), bytes: bodies.reduce((n, b) => n + b.length, 0) };
+      });
+    const [fastest, standard, smallest] = [await landed(1), await landed(undefined), await landed(9)];
+    expect(fastest.text.length).toBeGreaterThan(0);
+    expect(fastest.text).toBe(standard.text);
+    expect(smallest.text).toBe(standard.text);
+    expect(fastest.bytes).toBeGreaterThan(standard.bytes);
+    expect(standard.bytes).toBeGreaterThanOrEqual(smallest.bytes);
+    for (const bad of [0, 10, 2.5]) {
+      expect(() => new StageSink({ location: parseStageLocation('/tmp/x'), gzipLevel: bad }), String(bad)).toThrow(/gzipLevel/);
+    }
+    expect(() => parseOutputOptions({ sink: 'stage', stage: '/tmp/x', stageGzipLevel: '0' })).toThrow(/stageGzipLevel|stage-gzip-level/);
+    expect(parseOutputOptions({ sink: 'stage', stage: '/tmp/x', stageGzipLevel: '1' })).toMatchObject({ stageGzipLevel: 1 });
+  });
+
   it('refuses bad stage locations and settings before writing anything', async () => {
     for (const bad of ['s3://A_b/x', 's3://bucket/../etc', 'http://example.com/x', 's3://bucket/a//b']) {
       expect(() => parseStageLocation(bad), bad).toThrow(expect.objectContaining({ code: 'FORGE_ERR_INVALID_CONFIG' }));
