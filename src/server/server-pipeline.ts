@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { sweepStaleDownloadDirs } from '../pipeline/download-dir.js';
 import { watchPipeline, type PipelineRun } from '../pipeline/pipeline-runner.js';
 import { ensurePipelineSchema } from '../pipeline/pipeline-schema.js';
+import { PIPELINE_SETTINGS } from '../pipeline/pipeline-settings.js';
 import { pipelineStatus, type PipelineStatus } from '../pipeline/pipeline-status.js';
 import type { StageStore } from '../stage/stage-store.js';
 import { errorText } from '../util/error-text.js';
@@ -34,7 +35,7 @@ export class ServerPipeline {
     await mkdir(dirname(path), { recursive: true });
     let warehouse: Warehouse;
     try {
-      warehouse = await Warehouse.open(path);
+      warehouse = await Warehouse.open(path, { ...PIPELINE_SETTINGS });
     } catch (e) {
       throw new ForgeError('FORGE_ERR_SINK_CONNECT', ['pipeline', path, errorText(e)], { cause: e });
     }
