@@ -1,6 +1,6 @@
 // Stage and ingest benchmarks (part of npm run bench; node bench/stage.mjs [meters=10000] after npm run build), each
 // against its baseline measured in the same run on the same files:
-// - `forge stream --speed max --sink stage` (gzip NDJSON, local) of meters x 24 h, against DuckDB writing the same
+// - `forge stream --speed max --sink stage` (gzip NDJSON, local; at gzip level 6 and 1) of meters x 24 h, against DuckDB writing the same
 //   readings, already in a table, as gzip NDJSON (COPY ... TO (FORMAT json, COMPRESSION gzip)): the limit the issue
 //   names for the stage;
 // - `forge ingest` of those files (bronze with every line checked, silver, gold: one pass), against DuckDB's
@@ -55,11 +55,16 @@ try {
   const ingest = forge(['ingest', '--stage', stage, '--out', join(dir, 'pipeline.duckdb')]);
   const readJson = await duckdb([], `CREATE TABLE r AS SELECT * FROM read_json('${files}')`);
   const ingestSeconds = ingest.answer.durationMs / 1000;
+  const fast = forge(['stream', '--meters', String(meterCount), '--area', 'ERCOT', '--from', '2026-06-01T05:00:00Z', '--duration', '24h', '--speed', 'max',
+    '--emission-pattern', 'STAGGERED_REALISTIC', '--sink', 'stage', '--stage', join(dir, 'stage-fast'), '--stage-gzip-level', '1', '--state-dir', join(dir, 'jobs')]);
   console.log(`\nStage and ingest, ${f(rows)} readings (${f(meterCount)} meters x 24 h, STAGGERED_REALISTIC):`);
   const rss = (r) => (r.rssMb === null ? '' : `, peak RSS ${f(r.rssMb)} MB`);
   const sinkRate = stream.answer.stats.rowsPerSecond;
   console.log(`  stream --speed max --sink stage: ${f(sinkRate)} rows/s (job ${stream.answer.stats.seconds.toFixed(1)} s${rss(stream)})`);
   console.log(`  DuckDB COPY of the same rows to gzip NDJSON: ${f(rows / copy)} rows/s (${copy.toFixed(1)} s); the sink is ${(sinkRate / (rows / copy)).toFixed(2)}x it`);
+  const fastRate = fast.answer.stats.rowsPerSecond;
+  const mb = (r) => (r.answer.sinks[0].bytes / 2 ** 20).toFixed(1);
+  console.log(`  the same with --stage-gzip-level 1: ${f(fastRate)} rows/s (${mb(fast)} MiB of files against ${mb(stream)} MiB; ${(fastRate / sinkRate).toFixed(2)}x level 6, ${(fastRate / (rows / copy)).toFixed(2)}x DuckDB's COPY${rss(fast)})`);
   console.log(`  forge ingest (bronze, silver, gold): ${f(rows / ingestSeconds)} rows/s (${ingestSeconds.toFixed(1)} s${rss(ingest)})`);
   console.log(`  DuckDB read_json of the same files: ${f(rows / readJson)} rows/s (${readJson.toFixed(1)} s); ingest is ${(readJson / ingestSeconds).toFixed(2)}x it`);
 } finally {
