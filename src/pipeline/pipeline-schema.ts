@@ -16,8 +16,9 @@ export type GoldTable = (typeof GOLD_TABLES)[number];
 /**
  * DDL of the pipeline database. Bronze keeps each good raw line as JSON with its file and line number (bad lines go
  * to `stage_rejects`); `bronze_id` orders rows for silver's watermark: the loader gives each batch the ids after the
- * largest, in file and line order (reading-file-load.ts; the sequence is the default of databases made before). The load history is keyed by file name, like Snowpipe's: a file with
- * a row there (LOADED or QUARANTINED) is never loaded again. Silver is unique on (meter_id, reading_ts_utc) by its
+ * largest, in file and line order (reading-file-load.ts; the sequence is the default of databases made before). The
+ * load history is keyed by file name, like Snowpipe's: a file with a row there (LOADED or QUARANTINED) is never
+ * loaded again. Silver is unique on (meter_id, reading_ts_utc) by its
  * refresh (silver-refresh.ts), not by a primary key: DuckDB's key index was the costliest part of a pass after the
  * checks and held every key in memory (docs/PERFORMANCE.md); databases made before keep their key and work as they
  * did. Gold tables have no primary key on purpose: a refresh

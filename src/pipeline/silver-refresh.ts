@@ -11,9 +11,8 @@ export interface SilverRefresh {
 const WATERMARK = 'silver_bronze_watermark';
 
 /**
- * Bronze ids typed and de-duplicated at a time: the window that keeps each key's first copy holds its chunk, so a
- * pass of any size stays within the pipeline database's memory limit (pipeline-database.ts); one pass over 960,000
- * readings had needed about 1.5 GB.
+ * Bronze ids typed and de-duplicated at a time, so a pass of any size stays within the pipeline database's memory
+ * limit (pipeline-settings.ts): one statement over a whole pass of 960,000 readings ran out of a 600 MB limit.
  */
 export const SILVER_CHUNK_ROWS = 250_000;
 
