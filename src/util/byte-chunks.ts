@@ -1,38 +1,38 @@
+import type { ChunkPool } from './chunk-pool.js';
+
+const EMPTY = Buffer.alloc(0);
+
 /**
  * Text appended as UTF-8 into byte chunks of a fixed size: no string of the whole is ever built (a file of a million
  * lines joined first costs a second copy and the garbage collector's time), and `toBuffer` copies each byte once.
  */
 export class ByteChunks {
   private readonly sealed: Buffer[] = [];
+  /** Every chunk taken, whole (what `recycle` gives back). */
+  private readonly owned: Buffer[] = [];
+  private readonly chunkSize: number;
+  private readonly pool: ChunkPool | null;
   private chunk: Buffer;
   private used = 0;
   /** UTF-8 bytes appended so far. */
   bytes = 0;
 
-  constructor(private readonly chunkSize = 4 * 2 ** 20) {
-    this.chunk = Buffer.allocUnsafe(chunkSize);
+  /** `chunks`: the size of a chunk, or a pool to take chunks of its size from (and `recycle` them to). */
+  constructor(chunks: number | ChunkPool = 4 * 2 ** 20) {
+    this.pool = typeof chunks === 'number' ? null : chunks;
+    this.chunkSize = typeof chunks === 'number' ? chunks : chunks.size;
+    this.chunk = this.take(0);
   }
 
   append(text: string): void {
     // A UTF-16 code unit takes at most 3 UTF-8 bytes: room for that many means the text never splits.
     if (this.used + text.length * 3 > this.chunk.length) {
       this.seal();
-      this.chunk = Buffer.allocUnsafe(Math.max(this.chunkSize, text.length * 3));
+      this.chunk = this.take(text.length * 3);
     }
     const written = this.chunk.write(text, this.used, 'utf8');
     this.used += written;
     this.bytes += written;
-  }
-
-  /** Appends bytes as they are (UTF-8 already). */
-  appendBytes(bytes: Uint8Array): void {
-    if (this.used + bytes.length > this.chunk.length) {
-      this.seal();
-      this.chunk = Buffer.allocUnsafe(Math.max(this.chunkSize, bytes.length));
-    }
-    this.chunk.set(bytes, this.used);
-    this.used += bytes.length;
-    this.bytes += bytes.length;
   }
 
   /**
@@ -42,7 +42,7 @@ export class ByteChunks {
   reserve(n: number): void {
     if (this.used + n > this.chunk.length) {
       this.seal();
-      this.chunk = Buffer.allocUnsafe(Math.max(this.chunkSize, n));
+      this.chunk = this.take(n);
     }
   }
 
@@ -67,24 +67,44 @@ export class ByteChunks {
   }
 
   /**
-   * Appends bytes `from` to `to` (offsets in what `source` holds) of `source`, whose appends are done, a chunk at a
-   * time: no buffer of the whole source is made.
+   * Bytes `from` to `to` (offsets in what was appended) as views into the chunks, in order: nothing is copied. The open
+   * chunk is sealed first, so what is appended afterwards goes to a new chunk and never into a view given out.
    */
-  appendRange(source: ByteChunks, from: number, to: number): void {
-    source.finish();
+  slices(from: number, to: number): Buffer[] {
+    this.finish();
+    const out: Buffer[] = [];
     let start = 0;
-    for (const chunk of source.sealed) {
+    for (const chunk of this.sealed) {
       const end = start + chunk.length;
-      if (end > from && start < to) this.appendBytes(chunk.subarray(Math.max(from, start) - start, Math.min(to, end) - start));
+      if (end > from && start < to) out.push(chunk.subarray(Math.max(from, start) - start, Math.min(to, end) - start));
       if (end >= to) break;
       start = end;
     }
+    return out;
+  }
+
+  /**
+   * Gives the chunks back to the pool they came from (when there is one): nothing may read this or the views it gave
+   * out afterwards.
+   */
+  recycle(): void {
+    this.finish();
+    this.pool?.give(this.owned);
+    this.owned.length = 0;
+    this.sealed.length = 0;
+  }
+
+  /** A chunk with room for at least `n` bytes. */
+  private take(n: number): Buffer {
+    const chunk = this.pool && n <= this.chunkSize ? this.pool.take() : Buffer.allocUnsafe(Math.max(this.chunkSize, n));
+    this.owned.push(chunk);
+    return chunk;
   }
 
   /** Seals the open chunk for good: appends that follow would write into sealed bytes. */
   private finish(): void {
     this.seal();
-    this.chunk = Buffer.alloc(0);
+    this.chunk = EMPTY;
   }
 
   private seal(): void {

@@ -20,9 +20,11 @@ import { emittedMeters } from '../../scenario/scenario.js';
 import { ForgeError, isForgeError } from '../../util/forge-error.js';
 import { jobTag, runTag } from '../../util/job-tag.js';
 import { ByteChunks } from '../../util/byte-chunks.js';
+import { ChunkPool } from '../../util/chunk-pool.js';
 import { checkInt } from '../../util/parse-int.js';
 import type { BatchInfo, LabelInfo, Sink, SinkContext, SinkResult } from '../sink.js';
 import { SinkState } from '../sink-state.js';
+import { GzipBody, PlainBody, type StageBody } from './stage-body.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -52,8 +54,8 @@ export interface StageSinkOptions {
 interface OpenFile {
   readonly firstEmittedMs: number;
   readonly openedAt: number;
-  /** The file's content so far, as UTF-8 bytes. */
-  readonly text: ByteChunks;
+  /** The file's content so far (gzipped as it comes, unless the format or the options say otherwise). */
+  readonly body: StageBody;
   rows: number;
   /** Bytes of content (the roll-over measure). */
   bytes: number;
@@ -93,6 +95,8 @@ export class StageSink implements Sink {
   private area: ServiceAreaName | null = null;
   /** Each reading's NDJSON line text (the nested record), built once the first batch comes. */
   private json: RecordBytes | null = null;
+  /** Chunks the lines are built in, reused once compressed: about two batches' worth are in use at a time. */
+  private readonly chunks = new ChunkPool(4 * 2 ** 20, 32);
   /** What every run of this job and shard names its files by (stageWriterOwner), and this run's writer id. */
   private owner = '';
   private writer = '';
@@ -156,7 +160,7 @@ export class StageSink implements Sink {
       // The batch's lines as UTF-8 at once (a line's text is garbage as soon as it is copied: a batch of 200,000 held
       // as strings took over 1 GB), with where each ends. JSON lines are written as bytes (RecordBytes), never a string.
       const json = this.format === 'csv' ? null : (this.json ??= new RecordBytes(fleet, area));
-      const text = new ByteChunks();
+      const text = new ByteChunks(this.chunks);
       const ends = new Float64Array(batch.length);
       for (let row = 0; row < batch.length; row++) {
         if (json) json.append(batch, row, text);
@@ -166,6 +170,10 @@ export class StageSink implements Sink {
       const bytes = text.bytes;
       // Roll between batches when this one would not fit, so files end where batches end.
       if (this.current && (this.current.rows + batch.length > this.rollRows || this.current.bytes + bytes > this.rollBytes)) await this.roll(false);
+      // This batch's lines were built while the last batch's compressed; they are added once those are taken in, so
+      // the open file holds at most one batch's text not yet compressed.
+      await this.current?.body.taken();
+      const bodies = new Set<StageBody>();
       let row = 0;
       while (row < batch.length) {
         const emitted = batch.emittedUtcMs ? batch.emittedUtcMs[row]! : batch.tsUtcMs[row]!;
@@ -178,10 +186,14 @@ export class StageSink implements Sink {
           this.rows++;
           row++;
         }
-        file.text.appendRange(text, first === 0 ? 0 : ends[first - 1]!, ends[row - 1]!);
+        for (const slice of text.slices(first === 0 ? 0 : ends[first - 1]!, ends[row - 1]!)) file.body.add(slice);
+        bodies.add(file.body);
         // A batch larger than a file: this file ends inside it.
         if (row < batch.length) await this.roll(true);
       }
+      // The lines' chunks are written into again once every file they went to has taken them in (not when one was
+      // dropped: its compressor may still read them).
+      void Promise.all([...bodies].map((b) => b.taken())).then(() => text.recycle(), () => undefined);
       if (this.current && (this.current.rows >= this.rollRows || this.current.bytes >= this.rollBytes)) await this.roll(false);
     }
     if (this.current && Date.now() - this.current.openedAt >= this.rollMs) await this.roll(false);
@@ -271,22 +283,24 @@ export class StageSink implements Sink {
   async abort(_reason: unknown): Promise<void> {
     // The open file is dropped: it was never visible, and a resumed job lands its rows again. A file already landing
     // is let finish (whole, or removed on failure) before the store closes.
+    this.current?.body.discard();
     this.current = null;
     await this.landing.catch(() => undefined);
     if (this.state.closing()) this.store.close();
   }
 
   private newFile(firstEmittedMs: number, batch: number): OpenFile {
-    const text = new ByteChunks();
-    if (this.format === 'csv') text.append(`${FLAT_COLUMNS.join(',')}\n`);
-    return { firstEmittedMs, openedAt: Date.now(), text, rows: 0, bytes: 0, firstBatch: batch, lastBatch: batch };
+    // Parquet compresses inside the file (zstd), from the whole NDJSON; the text formats are gzipped unless told not to.
+    const body = this.gzip && this.format !== 'parquet' ? new GzipBody(this.gzipLevel) : new PlainBody();
+    if (this.format === 'csv') body.add(Buffer.from(`${FLAT_COLUMNS.join(',')}\n`));
+    return { firstEmittedMs, openedAt: Date.now(), body, rows: 0, bytes: 0, firstBatch: batch, lastBatch: batch };
   }
 
   /**
-   * Closes the open file and starts landing it (compressing, then putting it), `partial` when it ends inside its last
-   * batch. The next file fills meanwhile: compression runs on libuv's threads while the stream goes on. One file lands
-   * at a time, in order: this returns once the file before this one has landed (or throws its failure), so memory
-   * holds at most the open file and one landing, and `checkpoint` (files numbered without a gap) stays exact.
+   * Closes the open file and starts landing it (compressing what is left, then putting it), `partial` when it ends
+   * inside its last batch. The next file fills meanwhile: compression runs on libuv's threads while the stream goes on.
+   * One file lands at a time, in order: this returns once the file before this one has landed (or throws its failure),
+   * so memory holds at most the open file and one landing, and `checkpoint` (files numbered without a gap) stays exact.
    * `close` waits for the last one.
    */
   private async roll(partial = false): Promise<void> {
@@ -296,9 +310,8 @@ export class StageSink implements Sink {
     const key = stageKey(file.firstEmittedMs, this.writer, this.sequence++, stageExtension(this.format, this.gzip), { first: file.firstBatch, last: file.lastBatch, partial });
     const previous = this.landing;
     this.landing = (async () => {
-      const content = file.text.toBuffer();
-      // Parquet compresses inside the file (zstd); the text formats are gzipped whole unless told not to.
-      const body = this.format === 'parquet' ? await ndjsonToParquet(content) : this.gzip ? await gzip(content, { level: this.gzipLevel }) : content;
+      const content = await file.body.finish();
+      const body = this.format === 'parquet' ? await ndjsonToParquet(content) : content;
       await previous;
       await this.store.put(key, body);
       this.bytes += body.length;
