@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ByteChunks } from '../../src/util/byte-chunks.js';
+import { ChunkPool } from '../../src/util/chunk-pool.js';
 
 describe('ByteChunks', () => {
   it('holds exactly the UTF-8 of the texts appended (as text or as bytes), whatever the chunk size and text lengths', () => {
@@ -52,5 +53,37 @@ describe('ByteChunks', () => {
       }),
       { seed: 20261207, numRuns: 300 },
     );
+  });
+
+  it('takes its chunks from a pool and gives them back on recycle: each text comes whole, in memory used before', () => {
+    // Where a chunk lies: small buffers share one slab, so identity is the slab and the offset in it.
+    const place = (v: Buffer): string => `${v.byteOffset}`;
+    fc.assert(
+      fc.property(fc.array(fc.array(fc.string({ unit: 'binary', maxLength: 30 }), { maxLength: 30 }), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 48 }), (texts, size) => {
+        const pool = new ChunkPool(size, 4);
+        for (const parts of texts) {
+          const chunks = new ByteChunks(pool);
+          for (const t of parts) chunks.append(t);
+          expect(Buffer.concat(chunks.slices(0, chunks.bytes)).equals(Buffer.from(parts.join(''), 'utf8'))).toBe(true);
+          chunks.recycle();
+        }
+      }),
+      { seed: 20261208, numRuns: 200 },
+    );
+    const pool = new ChunkPool(64, 4);
+    const first = new ByteChunks(pool);
+    for (const text of ['a'.repeat(40), 'c'.repeat(40)]) {
+      first.reserve(text.length);
+      first.putAscii(text);
+    }
+    const used = first.slices(0, first.bytes);
+    const places = new Map(used.map((v) => [place(v), v.buffer]));
+    first.recycle();
+    const second = new ByteChunks(pool);
+    second.reserve(40);
+    second.putAscii('b'.repeat(40));
+    const [view] = second.slices(0, second.bytes);
+    expect(places.get(place(view!))).toBe(view!.buffer);
+    expect(view!.toString()).toBe('b'.repeat(40));
   });
 });
