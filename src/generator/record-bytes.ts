@@ -2,6 +2,7 @@ import type { Fleet } from '../fleet/fleet.js';
 import { DATA_QUALITIES, EMISSION_PATTERNS, EVENT_TYPES } from '../scenario/enums.js';
 import type { ServiceAreaName } from '../scenario/service-areas.js';
 import type { ByteChunks } from '../util/byte-chunks.js';
+import { IsoInstants } from '../util/iso-instant.js';
 import { dateTimeText, num, RecordJson, str } from './record-json.js';
 import type { ReadingBatch } from './reading-batch.js';
 import { NESTED_SCHEMA_VERSION } from './reading-records.js';
@@ -30,6 +31,7 @@ export class RecordBytes {
   private utcMs = Number.NaN;
   private interval = Number.NaN;
   private timeBytes: Buffer = Buffer.alloc(0);
+  private readonly emitted = new IsoInstants();
 
   constructor(
     private readonly fleet: Fleet,
@@ -48,7 +50,7 @@ export class RecordBytes {
     const head = (this.heads[m] ??= utf8(`{"header":{"message_id":${str(this.fleet.meterIds[m]!).slice(0, -1)}:`));
     const mid = (this.mids[m] ??= utf8(`},"meter":${this.json.nestedMeter(m)},"reading":{"reading_ts":"`));
     const time = this.time(batch.tsLocalMs[row]!, tsUtc, batch.intervalMinutes);
-    const id = `${Math.round(tsUtc / 1000)}${HEADER_REST}${batch.emittedUtcMs ? `,"emitted_at":"${new Date(batch.emittedUtcMs[row]!).toISOString()}"` : ''}`;
+    const id = `${Math.round(tsUtc / 1000)}${HEADER_REST}${batch.emittedUtcMs ? `,"emitted_at":"${this.emitted.of(batch.emittedUtcMs[row]!)}"` : ''}`;
     const values =
       `${num(batch.usageKwh[row]!)},"voltage":${num(batch.voltage[row]!)},"power_factor":${num(batch.powerFactor[row]!)},` +
       `"temperature_c":${num(batch.temperatureC[row]!)}},"quality":{"is_outage":${batch.isOutage[row] === 1}` +

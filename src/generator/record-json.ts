@@ -2,11 +2,13 @@ import type { Fleet } from '../fleet/fleet.js';
 import { DATA_QUALITIES, EMISSION_PATTERNS, EVENT_TYPES, SEGMENTS } from '../scenario/enums.js';
 import type { ServiceAreaName } from '../scenario/service-areas.js';
 import { civilFromDays } from '../util/civil-date.js';
+import { IsoInstants } from '../util/iso-instant.js';
+import { jsonNumber } from '../util/json-number.js';
 import type { ReadingBatch } from './reading-batch.js';
 import { NESTED_SCHEMA_VERSION, type Shape } from './reading-records.js';
 
 /** A value as JSON.stringify writes it inside an object: finite numbers as the shortest round trip, the rest as null. */
-export const num = (n: number): string => (Number.isFinite(n) ? String(n) : 'null');
+export const num = jsonNumber;
 export const str = (s: string): string => JSON.stringify(s);
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
@@ -49,7 +51,7 @@ export class RecordJson {
   private readonly meterIdText: (string | undefined)[];
   private readonly local = new TextCache(dateTimeText);
   private readonly utc = new TextCache((ms) => `${dateTimeText(ms).replace(' ', 'T')}Z`);
-  private readonly emitted = new TextCache((ms) => new Date(ms).toISOString());
+  private readonly emitted = new IsoInstants();
   private readonly tail: readonly string[];
 
   constructor(
