@@ -101,7 +101,7 @@ export class ByteChunks {
     return chunk;
   }
 
-  /** Seals the open chunk for good: appends that follow would write into sealed bytes. */
+  /** Seals the open chunk for good: an append that follows takes a new chunk, never the rest of a sealed one. */
   private finish(): void {
     this.seal();
     this.chunk = EMPTY;
