@@ -17,7 +17,7 @@ export interface StageBody {
 
 /** Content copied as it is added, whole at `finish` (uncompressed text, or NDJSON that becomes Parquet). */
 export class PlainBody implements StageBody {
-  private text = new ByteChunks();
+  private readonly text = new ByteChunks();
 
   add(bytes: Uint8Array): void {
     this.text.reserve(bytes.length);
@@ -32,9 +32,8 @@ export class PlainBody implements StageBody {
     return Promise.resolve(this.text.toBuffer());
   }
 
-  discard(): void {
-    this.text = new ByteChunks(0);
-  }
+  /** Nothing to release: the content goes with the body. */
+  discard(): void {}
 }
 
 /**
@@ -56,7 +55,7 @@ export class GzipBody implements StageBody {
       this.zip.once('end', () => resolve(Buffer.concat(this.out)));
       this.zip.once('error', reject);
     });
-    // A failure is reported by `added` or `finish`, not as an unhandled rejection.
+    // A failure is reported by `taken` or `finish`, not as an unhandled rejection.
     this.ended.catch(() => undefined);
   }
 

@@ -95,7 +95,7 @@ export class StageSink implements Sink {
   private area: ServiceAreaName | null = null;
   /** Each reading's NDJSON line text (the nested record), built once the first batch comes. */
   private json: RecordBytes | null = null;
-  /** Chunks the lines are built in, reused once compressed: about two batches' worth are in use at a time. */
+  /** Chunks the lines are built in, reused once compressed (two batches' worth in use at a time, 32 kept idle). */
   private readonly chunks = new ChunkPool(4 * 2 ** 20, 32);
   /** What every run of this job and shard names its files by (stageWriterOwner), and this run's writer id. */
   private owner = '';
