@@ -81,11 +81,12 @@ function snapshot(root: string, except: readonly string[] = []): string[] {
 /** Everything but the data directory and the server's own records. */
 const outsideNow = (): string[] => snapshot(base, [data, stateDir]);
 /**
- * What the state directory holds, but a record's temporary: a record is written to `<record>.<writer>.tmp` and renamed
- * into place, so an earlier job's last update can show as a passing `.tmp` (seen once in CI as 9 entries before, 10
- * after a refused request).
+ * The job records in the state directory (`<job>.json`). Only records count: a record is written through a passing
+ * `<record>.<writer>.tmp`, and a running job keeps a `<job>.heartbeat` that goes away only after its record says it
+ * finished, so an earlier job's files can come and go around a refused request (seen in CI both as one more and as one
+ * fewer entry).
  */
-const jobEntries = (): number => (existsSync(stateDir) ? readdirSync(stateDir).filter((name) => !name.endsWith('.tmp')).length : 0);
+const jobEntries = (): number => (existsSync(stateDir) ? readdirSync(stateDir).filter((name) => name.endsWith('.json')).length : 0);
 
 async function post(path: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
