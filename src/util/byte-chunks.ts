@@ -36,8 +36,9 @@ export class ByteChunks {
   }
 
   /**
-   * Makes room for `n` more bytes in the current chunk, for `putBytes` and `putAscii` to follow without a check of
-   * their own: what they put after a `reserve` must come to at most `n` bytes (a caller that knows its exact length).
+   * Makes room for `n` more bytes in the current chunk, for `putBytes` or a write at `offset` to follow without a
+   * check of their own: what they put after a `reserve` must come to at most `n` bytes (a caller that knows its
+   * length, or a bound of it).
    */
   reserve(n: number): void {
     if (this.used + n > this.chunk.length) {
@@ -53,11 +54,23 @@ export class ByteChunks {
     this.bytes += bytes.length;
   }
 
-  /** Puts ASCII text (one byte a character) within the room `reserve` made. */
-  putAscii(text: string): void {
-    const written = this.chunk.write(text, this.used, 'latin1');
-    this.used += written;
-    this.bytes += written;
+  /**
+   * The open chunk, for a writer that puts bytes at `offset` within the room `reserve` made and then tells `advance`
+   * how many it put (a hot loop's own byte writes, without a call per piece).
+   */
+  get buffer(): Buffer {
+    return this.chunk;
+  }
+
+  /** Where the next byte goes in `buffer`. */
+  get offset(): number {
+    return this.used;
+  }
+
+  /** Counts `n` bytes put into `buffer` at `offset`. */
+  advance(n: number): void {
+    this.used += n;
+    this.bytes += n;
   }
 
   /** Everything appended, as one buffer; the chunks are not to be appended to afterwards. */

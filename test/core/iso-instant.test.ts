@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { IsoInstants } from '../../src/util/iso-instant.js';
+import { IsoInstants, MAX_ISO_INSTANT_BYTES } from '../../src/util/iso-instant.js';
 
 const LIMIT = 8.64e15;
 
@@ -11,10 +11,19 @@ describe('IsoInstants', () => {
     fc.assert(
       fc.property(start, steps, (first, deltas) => {
         const texts = new IsoInstants();
+        const bytes = new IsoInstants();
+        const out = Buffer.alloc(MAX_ISO_INSTANT_BYTES + 8);
         let ms = first;
-        for (const d of [0, ...deltas]) {
+        for (const [i, d] of [0, ...deltas].entries()) {
           ms = Math.max(-LIMIT, Math.min(LIMIT, ms + d));
-          expect(texts.of(ms)).toBe(new Date(ms).toISOString());
+          const iso = new Date(ms).toISOString();
+          expect(texts.of(ms)).toBe(iso);
+          // The byte writer, at an offset, and nothing written beyond the text (its own minute kept apart).
+          const at = i % 8;
+          out.fill(0xff);
+          const end = bytes.write(ms, out, at);
+          expect(out.toString('latin1', at, end)).toBe(iso);
+          expect([...out.subarray(0, at), ...out.subarray(end)].every((byte) => byte === 0xff)).toBe(true);
         }
       }),
       { seed: 20261210, numRuns: 3_000 },
@@ -22,6 +31,9 @@ describe('IsoInstants', () => {
   });
 
   it('throws what toISOString throws for a time a Date cannot hold', () => {
-    for (const ms of [Number.NaN, Infinity, LIMIT + 1, -LIMIT - 1]) expect(() => new IsoInstants().of(ms)).toThrow(RangeError);
+    for (const ms of [Number.NaN, Infinity, LIMIT + 1, -LIMIT - 1]) {
+      expect(() => new IsoInstants().of(ms)).toThrow(RangeError);
+      expect(() => new IsoInstants().write(ms, Buffer.alloc(64), 0)).toThrow(RangeError);
+    }
   });
 });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jsonNumber } from '../../src/util/json-number.js';
+import { jsonNumber, MAX_JSON_NUMBER_BYTES, writeJsonNumber } from '../../src/util/json-number.js';
 
 /** Meter-like values (multiples of 0.1, 0.01, 0.001 and 0.0001 of any sign and size), values near the fast path's ends and the odd ones. */
 const values = fc.oneof(
@@ -18,6 +18,20 @@ describe('jsonNumber', () => {
         expect(jsonNumber(n)).toBe(JSON.stringify(n));
       }),
       { seed: 20261209, numRuns: 200_000 },
+    );
+  });
+
+  it('writes the same text as bytes, at any offset, within MAX_JSON_NUMBER_BYTES, and nothing beyond', () => {
+    const out = Buffer.alloc(64);
+    fc.assert(
+      fc.property(values, fc.integer({ min: 0, max: 64 - MAX_JSON_NUMBER_BYTES }), (n, at) => {
+        out.fill(0xff);
+        const end = writeJsonNumber(n, out, at);
+        expect(out.toString('latin1', at, end)).toBe(JSON.stringify(n));
+        expect(end - at).toBeLessThanOrEqual(MAX_JSON_NUMBER_BYTES);
+        expect([...out.subarray(0, at), ...out.subarray(end)].every((byte) => byte === 0xff)).toBe(true);
+      }),
+      { seed: 20261211, numRuns: 200_000 },
     );
   });
 });
