@@ -24,11 +24,7 @@ export class IsoInstants {
     const t = Math.trunc(ms);
     if (!(Math.abs(t) <= 8.64e15)) return new Date(ms).toISOString();
     const within = ((t % 60_000) + 60_000) % 60_000;
-    const minute = t - within;
-    if (minute !== this.minute) {
-      this.minute = minute;
-      this.prefix = new Date(minute).toISOString().slice(0, -7);
-    }
+    this.enter(t - within);
     const second = Math.floor(within / 1000);
     return `${this.prefix}${SECONDS[second]!}${MILLIS[within - second * 1000]!}`;
   }
@@ -41,12 +37,7 @@ export class IsoInstants {
     const t = Math.trunc(ms);
     if (!(Math.abs(t) <= 8.64e15)) return writeAscii(new Date(ms).toISOString(), out, at);
     const within = ((t % 60_000) + 60_000) % 60_000;
-    const minute = t - within;
-    if (minute !== this.minute) {
-      this.minute = minute;
-      this.prefix = new Date(minute).toISOString().slice(0, -7);
-      this.prefixBytes = Buffer.from(this.prefix, 'latin1');
-    }
+    this.enter(t - within);
     out.set(this.prefixBytes, at);
     at += this.prefixBytes.length;
     const second = Math.floor(within / 1000);
@@ -59,5 +50,14 @@ export class IsoInstants {
     out[at + 5] = 0x30 + (milli % 10);
     out[at + 6] = 0x5a;
     return at + 7;
+  }
+
+  /** Keeps the text up to `minute` (as a string and as bytes, so `of` and `write` may take turns). */
+  private enter(minute: number): void {
+    if (minute !== this.minute) {
+      this.minute = minute;
+      this.prefix = new Date(minute).toISOString().slice(0, -7);
+      this.prefixBytes = Buffer.from(this.prefix, 'latin1');
+    }
   }
 }

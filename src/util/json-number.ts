@@ -65,4 +65,3 @@ export function writeJsonNumber(n: number, out: Uint8Array, at: number): number 
   }
   return writeAscii(Number.isFinite(n) ? String(n) : 'null', out, at);
 }
-
