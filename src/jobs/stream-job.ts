@@ -106,7 +106,7 @@ export async function runStreamJob(options: StreamJobOptions): Promise<StreamJob
   const { scenario, window, speed, sinks, jobId } = options;
   const fleet = buildFleet(scenario);
   const stream = new EmissionStream(scenario, fleet, options.emission, generationDays(scenario), window);
-  const maxRows = options.maxBatchRows ?? (speed === null ? MAX_SPEED_BATCH_ROWS : BATCH_ROWS);
+  const maxRows = options.maxBatchRows ?? Math.min(speed === null ? MAX_SPEED_BATCH_ROWS : BATCH_ROWS, ...sinks.map((s) => s.maxBatchRows ?? Infinity));
   const latency = new LatencyHistogram();
   const states: SinkState[] = sinks.map((sink) => ({ sink, committed: 0, aheadUntil: -1 }));
   const opened: Sink[] = [];

@@ -21,6 +21,12 @@ import type { Scenario } from '../scenario/scenario.js';
  */
 export interface Sink {
   readonly name: string;
+  /**
+   * The most rows a stream's batch should hold for this sink where the stream chooses the size (no `--batch-rows`):
+   * a sink that builds a whole batch's output in memory before it passes it on names less than the stream's default
+   * (200,000 at `--speed max`), and the stream takes the smallest of its sinks'.
+   */
+  readonly maxBatchRows?: number;
   open(context: SinkContext): Promise<void>;
   write(batch: ReadingBatch, info: BatchInfo): Promise<void>;
   flush(): Promise<void>;
