@@ -42,7 +42,9 @@ function values(n: number): number[] {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const out: number[] = [0, -0, 1, -1, 13, 0.091, 0.001, 0.0001, 0.00001, 1e15, 1e16, 1.5e16, 123456789012345, 1234567890123456, 1e-7, 1e21, 1e22, 1e100,
-    5e-324, Number.MAX_VALUE, Number.MIN_VALUE, 0.1, 0.3, 0.1 + 0.2, -2.5, 100, 999.9995, 999999999999.999, 1e12, 0.0005, NaN, Infinity, -Infinity];
+    5e-324, Number.MAX_VALUE, Number.MIN_VALUE, 0.1, 0.3, 0.1 + 0.2, -2.5, 100, 999.9995, 999999999999.999, 1e12, 0.0005, NaN, Infinity, -Infinity,
+    // Where the digit table of the three-decimal path ends (below 1000) and the digit counts change.
+    0.999, 1.01, 9.99, 9.999, 10, 10.1, 99.999, 100.001, 100.01, 999.999, 999.99, 1000, 1000.001, 1000.1, 240.5, -999.999, -1000.001];
   const bits = new DataView(new ArrayBuffer(8));
   for (let i = 0; i < n; i++) {
     const kind = i % 4;

@@ -17,7 +17,6 @@ const DOUBLE_BYTES = 25;
 /** Room for both timestamps (up to 21 bytes each, five-digit years), the interval and their commas. */
 const TIME_STRIDE = 64;
 const TIME_SLOTS = 4096;
-const TAIL_STRIDE = 64;
 /** Enum names and constants are written unquoted: DuckDB's CSV writer quotes none of these. */
 const PLAIN = /^[A-Z0-9_]+$/;
 
@@ -40,10 +39,9 @@ export class CsvRowEncoder {
   private readonly interval: Uint8Array;
   /**
    * The row's text after longitude for each (is_outage, data_quality, event_type): ',false,VALID,,UNIFORM\n' and so
-   * on, TAIL_STRIDE bytes apart, at index (outage * qualities + quality) * (events + 1) + event.
+   * on, at index (outage * qualities + quality) * (events + 1) + event.
    */
-  private readonly tails: Uint8Array;
-  private readonly tailLength: Uint8Array;
+  private readonly tails: readonly Uint8Array[];
   /**
    * The text from reading_ts to the comma after interval_minutes ('2026-01-01 00:00:00,2026-01-01T06:00:00Z,15,'),
    * cached by (UTC, local) instant in TIME_SLOTS slots chosen by the UTC minute: a batch's meters share a day's
@@ -52,7 +50,8 @@ export class CsvRowEncoder {
   private readonly timeUtc = new Float64Array(TIME_SLOTS).fill(Number.NaN);
   private readonly timeLocal = new Float64Array(TIME_SLOTS).fill(Number.NaN);
   private readonly timeText = new Uint8Array(TIME_SLOTS * TIME_STRIDE);
-  private readonly timeLength = new Uint8Array(TIME_SLOTS);
+  /** Each slot's text as a view of timeText, made when the slot is filled: copied with one `set` a row. */
+  private readonly times: Uint8Array[] = new Array<Uint8Array>(TIME_SLOTS).fill(new Uint8Array(0));
   /** "YYYY-MM-DD" of the last day seen by each timestamp column (0 local, 1 UTC). */
   private readonly dayText = [new Uint8Array(16), new Uint8Array(16)];
   private readonly dayLength = [0, 0];
@@ -69,22 +68,17 @@ export class CsvRowEncoder {
     this.meters = meters;
     this.interval = ascii(String(constants.intervalMinutes));
     const events = ['', ...EVENT_TYPES];
-    this.tails = new Uint8Array(2 * DATA_QUALITIES.length * events.length * TAIL_STRIDE);
-    this.tailLength = new Uint8Array(2 * DATA_QUALITIES.length * events.length);
-    let longestTail = 0;
+    const tails: Uint8Array[] = [];
     for (const outage of [0, 1]) {
       for (const [quality, qualityName] of DATA_QUALITIES.entries()) {
         for (const [event, eventName] of events.entries()) {
           const i = (outage * DATA_QUALITIES.length + quality) * events.length + event;
-          const tail = ascii(`,${outage ? 'true' : 'false'},${qualityName},${eventName},${constants.emissionPattern}\n`);
-          if (tail.length > TAIL_STRIDE) throw new Error(`CsvRowEncoder: emission pattern "${constants.emissionPattern}" is too long`);
-          this.tails.set(tail, i * TAIL_STRIDE);
-          this.tailLength[i] = tail.length;
-          longestTail = Math.max(longestTail, tail.length);
+          tails[i] = ascii(`,${outage ? 'true' : 'false'},${qualityName},${eventName},${constants.emissionPattern}\n`);
         }
       }
     }
-    this.maxRowBytes = meters.maxBytes + TIME_STRIDE + 4 * (DOUBLE_BYTES + 1) + longestTail + 1;
+    this.tails = tails;
+    this.maxRowBytes = meters.maxBytes + TIME_STRIDE + 4 * (DOUBLE_BYTES + 1) + Math.max(...tails.map((t) => t.length)) + 1;
   }
 
   /**
@@ -93,7 +87,7 @@ export class CsvRowEncoder {
    */
   encode(batch: ReadingBatch, start: number, out: Uint8Array, pos: number): number {
     const { bytes, idStart, idEnd, restEnd } = this.meters;
-    const { tails, tailLength, timeUtc, timeLocal, timeText, timeLength } = this;
+    const { tails, timeUtc, timeLocal, times } = this;
     const qualities = DATA_QUALITIES.length;
     const events = EVENT_TYPES.length + 1;
     const { usageKwh: usage, voltage, powerFactor: pf, temperatureC: temperature, tsUtcMs, tsLocalMs, isOutage, dataQuality, eventType } = batch;
@@ -118,7 +112,9 @@ export class CsvRowEncoder {
       const local = tsLocalMs[row]!;
       const slot = (utc / 60000) & (TIME_SLOTS - 1);
       if (timeUtc[slot] !== utc || timeLocal[slot] !== local) this.setTime(slot, utc, local);
-      for (let i = slot * TIME_STRIDE, e = i + timeLength[slot]!; i < e; i++) out[pos++] = timeText[i]!;
+      const time = times[slot]!;
+      out.set(time, pos);
+      pos += time.length;
       pos = double(out, pos, usage, row);
       out[pos++] = 44;
       pos = double(out, pos, voltage, row);
@@ -131,8 +127,9 @@ export class CsvRowEncoder {
       const quality = dataQuality[row]!;
       const event = eventType[row]!;
       if (quality >= qualities || event >= events) throw new RangeError(`CsvRowEncoder: row ${row} has data quality code ${quality} and event code ${event}`);
-      const tail = ((isOutage[row] ? qualities : 0) + quality) * events + event;
-      for (let i = tail * TAIL_STRIDE, e = i + tailLength[tail]!; i < e; i++) out[pos++] = tails[i]!;
+      const tail = tails[((isOutage[row] ? qualities : 0) + quality) * events + event]!;
+      out.set(tail, pos);
+      pos += tail.length;
     }
     this.end = pos;
     return row;
@@ -150,7 +147,7 @@ export class CsvRowEncoder {
     text.set(this.interval, pos);
     pos += this.interval.length;
     text[pos++] = 44;
-    this.timeLength[slot] = pos - from;
+    this.times[slot] = text.subarray(from, pos);
     this.timeUtc[slot] = utc;
     this.timeLocal[slot] = local;
   }
