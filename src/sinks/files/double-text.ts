@@ -1,5 +1,3 @@
-import { THOUSANDTHS_LIMIT, writeThousandths } from '../../util/write-thousandths.js';
-
 /**
  * A DOUBLE as DuckDB writes it as text (`CAST(x AS VARCHAR)`, which its CSV writer uses): the shortest decimal that
  * reads back as the same double, laid out like Python's `repr` — fixed notation with at least one fractional digit
@@ -25,9 +23,33 @@ export function writeDoubleText(out: Uint8Array, pos: number, v: number, signedN
   return writeAscii(out, pos, doubleText(v, signedNaN));
 }
 
-/** `r / 1000` in fixed notation, trailing fractional zeros dropped but one kept. r >= 1. */
+/** "000" to "999": three ASCII digits for each number below 1000, at three times the number. */
+const DIGITS = Uint8Array.from({ length: 3000 }, (_, i) => String(Math.floor(i / 3)).padStart(3, '0').charCodeAt(i % 3));
+/** How many of a fraction's three digits (thousandths) are written: trailing zeros dropped, one kept. */
+const FRACTION_DIGITS = Uint8Array.from({ length: 1000 }, (_, f) => (f % 100 === 0 ? 1 : f % 10 === 0 ? 2 : 3));
+
+/**
+ * `r / 1000` in fixed notation, trailing fractional zeros dropped but one kept. r >= 1. Below 1,000,000 (the
+ * generator's values) from the digit table, without a division by 10; above, digit by digit.
+ */
 function writeMillis(out: Uint8Array, pos: number, r: number): number {
-  if (r < THOUSANDTHS_LIMIT) return writeThousandths(out, pos, r, true);
+  if (r < 1_000_000) {
+    const whole = (r / 1000) | 0;
+    const frac = r - whole * 1000;
+    const w = whole * 3;
+    if (whole >= 100) out[pos++] = DIGITS[w]!;
+    if (whole >= 10) out[pos++] = DIGITS[w + 1]!;
+    out[pos++] = DIGITS[w + 2]!;
+    out[pos++] = 46;
+    const f = frac * 3;
+    const n = FRACTION_DIGITS[frac]!;
+    out[pos] = DIGITS[f]!;
+    if (n > 1) {
+      out[pos + 1] = DIGITS[f + 1]!;
+      if (n > 2) out[pos + 2] = DIGITS[f + 2]!;
+    }
+    return pos + n;
+  }
   const whole = Math.floor(r / 1000);
   let frac = r - whole * 1000;
   pos = writeUint(out, pos, whole);
