@@ -35,6 +35,8 @@ for (const c of cases) {
 
 // Parquet and CSV, each against DuckDB's own COPY of the same rows (file-sinks.mjs).
 await import('./file-sinks.mjs');
+// The CSV sink's row encoder alone (ns a row).
+await import('./csv-encoder.mjs');
 
 // Streams and the pipeline run after the batch cases (the CLI end to end, one process per case).
 await import('./stream.mjs');
