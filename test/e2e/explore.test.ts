@@ -60,13 +60,15 @@ describe.runIf(gate.run)(`the Explore page in headless Chromium${gate.note}`, ()
       const { page, errors } = await openExplore(width, height);
       try {
         for (const id of CHARTS) await expect.poll(points(page, id), { timeout: 60_000, message: id }).toBeGreaterThan(0);
-        // Chart.js drew into each canvas: a drawn canvas is not blank.
-        const blank = await page.evaluate(`[...document.querySelectorAll('.explore canvas')].filter((c) => {
-          const ctx = c.getContext('2d');
-          if (!ctx || c.width === 0 || c.height === 0) return true;
-          return !ctx.getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 === 3 && v > 0);
-        }).length`);
-        expect(blank).toBe(0);
+        // Chart.js drew into each canvas: a drawn canvas is not blank. It draws on an animation frame after its data
+        // (data-points) is set, so the check waits for the drawing (CI once saw one canvas still blank right after).
+        const blank = (): Promise<string[]> =>
+          page.evaluate(`[...document.querySelectorAll('.explore canvas')].filter((c) => {
+            const ctx = c.getContext('2d');
+            if (!ctx || c.width === 0 || c.height === 0) return true;
+            return !ctx.getImageData(0, 0, c.width, c.height).data.some((v, i) => i % 4 === 3 && v > 0);
+          }).map((c) => c.closest('[data-testid]')?.getAttribute('data-testid') ?? c.id)`);
+        await expect.poll(blank, { timeout: 15_000, message: 'charts whose canvas stayed blank' }).toEqual([]);
         await expect.poll(() => page.getByTestId('reliability').textContent()).toMatch(/SAIFI \d/);
         // The outage map's county and state lines come from the bundled us-atlas, drawn around the meters.
         await expect.poll(() => page.getByTestId('outage-area-map').getAttribute('data-geography'), { timeout: 30_000 }).toBe('us-atlas');
