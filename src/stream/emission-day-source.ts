@@ -30,20 +30,33 @@ export interface DaySourceOptions {
   readonly workers: number;
 }
 
-/** The stream's days, made on the calling thread or ahead in worker threads (the same days either way). */
+/**
+ * The stream's days, made on the calling thread or ahead in worker threads (the same days either way). With workers,
+ * the first day is still made on the calling thread when it is asked for (a worker would first have to start), while
+ * the workers start and make the days after it.
+ */
 export function emissionDaySource(options: DaySourceOptions): EmissionDaySource {
-  if (options.workers <= 0 || options.days.length === 0) {
-    const maker = new EmissionDayMaker(options.scenario, options.fleet, options.settings, options.window);
-    let closed = false;
-    return {
-      get: async (day) => {
-        if (closed) throw closedError();
-        return maker.make(day);
-      },
-      close: async () => void (closed = true),
-    };
-  }
-  return new WorkerDaySource(options);
+  const here = callingThreadSource(options);
+  if (options.workers <= 0 || options.days.length <= 1) return here;
+  const [first, ...rest] = options.days;
+  const workers = new WorkerDaySource({ ...options, days: rest });
+  return {
+    get: (day) => (day.index === first!.index ? here.get(day) : workers.get(day)),
+    close: async () => void (await Promise.all([here.close(), workers.close()])),
+  };
+}
+
+function callingThreadSource(options: DaySourceOptions): EmissionDaySource {
+  let maker: EmissionDayMaker | null = null;
+  let closed = false;
+  return {
+    get: async (day) => {
+      if (closed) throw closedError();
+      maker ??= new EmissionDayMaker(options.scenario, options.fleet, options.settings, options.window);
+      return maker.make(day);
+    },
+    close: async () => void (closed = true),
+  };
 }
 
 interface Pending {

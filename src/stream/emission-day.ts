@@ -1,5 +1,6 @@
 import type { Fleet } from '../fleet/fleet.js';
 import { STREAM } from '../fleet/streams.js';
+import type { LabelRows } from '../generator/anomaly-labels.js';
 import type { GenerationDay } from '../generator/calendar.js';
 import { allocateBatch, BATCH_COLUMNS, batchBuffers, type ReadingBatch } from '../generator/reading-batch.js';
 import { ReadingGenerator } from '../generator/reading-generator.js';
@@ -18,7 +19,6 @@ export interface StreamWindow {
 
 /** Rows of one simulated day a stream holds at once, at most (row index bits of the emission key). */
 export const MAX_DAY_ROWS = 2 ** 24;
-const INDEX_SPAN = 2 ** 25;
 const DUPLICATE_BIT = 2 ** 24;
 
 /** A day's deliveries in emission order: each reading of the window (a second copy again) with its emission time. */
@@ -27,8 +27,11 @@ export type OrderedDeliveries = ReadingBatch & { readonly emittedUtcMs: Float64A
 /** One simulated day of a stream: its readings as a batch job makes them, and the same readings as they are emitted. */
 export interface EmissionDay {
   readonly day: GenerationDay;
-  /** The whole day's readings, meter-major (the streamed meters; a caller clips them to the window). */
-  readonly rows: ReadingBatch;
+  /**
+   * The whole day's readings, meter-major, as much of them as labels need (the streamed meters; a caller clips them
+   * to the window): the other columns are only in `ordered`.
+   */
+  readonly rows: LabelRows;
   /** The readings in the window, in emission order (ties: by row, a first copy before a second). */
   readonly ordered: OrderedDeliveries;
   /** How each ordered reading was delivered (DELIVERY; a second copy has its first copy's). */
@@ -69,10 +72,14 @@ export class EmissionDayMaker {
   make(day: GenerationDay): EmissionDay {
     const rows = this.generator.generate(day, this.meterStart, this.meterEnd);
     const { fromUtcMs, toUtcMs } = this.window;
-    // Emission keys: (emission - the day's start) * 2^25 + duplicate bit * 2^24 + row, sorted: emission order.
-    let keys: Float64Array = new Float64Array(rows.length + 1024);
-    let n = 0;
-    let readings = 0;
+    // Each reading's emission (ms after the day's start) and row, first copies before second copies (a second copy's
+    // row carries DUPLICATE_BIT), each in row order; then a stable sort by emission: emission order, ties by row, a
+    // first copy before a second.
+    const firstMs = new Uint32Array(rows.length);
+    const firstRow = new Uint32Array(rows.length);
+    let seconds: { ms: Uint32Array; row: Uint32Array } = { ms: new Uint32Array(1024), row: new Uint32Array(1024) };
+    let n1 = 0;
+    let n2 = 0;
     const kindOf = new Uint8Array(rows.length);
     const e = this.emission;
     const T = day.intervals;
@@ -86,24 +93,33 @@ export class EmissionDayMaker {
         this.schedule.emission(key, phase, ts, e);
         const rel = ts + stepMs - day.firstUtcMs;
         kindOf[row] = e.delivery;
-        readings++;
-        if (n + 2 > keys.length) keys = grow(keys);
-        keys[n++] = (rel + e.delayMs) * INDEX_SPAN + row;
-        if (e.duplicateDelayMs >= 0) keys[n++] = (rel + e.duplicateDelayMs) * INDEX_SPAN + DUPLICATE_BIT + row;
+        firstMs[n1] = rel + e.delayMs;
+        firstRow[n1++] = row;
+        if (e.duplicateDelayMs >= 0) {
+          if (n2 === seconds.ms.length) seconds = { ms: grow(seconds.ms), row: grow(seconds.row) };
+          seconds.ms[n2] = rel + e.duplicateDelayMs;
+          seconds.row[n2++] = DUPLICATE_BIT + row;
+        }
       }
     }
-    const sorted = keys.subarray(0, n).sort();
+    const n = n1 + n2;
+    const ms = new Uint32Array(n);
+    const low = new Uint32Array(n);
+    ms.set(firstMs.subarray(0, n1));
+    ms.set(seconds.ms.subarray(0, n2), n1);
+    low.set(firstRow.subarray(0, n1));
+    low.set(seconds.row.subarray(0, n2), n1);
+    const sorted = sortByEmission(ms, low);
     const out = allocateBatch(n, rows.intervalMinutes);
     const ordered: OrderedDeliveries = { ...out, emittedUtcMs: new Float64Array(n), redelivery: new Uint8Array(n) };
     const delivery = new Uint8Array(n);
     const rowOf = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
-      const key = sorted[i]!;
-      const rest = key % INDEX_SPAN;
-      const row = rest % DUPLICATE_BIT;
+      const tagged = sorted.low[i]!;
+      const row = tagged & (DUPLICATE_BIT - 1);
       rowOf[i] = row;
-      ordered.emittedUtcMs[i] = day.firstUtcMs + Math.floor(key / INDEX_SPAN);
-      ordered.redelivery[i] = rest >= DUPLICATE_BIT ? 1 : 0;
+      ordered.emittedUtcMs[i] = day.firstUtcMs + sorted.ms[i]!;
+      ordered.redelivery[i] = tagged >= DUPLICATE_BIT ? 1 : 0;
       delivery[i] = kindOf[row]!;
     }
     // Column by column, one gather function per array type (a loop that saw several types would be slow for all).
@@ -113,14 +129,17 @@ export class EmissionDayMaker {
       else if (target instanceof Uint32Array) gather32(rows[c] as Uint32Array, rowOf, target);
       else gather8(rows[c] as Uint8Array, rowOf, target);
     }
-    return { day, rows, ordered, delivery, readings };
+    const { length, eventType, meterIndex, tsUtcMs, tsLocalMs, voltage } = rows;
+    return { day, rows: { length, eventType, meterIndex, tsUtcMs, tsLocalMs, voltage }, ordered, delivery, readings: n1 };
   }
 }
 
 /** The buffers to list as transferables when posting a day to another thread. */
 export function emissionDayBuffers(day: EmissionDay): ArrayBuffer[] {
   const { ordered } = day;
-  return [...batchBuffers(day.rows), ...batchBuffers(ordered), ordered.emittedUtcMs.buffer as ArrayBuffer, ordered.redelivery.buffer as ArrayBuffer, day.delivery.buffer as ArrayBuffer];
+  const { rows } = day;
+  const labelBuffers = [rows.eventType, rows.meterIndex, rows.tsUtcMs, rows.tsLocalMs, rows.voltage].map((c) => c.buffer as ArrayBuffer);
+  return [...labelBuffers, ...batchBuffers(ordered), ordered.emittedUtcMs.buffer as ArrayBuffer, ordered.redelivery.buffer as ArrayBuffer, day.delivery.buffer as ArrayBuffer];
 }
 
 function gather64(source: Float64Array, rowOf: Uint32Array, target: Float64Array): void {
@@ -135,8 +154,43 @@ function gather8(source: Uint8Array, rowOf: Uint32Array, target: Uint8Array): vo
   for (let i = 0; i < target.length; i++) target[i] = source[rowOf[i]!]!;
 }
 
-function grow(keys: Float64Array): Float64Array {
-  const bigger = new Float64Array(keys.length * 2);
-  bigger.set(keys);
+const DIGIT_BITS = 14;
+const DIGITS = 1 << DIGIT_BITS;
+
+/**
+ * `ms` and `low` (same length) reordered by `ms`, stably: a least-significant-digit radix sort, 14 bits a pass (an
+ * emission within 74 hours of its day's start takes two passes). The arrays given are overwritten.
+ */
+function sortByEmission(ms: Uint32Array, low: Uint32Array): { ms: Uint32Array; low: Uint32Array } {
+  const n = ms.length;
+  let max = 0;
+  for (let i = 0; i < n; i++) if (ms[i]! > max) max = ms[i]!;
+  let from: { ms: Uint32Array; low: Uint32Array } = { ms, low };
+  let to: { ms: Uint32Array; low: Uint32Array } = { ms: new Uint32Array(n), low: new Uint32Array(n) };
+  const count = new Uint32Array(DIGITS);
+  for (let shift = 0; shift === 0 || max >>> shift > 0; shift += DIGIT_BITS) {
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(from.ms[i]! >>> shift) & (DIGITS - 1)]!++;
+    let sum = 0;
+    for (let d = 0; d < DIGITS; d++) {
+      const c = count[d]!;
+      count[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const v = from.ms[i]!;
+      const at = count[(v >>> shift) & (DIGITS - 1)]!++;
+      to.ms[at] = v;
+      to.low[at] = from.low[i]!;
+    }
+    [from, to] = [to, from];
+    if (shift + DIGIT_BITS >= 32) break;
+  }
+  return from;
+}
+
+function grow(values: Uint32Array): Uint32Array {
+  const bigger = new Uint32Array(values.length * 2);
+  bigger.set(values);
   return bigger;
 }

@@ -1,4 +1,5 @@
 import type { Fleet } from '../fleet/fleet.js';
+import type { LabelRows } from '../generator/anomaly-labels.js';
 import type { GenerationDay } from '../generator/calendar.js';
 import { allocateBatch, BATCH_COLUMNS, type ReadingBatch } from '../generator/reading-batch.js';
 import { emittedMeters, type Scenario } from '../scenario/scenario.js';
@@ -33,7 +34,7 @@ export interface StreamBatch {
 interface LoadedDay {
   readonly day: GenerationDay;
   /** The whole day, meter-major. */
-  readonly rows: ReadingBatch;
+  readonly rows: LabelRows;
   readonly ordered: OrderedDeliveries;
   readonly delivery: Uint8Array;
   /** Tick of the day's last emission (-1: none in the window). */
@@ -74,7 +75,7 @@ export class EmissionStream {
    * whose last reading leaves before an earlier day's is told after it), with the day's rows (meter-major, the
    * whole day: a caller clips them to the window) and the tick by which the day and all before it were taken.
    */
-  onDayComplete?: (day: GenerationDay, rows: ReadingBatch, tick: number) => void;
+  onDayComplete?: (day: GenerationDay, rows: LabelRows, tick: number) => void;
   /** The highest tick told to onDayComplete so far. */
   private completedTick = -1;
 
@@ -235,7 +236,7 @@ export class EmissionStream {
    * The earliest day with readings still to be taken, or null: at a stop, the only day with some readings taken
    * and some not before completeThroughMs.
    */
-  firstPendingDay(): { readonly day: GenerationDay; readonly rows: ReadingBatch } | null {
+  firstPendingDay(): { readonly day: GenerationDay; readonly rows: LabelRows } | null {
     const front = this.loaded.find((d) => d.pos < d.ordered.length);
     return front ? { day: front.day, rows: front.rows } : null;
   }

@@ -67,6 +67,10 @@ describe('emission stream', () => {
     expect(new Set(d)).toEqual(new Set([0]));
     const emitted = batches.flatMap(({ batch }) => Array.from(batch.emittedUtcMs));
     expect(emitted).toEqual([...emitted].sort((a, b) => a - b));
+    // Readings emitted at the same instant (every meter's, here) leave in the day's row order: by meter.
+    const meters = batches.flatMap(({ batch }) => Array.from(batch.meterIndex));
+    const outOfRowOrder = meters.filter((m, i) => i > 0 && emitted[i] === emitted[i - 1] && m <= meters[i - 1]!);
+    expect(outOfRowOrder).toEqual([]);
   });
 
   it('contains exactly the readings of the batch engine for the same scenario', async () => {

@@ -92,6 +92,43 @@ describe('stream job into DuckDB', () => {
   }, 60_000);
 });
 
+describe('stream job with its days made in a worker thread', () => {
+  it('holds the same readings and labels as one making its days itself, also when stopped and resumed', async () => {
+    await withTempDir(async (dir) => {
+      // Three days crossing no DST change but with every kind of late delivery, so days' readings interleave.
+      const days = resolveScenario({ area: 'ERCOT', start: '2026-06-01', days: 3, meters: 120, seed: 8, emissionPattern: 'DEGRADED_NETWORK', anomalyRate: '0.05' });
+      const span = { fromUtcMs: scenarioStartUtcMs(days) + 5 * 3_600_000, toUtcMs: scenarioEndUtcMs(days) - 3 * 3_600_000 };
+      const emission = resolveEmission('DEGRADED_NETWORK', { duplicateRate: 0.02 });
+      const common = { scenario: days, window: span, speed: null, emission, maxBatchRows: 700 } as const;
+      const whole = join(dir, 'whole.duckdb');
+      await runStreamJob({ ...common, jobId: 'job-w', dayWorkers: 0, sinks: [new DuckDbSink({ path: whole })] });
+      const resumed = join(dir, 'resumed.duckdb');
+      const controller = new AbortController();
+      const first = await runStreamJob({
+        ...common, jobId: 'job-w', dayWorkers: 1, sinks: [stoppingAfter(new DuckDbSink({ path: resumed }), 25, controller)], signal: controller.signal,
+      });
+      expect(first.status).toBe('stopped');
+      const second = await runStreamJob({ ...common, jobId: 'job-w', dayWorkers: 1, sinks: [new DuckDbSink({ path: resumed, append: true })], resume: true });
+      expect(second.status).toBe('completed');
+      const content = async (path: string): Promise<unknown[]> => {
+        const w = await Warehouse.open(path);
+        try {
+          const readings = await w.rows(
+            `SELECT count(*) AS n, sum(hash(meter_key, reading_ts_utc, usage_kwh, voltage, emitted_at)) AS h FROM ami_fact`,
+          );
+          const labels = await w.rows(`SELECT meter_id, event_type, CAST(start_ts_utc AS VARCHAR) AS s, CAST(end_ts_utc AS VARCHAR) AS e, readings FROM anomaly_labels ORDER BY ALL`);
+          return [readings.map((r) => [String(r.n), String(r.h)]), labels];
+        } finally {
+          w.close();
+        }
+      };
+      const expected = await content(whole);
+      expect((expected[1] as unknown[]).length).toBeGreaterThan(10);
+      expect(await content(resumed)).toEqual(expected);
+    });
+  }, 60_000);
+});
+
 describe('a real-time stream from now', () => {
   it('starts its clock at the wall clock: the interval that just ended is delivered at once, nothing from the future', async () => {
     await withTempDir(async (dir) => {
