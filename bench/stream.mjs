@@ -67,6 +67,16 @@ function psqlCopyBaseline() {
 console.log('\nstreams: 10,000 meters, STAGGERED_REALISTIC');
 console.log('case'.padEnd(46), 'rows'.padStart(10), 'seconds'.padStart(8), 'rows/s'.padStart(8), 'sustained'.padStart(10), 'latency p50 / p95 / p99'.padStart(26));
 stream('stream --speed max -> DuckDB (24 h)', ['--duration', '24h', '--speed', 'max'], 'duckdb');
+// A week: the days after the first are made ahead in a worker thread while the stream delivers (the batch path's
+// shape); the baseline is the batch job of the same 7 days into DuckDB, in the same run.
+const week = stream('stream --speed max -> DuckDB (7 days)', ['--duration', '168h', '--speed', 'max'], 'duckdb');
+const batchWeek = JSON.parse(
+  execFileSync(process.execPath, [new URL('./case.mjs', import.meta.url).pathname, 'duckdb', JSON.stringify({ meters: 10000, days: 7, start: '2026-06-01', area: 'ERCOT' })], { encoding: 'utf8' }),
+);
+console.log('generate -> DuckDB, same 7 days (baseline)'.padEnd(46), batchWeek.rows.toLocaleString('en-US').padStart(10), batchWeek.seconds.toFixed(1).padStart(8), `${(batchWeek.rowsPerSecond / 1e3).toFixed(0)}K`.padStart(8));
+console.log(
+  `  the week's stream at ${(week.rowsPerSecond / batchWeek.rowsPerSecond).toFixed(2)}x the batch job (${(week.sustainedRowsPerSecond / batchWeek.rowsPerSecond).toFixed(2)}x sustained)`,
+);
 const pgStats = stream('stream --speed max -> Postgres (24 h)', ['--duration', '24h', '--speed', 'max'], 'postgres');
 const baseline = psqlCopyBaseline();
 if (pgStats && baseline) {
