@@ -6,6 +6,7 @@ import { ReadingGenerator } from '../generator/reading-generator.js';
 import { expectedRows, type Scenario } from '../scenario/scenario.js';
 import { ForgeError } from '../util/forge-error.js';
 import { workerEntry } from '../util/worker-entry.js';
+import { onWorkerFailure } from '../util/worker-failure.js';
 import { BatchRecycler } from './batch-recycler.js';
 import type { WorkerReply, WorkerRequest } from './worker-messages.js';
 import { workPlan, type WorkUnit } from './work-plan.js';
@@ -153,11 +154,7 @@ class WorkerPool {
         this.dispatch();
         this.notify();
       });
-      worker.on('error', (error) => this.fail(new ForgeError('FORGE_ERR_WORKER', [error.message], { cause: error })));
-      // A worker that dies without an 'error' event (killed, out of memory) must not leave the job waiting forever.
-      worker.on('exit', (code) => {
-        if (!this.stopping) this.fail(new ForgeError('FORGE_ERR_WORKER', [`worker exited with code ${code}`]));
-      });
+      onWorkerFailure(worker, () => this.stopping, (error) => this.fail(error));
       this.workers.push(worker);
       this.idle.push(worker);
     }

@@ -5,6 +5,7 @@ import type { GenerationDay } from '../generator/calendar.js';
 import type { Scenario } from '../scenario/scenario.js';
 import { ForgeError } from '../util/forge-error.js';
 import { workerEntry } from '../util/worker-entry.js';
+import { onWorkerFailure } from '../util/worker-failure.js';
 import { EmissionDayMaker, type EmissionDay, type StreamWindow } from './emission-day.js';
 import type { DayWorkerData } from './emission-day-worker.js';
 import type { EmissionSettings } from './emission-settings.js';
@@ -97,11 +98,7 @@ class WorkerDaySource implements EmissionDaySource {
         this.idle.push(worker);
         this.dispatch();
       });
-      worker.on('error', (error) => this.fail(new ForgeError('FORGE_ERR_WORKER', [error.message], { cause: error })));
-      // A worker that dies without an 'error' event (killed, out of memory) must not leave the stream waiting forever.
-      worker.on('exit', (code) => {
-        if (!this.stopping) this.fail(new ForgeError('FORGE_ERR_WORKER', [`worker exited with code ${code}`]));
-      });
+      onWorkerFailure(worker, () => this.stopping, (error) => this.fail(error));
       this.workers.push(worker);
       this.idle.push(worker);
     }
