@@ -95,10 +95,14 @@ class WorkerDaySource implements EmissionDaySource {
       worker.on('message', (reply: DayReply) => {
         if (reply.error !== undefined) this.fail(new ForgeError('FORGE_ERR_WORKER', [reply.error]));
         else this.pending.get(reply.index)?.resolve(reply.day);
+        worker.unref();
         this.idle.push(worker);
         this.dispatch();
       });
       onWorkerFailure(worker, () => this.stopping, (error) => this.fail(error));
+      // An idle worker does not keep the process alive (one left behind by a job that failed before closing its
+      // stream cannot hold the process open); a worker making a day does.
+      worker.unref();
       this.workers.push(worker);
       this.idle.push(worker);
     }
@@ -136,7 +140,11 @@ class WorkerDaySource implements EmissionDaySource {
       this.pending.set(day.index, pendingDay());
       this.queue.push(day);
     }
-    while (this.idle.length > 0 && this.queue.length > 0) this.idle.pop()!.postMessage(this.queue.shift()!);
+    while (this.idle.length > 0 && this.queue.length > 0) {
+      const worker = this.idle.pop()!;
+      worker.ref();
+      worker.postMessage(this.queue.shift()!);
+    }
   }
 
   private fail(error: Error): void {

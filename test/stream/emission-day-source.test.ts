@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { buildFleet } from '../../src/fleet/fleet.js';
 import { generationDays } from '../../src/generator/calendar.js';
@@ -42,5 +44,13 @@ describe('emission day source', () => {
     await Promise.all([here.close(), there.close()]);
     await expect(there.get(days[0]!)).rejects.toThrow(/closed/);
     await expect(here.get(days[0]!)).rejects.toThrow(/closed/);
+  });
+
+  it('an idle day worker does not keep the process alive: a process that never closes its source still exits', () => {
+    const child = fileURLToPath(new URL('../support/day-source-child.ts', import.meta.url));
+    const result = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), child], { encoding: 'utf8', timeout: 30_000 });
+    expect(result.error).toBeUndefined();
+    expect(result.stderr).toBe('');
+    expect({ status: result.status, out: result.stdout.trim() }).toEqual({ status: 0, out: String(2 * 30 * 96) });
   });
 });
