@@ -207,6 +207,7 @@ export async function prepareJob(record: JobRecord, hooks: JobRunHooks = {}): Pr
         ...(options.signal ? { signal: options.signal } : {}),
         health,
         ...(batchRows !== undefined ? { maxBatchRows: batchRows } : {}),
+        ...(record.output.workers !== undefined ? { dayWorkers: record.output.workers } : {}),
         ...(options.onStats ? { onStats: options.onStats } : {}),
       });
       return { kind: 'stream', status: summary.status, stats: summary.stats, sinks: summary.sinks };

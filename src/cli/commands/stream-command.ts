@@ -20,6 +20,7 @@ export function registerStreamCommand(program: Command): void {
     .option('--out-of-order-rate <share>', "share of readings arriving after the meter's next one (pattern default)")
     .option('--duplicate-rate <share>', 'share of readings delivered twice (pattern default)')
     .option('--batch-rows <n>', 'rows per delivered batch at most (whole ticks of one simulated millisecond), default 50000 (200000 at --speed max; 50000 with the stage sink)')
+    .option('--workers <n>', "threads making the stream's simulated days ahead of it (default: 1 from 200000 readings a day over a window of several days, else 0 = the stream's own thread; either way the same readings)")
     .option('--resume <job>', 'continue an interrupted or stopped stream job from its last checkpoint')
     .option('--state-dir <dir>', 'where job records are kept (default: $FORGE_STATE_DIR or ./forge-data/jobs)')
     .option('--json', 'print the summary as JSON')
