@@ -7,11 +7,8 @@ import { ForgeError } from '../util/forge-error.js';
 import { workerEntry } from '../util/worker-entry.js';
 import { onWorkerFailure } from '../util/worker-failure.js';
 import { EmissionDayMaker, type EmissionDay, type StreamWindow } from './emission-day.js';
-import type { DayWorkerData } from './emission-day-worker.js';
+import type { DayReply, DayWorkerData } from './emission-day-messages.js';
 import type { EmissionSettings } from './emission-settings.js';
-
-/** A worker's answer: the day made, or why not. */
-export type DayReply = { readonly index: number; readonly day: EmissionDay; readonly error?: undefined } | { readonly index: number; readonly error: string; readonly day?: undefined };
 
 /** Where a stream's days come from: asked for in order, each once. */
 export interface EmissionDaySource {

@@ -3,22 +3,11 @@
  * the days it is asked for and transfers (not copies) their buffers back.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { FleetInventory } from '../fleet/fleet-inventory.js';
 import { buildFleet } from '../fleet/fleet.js';
 import { rememberInventory } from '../fleet/imported-fleets.js';
 import type { GenerationDay } from '../generator/calendar.js';
-import type { Scenario } from '../scenario/scenario.js';
-import { EmissionDayMaker, emissionDayBuffers, type StreamWindow } from './emission-day.js';
-import type { EmissionSettings } from './emission-settings.js';
-import type { DayReply } from './emission-day-source.js';
-
-export interface DayWorkerData {
-  readonly scenario: Scenario;
-  /** An imported fleet's inventory: a worker cannot read the fleet file synchronously. */
-  readonly inventory?: FleetInventory;
-  readonly settings: EmissionSettings;
-  readonly window: StreamWindow;
-}
+import { EmissionDayMaker, emissionDayBuffers } from './emission-day.js';
+import type { DayReply, DayWorkerData } from './emission-day-messages.js';
 
 const port = parentPort;
 if (!port) throw new Error('emission-day-worker must run in a worker thread');
