@@ -3,7 +3,7 @@ import { sleep } from '../util/backoff.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { refreshGold } from './gold-refresh.js';
 import { ensurePipelineSchema } from './pipeline-schema.js';
-import { refreshSilver } from './silver-refresh.js';
+import { refreshSilver, silverWatermark } from './silver-refresh.js';
 import { loadStage, type LoadSummary } from './stage-loader.js';
 
 /** One pass of the pipeline: what was loaded into bronze and what the refresh of silver and gold did. */
@@ -32,8 +32,10 @@ export interface PipelineRun {
 export const DEFAULT_TARGET_LAG_MS = 10_000;
 
 /**
- * One pass: loads the stage's new files into bronze (a batch of files a transaction), then refreshes silver and gold
- * in one transaction, with the refresh's statistics row: a crash leaves silver, gold and the watermark as they were.
+ * One pass: loads the stage's new files into bronze and silver (a batch of files a transaction: bronze, silver and the
+ * silver watermark move together), then refreshes gold in one transaction with the refresh's statistics row (and
+ * silver from any bronze it has not read yet): a crash leaves gold as it was, and the next pass recomputes it for
+ * every silver row the crashed pass added.
  */
 export interface PassOptions {
   readonly signal?: AbortSignal;
@@ -44,11 +46,19 @@ export interface PassOptions {
 export async function runPipelineOnce(warehouse: Warehouse, store: StageStore, options: PassOptions = {}): Promise<PipelineRun> {
   const started = Date.now();
   await ensurePipelineSchema(warehouse);
-  const load = await loadStage(warehouse, store, options);
+  // The pass's refresh: the loads type each batch's good lines into silver with it. A pass that dies before its
+  // history row leaves silver rows with this id and no gold; the next pass takes the same id, so its gold covers them.
+  const refreshId = (await warehouse.number(`SELECT coalesce(max(refresh_id), 0) FROM pipeline_refresh_history`)) + 1;
+  const watermark = await silverWatermark(warehouse);
+  const load = await loadStage(warehouse, store, { ...options, refreshId });
   await warehouse.run('BEGIN TRANSACTION');
   try {
-    const refreshId = (await warehouse.number(`SELECT coalesce(max(refresh_id), 0) FROM pipeline_refresh_history`)) + 1;
-    const silver = await refreshSilver(warehouse, refreshId, options.silverChunkRows);
+    // Bronze that is not in silver yet (loaded by an older version, or without a refresh) is typed from bronze.
+    await refreshSilver(warehouse, refreshId, options.silverChunkRows);
+    const silver = {
+      bronzeRows: await warehouse.number(`SELECT count(*) FROM bronze_ami WHERE bronze_id > $1 AND bronze_id <= $2`, [watermark, await silverWatermark(warehouse)]),
+      silverRows: await warehouse.number(`SELECT count(*) FROM silver_ami WHERE refresh_id = $1`, [refreshId]),
+    };
     const gold = silver.silverRows > 0 ? await refreshGold(warehouse, refreshId) : { hours: 0, days: 0, unratedTransformers: 0 };
     const finished = Date.now();
     const oldest = await warehouse.number(
@@ -57,7 +67,7 @@ export async function runPipelineOnce(warehouse: Warehouse, store: StageStore, o
       [refreshId],
     );
     const lagMs = oldest >= 0 ? Math.max(0, finished - oldest) : null;
-    const recorded = load.loaded.length + load.quarantined.length > 0 || silver.bronzeRows > 0;
+    const recorded = load.loaded.length + load.quarantined.length > 0 || silver.bronzeRows > 0 || silver.silverRows > 0;
     if (recorded) {
       await warehouse.run(
         `INSERT INTO pipeline_refresh_history VALUES ($1, make_timestamptz($2::BIGINT * 1000), make_timestamptz($3::BIGINT * 1000), $4, $5, $6, $7, $8, $9, $10, $11)`,

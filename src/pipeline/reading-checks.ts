@@ -1,5 +1,6 @@
 import { DATA_QUALITIES, EMISSION_PATTERNS, EVENT_TYPES, INTERVALS, SEGMENTS, type Segment } from '../scenario/enums.js';
 import { SERVICE_AREA_NAMES } from '../scenario/service-areas.js';
+import { READING_PROJECTION } from './reading-projection.js';
 
 /**
  * The reading schema as the stage loader enforces it, value by value, in bulk in DuckDB: one SQL pass over a file's
@@ -188,10 +189,43 @@ function messageOfFlat(): string {
 }
 
 /**
+ * A good line's reading as silver types it, from the values the checks read (no second parse): the columns of
+ * READING_PROJECTION (reading-projection.ts), which types a message kept in bronze the same way. A flat line's message
+ * id is the one its nested message gets (messageOfFlat), and it has no emission time.
+ */
+function typedReading(f: Field): string {
+  const c = f.column;
+  // The message id is not checked: a value that is not a string is kept as its JSON text, as silver typing bronze does.
+  if (c === 'message_id') {
+    return `CASE WHEN flat THEN ${s('meter_id')} || ':' || CAST(epoch(t_utc) AS BIGINT)::VARCHAR WHEN ${k(c)} = 'VARCHAR' THEN ${s(c)} ELSE CAST(${v(c)} AS VARCHAR) END`;
+  }
+  if (c === 'emitted_at') return `CASE WHEN NOT flat THEN TRY_CAST(${s(c)} AS TIMESTAMPTZ) END`;
+  switch (f.kind) {
+    case 'utc':
+      return 't_utc';
+    case 'local':
+      return 't_local';
+    case 'interval':
+      return `CASE WHEN interval_ok THEN TRY_CAST(${n(c)} AS INTEGER) END`;
+    case 'usage':
+    case 'measure':
+      return n(c);
+    case 'bool':
+      return `CASE WHEN ${k(c)} = 'BOOLEAN' THEN CAST(${v(c)} AS BOOLEAN) END`;
+    default:
+      return s(c);
+  }
+}
+
+/** The typed reading's columns, in READING_PROJECTION's order (the columns of `checkedLinesSql` after `reason`). */
+export const TYPED_COLUMNS: readonly string[] = READING_PROJECTION.map(([column]) => column);
+
+/**
  * One query over `source` (a table or parenthesised query with columns `file_no`, `line` and `raw` JSON: one line of
- * a stage file each) giving `file_no`, `line`, `message` (the nested message: `raw` itself, or built from a flat line) and `reason`
- * (NULL for a good line). One JSON parse per line (json_transform into every leaf of both shapes); the checks are
- * vectorised expressions, so a file is checked in one pass whatever its size.
+ * a stage file each) giving `file_no`, `line`, `message` (the nested message: `raw` itself, or built from a flat line),
+ * `reason` (NULL for a good line) and the typed reading (TYPED_COLUMNS, what silver keeps of a good line). One JSON
+ * parse per line (json_transform into every leaf of both shapes); the checks are vectorised expressions, so a file is
+ * checked in one pass whatever its size.
  */
 export function checkedLinesSql(source: string): string {
   const leafOf = (f: Field): string =>
@@ -221,6 +255,7 @@ export function checkedLinesSql(source: string): string {
   const reasons = FIELDS.filter((f) => f.kind !== 'text').map(fieldReason);
   return `SELECT file_no, line,
       CASE WHEN flat THEN ${messageOfFlat()} ELSE raw END AS message,
-      CASE WHEN NOT starts_with(ltrim(CAST(raw AS VARCHAR)), '{') THEN 'line: not a JSON object' ELSE NULLIF(concat_ws('; ', ${reasons.join(', ')}), '') END AS reason
+      CASE WHEN NOT starts_with(ltrim(CAST(raw AS VARCHAR)), '{') THEN 'line: not a JSON object' ELSE NULLIF(concat_ws('; ', ${reasons.join(', ')}), '') END AS reason,
+      ${TYPED_COLUMNS.map((c) => `${typedReading(FIELDS.find((f) => f.column === c)!)} AS ${c}`).join(', ')}
     FROM (${layer4})`;
 }

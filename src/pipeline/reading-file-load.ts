@@ -3,7 +3,8 @@ import type { StageFile } from '../stage/stage-store.js';
 import { errorText } from '../util/error-text.js';
 import { quoteLiteral } from '../warehouse/sql-quote.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import { checkedLinesSql } from './reading-checks.js';
+import { checkedLinesSql, TYPED_COLUMNS } from './reading-checks.js';
+import { insertSilver, setSilverWatermark, silverWatermark } from './silver-refresh.js';
 
 /** A stage file of readings, downloaded to `path`. */
 export interface DownloadedFile {
@@ -84,7 +85,7 @@ class BadFiles extends Error {}
  * A file DuckDB cannot read fails the whole read; the files are then loaded one at a time, so the bad one is
  * quarantined (a history row with the error, no bronze rows) and the others load.
  */
-export async function loadReadingFiles(warehouse: Warehouse, files: readonly DownloadedFile[]): Promise<(LoadedFile | QuarantinedFile)[]> {
+export async function loadReadingFiles(warehouse: Warehouse, files: readonly DownloadedFile[], refreshId?: number): Promise<(LoadedFile | QuarantinedFile)[]> {
   if (files.length === 0) return [];
   try {
     await stageLines(warehouse, files);
@@ -92,7 +93,7 @@ export async function loadReadingFiles(warehouse: Warehouse, files: readonly Dow
     if (!(e instanceof BadFiles)) throw e;
     if (files.length > 1) {
       const results: (LoadedFile | QuarantinedFile)[] = [];
-      for (const one of files) results.push(...(await loadReadingFiles(warehouse, [one])));
+      for (const one of files) results.push(...(await loadReadingFiles(warehouse, [one], refreshId)));
       return results;
     }
     const { file } = files[0]!;
@@ -104,7 +105,8 @@ export async function loadReadingFiles(warehouse: Warehouse, files: readonly Dow
     // Bronze ids: after the largest so far, each file's lines after the lines of the files before it, so ids follow
     // (file, line) as a file-by-file load gives them, without sorting the lines (ids may skip: a rejected line's).
     const lastLines = new Map((await warehouse.rows(`SELECT file_no, max(line) AS last FROM stage_checked GROUP BY file_no`)).map((r) => [Number(r.file_no), Number(r.last)]));
-    let offset = await warehouse.number(`SELECT coalesce(max(bronze_id), 0) FROM bronze_ami`);
+    const lastId = await warehouse.number(`SELECT coalesce(max(bronze_id), 0) FROM bronze_ami`);
+    let offset = lastId;
     const batch = files.map(({ file }, i) => {
       const row = `(${i}, ${quoteLiteral(file.key)}, ${offset})`;
       offset += lastLines.get(i) ?? 0;
@@ -115,6 +117,13 @@ export async function loadReadingFiles(warehouse: Warehouse, files: readonly Dow
       `INSERT INTO bronze_ami (bronze_id, raw, file_name, row_number, loaded_at)
        SELECT b.id_offset + c.line, c.message, b.file_name, c.line, now() FROM stage_checked c JOIN stage_batch b USING (file_no) WHERE c.reason IS NULL`,
     );
+    // Silver up to date with bronze (the usual case): the good lines go on to silver as the checks typed them, and the
+    // watermark past them, in this transaction; otherwise the pass's silver refresh reads them from bronze.
+    if (refreshId !== undefined && (await silverWatermark(warehouse)) === lastId) {
+      const good = `FROM stage_checked c JOIN stage_batch b USING (file_no) WHERE c.reason IS NULL`;
+      await insertSilver(warehouse, `SELECT ${TYPED_COLUMNS.map((c) => `c.${c}`).join(', ')}, now() AS loaded_at, b.file_name, b.id_offset + c.line AS bronze_id ${good}`, [], refreshId);
+      await setSilverWatermark(warehouse, await warehouse.number(`SELECT coalesce(max(b.id_offset + c.line), ${lastId}) ${good}`));
+    }
     await warehouse.run(
       `INSERT OR REPLACE INTO stage_rejects (file_name, line, reason, raw, rejected_at)
        SELECT b.file_name, c.line, c.reason, left(CAST(f.raw AS VARCHAR), ${REJECTED_RAW_CHARS}), now()

@@ -1,3 +1,4 @@
+import type { DuckDBValue } from '@duckdb/node-api';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { projectionSelect, READING_PROJECTION, withMessage } from './reading-projection.js';
 
@@ -29,29 +30,40 @@ export const SILVER_CHUNK_ROWS = 250_000;
  * meets it again.
  */
 export async function refreshSilver(warehouse: Warehouse, refreshId: number, chunkRows = SILVER_CHUNK_ROWS): Promise<SilverRefresh> {
-  const from = await warehouse.number(`SELECT coalesce(max(value), 0) FROM pipeline_state WHERE name = $1`, [WATERMARK]);
+  const from = await silverWatermark(warehouse);
   const to = await warehouse.number(`SELECT coalesce(max(bronze_id), 0) FROM bronze_ami`);
   if (to <= from) return { bronzeRows: 0, silverRows: 0 };
-  const keyed = await hasPrimaryKey(warehouse);
-  for (let lo = from; lo < to; lo += chunkRows) await refreshChunk(warehouse, refreshId, lo, Math.min(to, lo + chunkRows), keyed);
+  for (let lo = from; lo < to; lo += chunkRows) {
+    await insertSilver(
+      warehouse,
+      `SELECT ${projectionSelect()}, loaded_at, file_name, bronze_id FROM ${withMessage('(SELECT * FROM bronze_ami WHERE bronze_id > $1 AND bronze_id <= $2)')}`,
+      [lo, Math.min(to, lo + chunkRows)],
+      refreshId,
+    );
+  }
   const bronzeRows = await warehouse.number(`SELECT count(*) FROM bronze_ami WHERE bronze_id > $1 AND bronze_id <= $2`, [from, to]);
   const silverRows = await warehouse.number(`SELECT count(*) FROM silver_ami WHERE refresh_id = $1`, [refreshId]);
-  await warehouse.run(`INSERT OR REPLACE INTO pipeline_state (name, value) VALUES ($1, $2)`, [WATERMARK, to]);
+  await setSilverWatermark(warehouse, to);
   return { bronzeRows, silverRows };
 }
 
+/** The last bronze id silver has read (0 before the first refresh). */
+export const silverWatermark = (warehouse: Warehouse): Promise<number> =>
+  warehouse.number(`SELECT coalesce(max(value), 0) FROM pipeline_state WHERE name = $1`, [WATERMARK]);
+
+/** Moves the watermark: silver has read every bronze id up to `to` (in the transaction that added their rows). */
+export const setSilverWatermark = (warehouse: Warehouse, to: number): Promise<void> =>
+  warehouse.run(`INSERT OR REPLACE INTO pipeline_state (name, value) VALUES ($1, $2)`, [WATERMARK, to]);
+
 /**
- * Bronze ids (lo, hi] into silver: typed, de-duplicated within the chunk (first copy in bronze order), then inserted
- * unless silver (with the chunks before, in this transaction) already holds the key.
+ * The rows of `select` (the typed reading's columns, then `loaded_at`, `file_name` and `bronze_id`) into silver with
+ * `refreshId`: de-duplicated within them (first copy in bronze order), then inserted unless silver (with the rows
+ * inserted before in this transaction) already holds the key. Used for a chunk of bronze (refreshSilver) and by the
+ * loader for a batch's good lines, typed by the checks as they were read (reading-file-load.ts).
  */
-async function refreshChunk(warehouse: Warehouse, refreshId: number, lo: number, hi: number, keyed: boolean): Promise<void> {
+export async function insertSilver(warehouse: Warehouse, select: string, values: DuckDBValue[], refreshId: number): Promise<void> {
   const columns = READING_PROJECTION.map(([column]) => column).join(', ');
-  await warehouse.run(
-    `CREATE OR REPLACE TEMP TABLE silver_new AS
-     SELECT ${projectionSelect()}, loaded_at, file_name, bronze_id
-     FROM ${withMessage('(SELECT * FROM bronze_ami WHERE bronze_id > $1 AND bronze_id <= $2)')}`,
-    [lo, hi],
-  );
+  await warehouse.run(`CREATE OR REPLACE TEMP TABLE silver_new AS ${select}`, values);
   try {
     // Later copies of a key within the chunk, found on the key and id alone (a window over every column held the
     // whole chunk's rows in memory at once).
@@ -60,7 +72,7 @@ async function refreshChunk(warehouse: Warehouse, refreshId: number, lo: number,
        SELECT bronze_id FROM silver_new QUALIFY row_number() OVER (PARTITION BY meter_id, reading_ts_utc ORDER BY bronze_id) > 1`,
     );
     const firsts = `(SELECT ${columns}, loaded_at, file_name FROM silver_new n ANTI JOIN silver_later USING (bronze_id))`;
-    if (keyed) {
+    if (await hasPrimaryKey(warehouse)) {
       await warehouse.run(`INSERT INTO silver_ami (${columns}, loaded_at, file_name, refresh_id) SELECT *, $1 FROM ${firsts} ON CONFLICT DO NOTHING`, [refreshId]);
       return;
     }

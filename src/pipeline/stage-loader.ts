@@ -69,6 +69,15 @@ export function skipReason(key: string): string | null {
   return null;
 }
 
+export interface LoadOptions {
+  readonly signal?: AbortSignal;
+  /**
+   * The pipeline pass's refresh: with it, a batch's good lines also go to silver with this refresh id, typed as the
+   * checks read them, in the batch's transaction (reading-file-load.ts); without it only bronze is loaded.
+   */
+  readonly refreshId?: number;
+}
+
 /**
  * Loads a stage's new files into `bronze_ami`, exactly once (Snowpipe-like): a file already in `stage_load_history`
  * is never read again, and a file's bronze rows are committed in one transaction with its history row and its
@@ -84,7 +93,7 @@ export function skipReason(key: string): string | null {
  * Each file is downloaded (StageStore.get) to a pass's temporary directory (download-dir.ts), removed when the pass
  * ends; a download that fails (the store's error, e.g. S3 unreachable) defers the file to the next pass.
  */
-export async function loadStage(warehouse: Warehouse, store: StageStore, options: { signal?: AbortSignal } = {}): Promise<LoadSummary> {
+export async function loadStage(warehouse: Warehouse, store: StageStore, options: LoadOptions = {}): Promise<LoadSummary> {
   await ensurePipelineSchema(warehouse);
   const listing = await store.list('');
   const known = new Map(
@@ -124,7 +133,7 @@ export async function loadStage(warehouse: Warehouse, store: StageStore, options
       const files = batch;
       batch = [];
       batchBytes = 0;
-      for (const [i, result] of (await loadReadingFiles(warehouse, files)).entries()) {
+      for (const [i, result] of (await loadReadingFiles(warehouse, files, options.refreshId)).entries()) {
         await rm(files[i]!.path, { force: true });
         if ('error' in result) quarantined.push(result);
         else {
