@@ -50,8 +50,9 @@ export interface PipelineStatus {
    */
   readonly transformerLoading: { readonly transformers: number; readonly hours: number; readonly overNameplate: number; readonly unratedHours: number };
   /**
-   * Now minus the oldest emission time (else landing time) of data not yet in silver and gold: bronze rows above the
-   * watermark and pending stage files (their key's first emission). 0 when everything landed is in gold.
+   * Now minus the oldest emission time (else landing time) of data not yet in gold: bronze rows above the watermark,
+   * silver rows of a pass that died before its gold, and pending stage files (their key's first emission). 0 when
+   * everything landed is in gold.
    */
   readonly lagMs: number;
   readonly lastRefresh: RefreshRecord | null;
@@ -106,6 +107,13 @@ export async function pipelineStatus(warehouse: Warehouse, store: StageStore | n
     );
     oldestPendingMs = Math.min(oldestPendingMs, oldest);
   }
+  // Silver rows of a pass that died after its loads (their refresh has no history row): in silver, not yet in gold.
+  const unpublished = await warehouse.number(
+    `SELECT coalesce(epoch_ms(min(coalesce(s.emitted_at, h.landed_at, s.loaded_at))), -1)
+     FROM silver_ami s LEFT JOIN stage_load_history h USING (file_name)
+     WHERE s.refresh_id > (SELECT coalesce(max(refresh_id), 0) FROM pipeline_refresh_history)`,
+  );
+  if (unpublished >= 0) oldestPendingMs = Math.min(oldestPendingMs, unpublished);
   const gold = {} as Record<GoldTable, number>;
   for (const table of GOLD_TABLES) gold[table] = await warehouse.number(`SELECT count(*) FROM ${table}`);
   const last = await warehouse.rows(

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPipelineOnce } from '../../src/pipeline/pipeline-runner.js';
 import { GOLD_TABLES } from '../../src/pipeline/pipeline-schema.js';
+import { pipelineStatus } from '../../src/pipeline/pipeline-status.js';
 import { loadStage } from '../../src/pipeline/stage-loader.js';
 import { LocalStageStore } from '../../src/stage/local-stage-store.js';
 import { stageKey } from '../../src/stage/stage-keys.js';
@@ -96,9 +97,14 @@ describe('silver typed by the checks as the lines load', () => {
             await loadStage(died, stage, { refreshId: 1 });
             expect(await died.number(`SELECT count(*) FROM silver_ami WHERE refresh_id = 1`)).toBeGreaterThan(0);
             expect(await died.number(`SELECT count(*) FROM gold_usage_hourly`)).toBe(0);
+            // pipeline status counts them as not yet published (lag from their oldest emission), until the next pass.
+            const oldest = await died.number(`SELECT epoch_ms(min(coalesce(emitted_at, loaded_at))) FROM silver_ami`);
+            const now = Date.now();
+            expect((await pipelineStatus(died, null, now)).lagMs).toBeGreaterThanOrEqual(now - oldest);
             const resumed = await runPipelineOnce(died, stage);
             expect(resumed.refreshId).toBe(1);
             expect(resumed.silverRows).toBe(await died.number(`SELECT count(*) FROM silver_ami`));
+            expect((await pipelineStatus(died, null)).lagMs).toBe(0);
 
             for (const f of files.slice(cut)) await stage.put(f.key, f.body);
             for (const w of [typed, fromBronze, died]) await runPipelineOnce(w, stage);
