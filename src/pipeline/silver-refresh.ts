@@ -2,13 +2,6 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import { projectionSelect, READING_PROJECTION, withMessage } from './reading-projection.js';
 
-export interface SilverRefresh {
-  /** Bronze rows read (those above the watermark). */
-  readonly bronzeRows: number;
-  /** Readings added to silver: new keys only; duplicates and re-deliveries add nothing. */
-  readonly silverRows: number;
-}
-
 const WATERMARK = 'silver_bronze_watermark';
 
 /**
@@ -29,10 +22,10 @@ export const SILVER_CHUNK_ROWS = 250_000;
  * Bronze is read `chunkRows` ids at a time, in id order, so a key's first copy is in silver before a later chunk
  * meets it again.
  */
-export async function refreshSilver(warehouse: Warehouse, refreshId: number, chunkRows = SILVER_CHUNK_ROWS): Promise<SilverRefresh> {
+export async function refreshSilver(warehouse: Warehouse, refreshId: number, chunkRows = SILVER_CHUNK_ROWS): Promise<void> {
   const from = await silverWatermark(warehouse);
   const to = await warehouse.number(`SELECT coalesce(max(bronze_id), 0) FROM bronze_ami`);
-  if (to <= from) return { bronzeRows: 0, silverRows: 0 };
+  if (to <= from) return;
   for (let lo = from; lo < to; lo += chunkRows) {
     await insertSilver(
       warehouse,
@@ -41,10 +34,7 @@ export async function refreshSilver(warehouse: Warehouse, refreshId: number, chu
       refreshId,
     );
   }
-  const bronzeRows = await warehouse.number(`SELECT count(*) FROM bronze_ami WHERE bronze_id > $1 AND bronze_id <= $2`, [from, to]);
-  const silverRows = await warehouse.number(`SELECT count(*) FROM silver_ami WHERE refresh_id = $1`, [refreshId]);
   await setSilverWatermark(warehouse, to);
-  return { bronzeRows, silverRows };
 }
 
 /** The last bronze id silver has read (0 before the first refresh). */
