@@ -80,8 +80,8 @@ class BadFiles extends Error {}
  * table (`file_no`, `line`, `raw`), checks every line against the reading schema in one query (reading-checks.ts;
  * one query over many files runs on every core, where a file of 70,000 lines is one row group and one thread), and
  * one transaction writes the good lines to bronze (in file order, then line order: the bronze ids a file-by-file load
- * gives), the bad ones to `stage_rejects` and each file's `stage_load_history` row. A crash leaves all of them loaded
- * and recorded or none.
+ * gives) and, with `refreshId`, to silver as the checks typed them (with the silver watermark), the bad ones to
+ * `stage_rejects` and each file's `stage_load_history` row. A crash leaves all of them loaded and recorded or none.
  * A file DuckDB cannot read fails the whole read; the files are then loaded one at a time, so the bad one is
  * quarantined (a history row with the error, no bronze rows) and the others load.
  */
