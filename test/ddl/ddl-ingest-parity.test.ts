@@ -28,7 +28,7 @@ describe('forge ddl --target duckdb and forge ingest on the same stage files', (
   it('give the same silver, row for row, late, duplicated and backfilled readings included', { timeout: 300_000 }, async () => {
     const stage = join(dir, 'stage');
     const stream = runForge(
-      ['stream', '--meters', '30', '--start', '2026-06-10', '--duration', '6h', '--speed', 'max', '--emission-pattern', 'DEGRADED_NETWORK',
+      ['stream', '--meters', '30', '--start', '2026-06-10', '--from', '2026-06-10T05:00:00Z', '--duration', '6h', '--speed', 'max', '--emission-pattern', 'DEGRADED_NETWORK',
         '--sink', 'stage', '--stage', stage, '--stage-roll-rows', '150', '--state-dir', join(dir, 'jobs')],
       dir,
     );
