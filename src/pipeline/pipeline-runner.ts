@@ -31,18 +31,18 @@ export interface PipelineRun {
 
 export const DEFAULT_TARGET_LAG_MS = 10_000;
 
-/**
- * One pass: loads the stage's new files into bronze and silver (a batch of files a transaction: bronze, silver and the
- * silver watermark move together), then refreshes gold in one transaction with the refresh's statistics row (and
- * silver from any bronze it has not read yet): a crash leaves gold as it was, and the next pass recomputes it for
- * every silver row the crashed pass added.
- */
 export interface PassOptions {
   readonly signal?: AbortSignal;
   /** Bronze ids typed into silver at a time (silver-refresh.ts, SILVER_CHUNK_ROWS by default). */
   readonly silverChunkRows?: number;
 }
 
+/**
+ * One pass: loads the stage's new files into bronze and silver (a batch of files a transaction: bronze, silver and the
+ * silver watermark move together), then refreshes gold in one transaction with the refresh's statistics row (and
+ * silver from any bronze it has not read yet): a crash leaves gold as it was, and the next pass recomputes it for
+ * every silver row the crashed pass added.
+ */
 export async function runPipelineOnce(warehouse: Warehouse, store: StageStore, options: PassOptions = {}): Promise<PipelineRun> {
   const started = Date.now();
   await ensurePipelineSchema(warehouse);
