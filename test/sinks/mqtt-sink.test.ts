@@ -79,7 +79,7 @@ class WatchedMqttSink extends MqttSink {
     super(options);
     this.refuseEvery = options.refuseEvery ?? 0;
   }
-  protected override async send(topic: string, payload: string): Promise<void> {
+  protected override async send(topic: string, payload: Buffer): Promise<void> {
     const n = ++this.sends;
     // Refuse a first attempt now and then, as a client that could not take the publish would.
     if (this.refuseEvery > 0 && n % this.refuseEvery === 0) throw new Error('client refused the publish');

@@ -63,7 +63,7 @@ class WatchedNatsSink extends NatsSink {
     this.refuseEvery = options.refuseEvery ?? 0;
     this.loseAckEvery = options.loseAckEvery ?? 0;
   }
-  protected override async send(subject: string, payload: string, msgID: string): Promise<PublishAck> {
+  protected override async send(subject: string, payload: Uint8Array, msgID: string): Promise<PublishAck> {
     const n = ++this.sends;
     const first = !this.seen.has(msgID);
     this.seen.add(msgID);

@@ -97,7 +97,7 @@ export class KilledNatsSink extends NatsSink {
   ) {
     super(options);
   }
-  protected override async send(subject: string, payload: string, msgID: string): Promise<PublishAck> {
+  protected override async send(subject: string, payload: Uint8Array, msgID: string): Promise<PublishAck> {
     // Counted once per message: retries do not move the kill point.
     if (!this.seen.has(msgID)) {
       this.seen.add(msgID);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Fleet } from '../../fleet/fleet.js';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
-import { RecordJson } from '../../generator/record-json.js';
+import { MessageBytes } from '../../generator/message-bytes.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
 import { errorText } from '../../util/error-text.js';
 import { ForgeError } from '../../util/forge-error.js';
@@ -75,8 +75,8 @@ export class MqttSink extends AckedPublisherSink<MqttMessage, MqttSinkResult> {
   private client: MqttClient | null = null;
   private fleet: Fleet | null = null;
   private area: ServiceAreaName | null = null;
-  /** Each reading's payload text (the nested record), and each meter's topic once built. */
-  private json: RecordJson | null = null;
+  /** Each reading's payload (the nested record as JSON bytes), and each meter's topic once built. */
+  private messages: MessageBytes | null = null;
   private topics: (string | undefined)[] = [];
   private lastError: Error | null = null;
 
@@ -104,7 +104,7 @@ export class MqttSink extends AckedPublisherSink<MqttMessage, MqttSinkResult> {
     for (const id of context.fleet.meterIds) checkTopicLevel(id, 'a meter id');
     this.fleet = context.fleet;
     this.area = context.scenario.area;
-    this.json = new RecordJson(context.fleet, context.scenario.area, 'nested');
+    this.messages = new MessageBytes(context.fleet, context.scenario.area);
     this.topics = new Array<string | undefined>(context.fleet.meterIds.length);
     this.client = await this.connectClient(this.clientIdOption ?? `forge-${context.jobId}-${randomUUID().slice(0, 8)}`);
   }
@@ -117,7 +117,7 @@ export class MqttSink extends AckedPublisherSink<MqttMessage, MqttSinkResult> {
       topic = readingTopic(this.topicPrefix, this.area!, fleet.substationIds[fleet.substation[m]!]!, fleet.meterIds[m]!);
       this.topics[m] = topic;
     }
-    return { topic, payload: this.json!.of(batch, row) };
+    return { topic, payload: this.messages!.of(batch, row) };
   }
 
   protected publish(message: MqttMessage): Promise<void> {
@@ -132,7 +132,7 @@ export class MqttSink extends AckedPublisherSink<MqttMessage, MqttSinkResult> {
    * Sends one message and resolves on its PUBACK. The seam tests use to watch the window; overriding it must keep the
    * contract (resolve once acknowledged, reject when the client refused the publish).
    */
-  protected async send(topic: string, payload: string): Promise<void> {
+  protected async send(topic: string, payload: Buffer): Promise<void> {
     await this.client!.publishAsync(topic, payload, { qos: 1 });
   }
 
@@ -205,5 +205,5 @@ export class MqttSink extends AckedPublisherSink<MqttMessage, MqttSinkResult> {
 /** One reading as MQTT sends it: its meter's topic and the head-end message as JSON. */
 interface MqttMessage {
   readonly topic: string;
-  readonly payload: string;
+  readonly payload: Buffer;
 }

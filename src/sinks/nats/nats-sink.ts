@@ -2,7 +2,7 @@ import { JetStreamApiError, PubHeaders, jetstream, jetstreamManager, type JetStr
 import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import type { Fleet } from '../../fleet/fleet.js';
 import type { ReadingBatch } from '../../generator/reading-batch.js';
-import { RecordJson } from '../../generator/record-json.js';
+import { MessageBytes } from '../../generator/message-bytes.js';
 import { messageId } from '../../generator/reading-records.js';
 import type { ServiceAreaName } from '../../scenario/service-areas.js';
 import { shardedJobKey, type Shard } from '../../scenario/shard.js';
@@ -106,8 +106,8 @@ export class NatsSink extends AckedPublisherSink<NatsMessage, NatsSinkResult> {
   private checkpoints: NatsCheckpointStore | null = null;
   private fleet: Fleet | null = null;
   private area: ServiceAreaName | null = null;
-  /** Each reading's message text (the nested record). */
-  private json: RecordJson | null = null;
+  /** Each reading's message bytes (the nested record as JSON). */
+  private messages: MessageBytes | null = null;
   private shard: Shard | null = null;
   private subject = '';
   /** The job's key: its id, with the shard when it is one (shard.ts); the `Forge-Job` header and the checkpoint's key. */
@@ -156,7 +156,7 @@ export class NatsSink extends AckedPublisherSink<NatsMessage, NatsSinkResult> {
     this.subject = readingSubject(this.subjectPrefix, checkSubjectToken(context.scenario.area, 'the service area'));
     this.fleet = context.fleet;
     this.area = context.scenario.area;
-    this.json = new RecordJson(context.fleet, context.scenario.area, 'nested');
+    this.messages = new MessageBytes(context.fleet, context.scenario.area);
     this.shard = context.scenario.shard;
     this.jobKey = shardedJobKey(context.jobId, this.shard);
     let connection: NatsConnection;
@@ -210,7 +210,7 @@ export class NatsSink extends AckedPublisherSink<NatsMessage, NatsSinkResult> {
       this.skipped++;
       return null;
     }
-    return { payload: this.json!.of(batch, row), id };
+    return { payload: this.messages!.of(batch, row), id };
   }
 
   protected async publish(message: NatsMessage): Promise<void> {
@@ -268,7 +268,7 @@ export class NatsSink extends AckedPublisherSink<NatsMessage, NatsSinkResult> {
    * Publishes one message and resolves with the stream's PubAck: the seam tests use to watch the window. Overriding
    * it must keep the contract (resolve once acknowledged, reject when the publish failed or timed out).
    */
-  protected async send(subject: string, payload: string, msgID: string): Promise<PublishAck> {
+  protected async send(subject: string, payload: Uint8Array, msgID: string): Promise<PublishAck> {
     const h = headers();
     h.set(FORGE_JOB_HEADER, this.jobKey);
     h.set(PubHeaders.MsgIdHdr, msgID);
@@ -410,7 +410,7 @@ export class NatsSink extends AckedPublisherSink<NatsMessage, NatsSinkResult> {
 
 /** One reading as JetStream gets it: the head-end message as JSON, and its stable message id (`Nats-Msg-Id`). */
 interface NatsMessage {
-  readonly payload: string;
+  readonly payload: Uint8Array;
   readonly id: string;
 }
 

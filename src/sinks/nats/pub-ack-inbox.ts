@@ -45,7 +45,7 @@ export class PubAckInbox {
   }
 
   /** Publishes one message to the stream on `subject`; resolves with its PubAck. */
-  publish(subject: string, payload: string, headers: MsgHdrs): Promise<PublishAck> {
+  publish(subject: string, payload: Uint8Array, headers: MsgHdrs): Promise<PublishAck> {
     const token = (this.next++).toString(36);
     return new Promise<PublishAck>((resolve, reject) => {
       this.pending.set(token, { resolve, reject, due: performance.now() + this.timeoutMs });
